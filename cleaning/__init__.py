@@ -1,1 +1,29 @@
+"""copydesk cleaning stage: HTML -> clean article text and metadata.
 
+    from cleaning import analyze, extract
+    result = analyze(html_bytes, url, content_type="text/html; charset=utf-8")
+    if result:                      # an Article
+        print(result.title, result.word_count)
+    else:                           # a Rejected, falsy, with .reason
+        print("skipped:", result.reason)
+
+trafilatura first (comments off, precision mode), readability-lxml as a second opinion when
+trafilatura's text is missing, short or partial, then copydesk's line filters (cleaning.postclean).
+SiteTemplates removes lines that recur across pages of one site. See docs/cleaning.md.
+"""
+from .encoding import decode_html
+from .extract import DEFAULT_MIN_WORDS, analyze, extract
+from .model import Article, Rejected
+from .postclean import clean_text
+from .templates import SiteTemplates
+
+__all__ = [
+    "DEFAULT_MIN_WORDS",
+    "Article",
+    "Rejected",
+    "SiteTemplates",
+    "analyze",
+    "clean_text",
+    "decode_html",
+    "extract",
+]

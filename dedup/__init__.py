@@ -1,1 +1,13 @@
+"""copydesk's dedup stage: groups syndicated copies of a news story (MinHash LSH, datasketch).
 
+    from dedup import Deduper
+    with Deduper("corpus/_state/dedup") as d:
+        a = d.add("id-1", text, timestamp=1136073600.0, source="example-wire")
+        a.cluster_id, a.duplicate_of, a.similarity
+
+See docs/dedup.md for the method, the threshold, the representative rule, the window and the files.
+"""
+from .clusters import Assignment, Deduper
+from .persist import IndexMismatch
+
+__all__ = ["Assignment", "Deduper", "IndexMismatch"]

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Measure copydesk's dedup stage on a labelled syndication set, next to plain datasketch.
+
+    .venv/bin/python bench/dedup.py SET_DIR [--pred OUT.jsonl] [--threshold T] [--option k=v ...]
+
+SET_DIR holds docs.jsonl ({"id", "text", "source", "date"}) and clusters.jsonl ({"cluster_id",
+"ids"}); meta.jsonl (per-document role/profile) and pairs_hard_negatives.jsonl are optional and
+enable the per-variant recall and hard-negative rows. Documents are processed in file order. Rows:
+plain datasketch (lower-cased \\w+ word 5-grams, MinHash(num_perm=128, seed=1), MinHashLSH(0.8),
+estimated Jaccard >= 0.8, connected components), copydesk's dedup on the texts as they are, and
+copydesk's dedup after cleaning.clean_text (skipped when cleaning is not importable).
+Metrics follow score_dedup.py's definitions (pairwise P/R/F1 over document pairs, ARI, recall of
+each variant against its cluster's original, merged hard-negative pairs).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def score(gold: dict[str, str], pred: dict[str, str], meta: list[dict] | None, negs: list[dict] | None) -> dict:
+    ids = list(gold)
+    pred = {i: pred.get(i, "\0single:" + i) for i in ids}
+    joint = Counter((gold[i], pred[i]) for i in ids)
+    tp = sum(_pairs(v) for v in joint.values())
+    g_pos = sum(_pairs(v) for v in Counter(gold.values()).values())
+    p_pos = sum(_pairs(v) for v in Counter(pred.values()).values())
+    p = tp / p_pos if p_pos else 1.0
+    r = tp / g_pos if g_pos else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    allp = _pairs(len(ids))
+    exp = g_pos * p_pos / allp if allp else 0.0
+    mean = (g_pos + p_pos) / 2
+    out = {"P": p, "R": r, "F1": f1, "ARI": (tp - exp) / (mean - exp) if mean != exp else 1.0,
+           "pred_clusters": len(set(pred.values())), "variants": {}, "negatives": {}}
+    if meta:
+        orig = {m["cluster_id"]: str(m["id"]) for m in meta if m.get("role") == "original"}
+        hit, tot = Counter(), Counter()
+        for m in meta:
+            if m.get("role") not in ("variant", "natural_duplicate"):
+                continue
+            o = orig.get(m["cluster_id"])
+            if o is None or str(m["id"]) not in pred:
+                continue
+            k = m.get("profile") or m["role"]
+            tot[k] += 1
+            hit[k] += pred[str(m["id"])] == pred[o]
+        out["variants"] = {k: (hit[k] / tot[k], tot[k]) for k in sorted(tot)}
+    if negs:
+        merged, tot = Counter(), Counter()
+        for h in negs:
+            a, b = str(h["a"]), str(h["b"])
+            if a in pred and b in pred:
+                tot[h.get("kind", "unlabelled")] += 1
+                merged[h.get("kind", "unlabelled")] += pred[a] == pred[b]
+        out["negatives"] = {k: (merged[k], tot[k]) for k in sorted(tot)}
+    return out
+
+
+def timestamp(date: str | None) -> float | None:
+    if not date:
+        return None
+    return dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: dict) -> tuple[dict[str, str], float]:
+    from dedup import Deduper
+
+    d = Deduper(None, threshold=threshold, window_days=None, **options)
+    t0 = time.perf_counter()
+    pred = {}
+    for doc, text in zip(docs, texts):
+        a = d.add(str(doc["id"]), text, timestamp=timestamp(doc.get("date")), source=doc.get("source"))
+        pred[a.doc_id] = a.cluster_id
+    return pred, len(docs) / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("set_dir", type=Path)
+    ap.add_argument("--pred", type=Path, help="write copydesk's raw-text predictions here (JSONL id, cluster_id)")
+    ap.add_argument("--threshold", type=float, default=None, help="Deduper threshold (default: the Deduper's)")
+    ap.add_argument("--option", action="append", default=[], help="Deduper option k=v (repeatable)")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-clean", action="store_true")
+    args = ap.parse_args(argv)
+
+    docs = read_jsonl(args.set_dir / "docs.jsonl")
+    gold = {str(d["id"]): "\0g:" + str(d["id"]) for d in docs}
+    for c in read_jsonl(args.set_dir / "clusters.jsonl"):
+        for i in c["ids"]:
+            gold[str(i)] = str(c["cluster_id"])
+    meta = read_jsonl(args.set_dir / "meta.jsonl") if (args.set_dir / "meta.jsonl").is_file() else None
+    negs = read_jsonl(args.set_dir / "pairs_hard_negatives.jsonl") if (args.set_dir / "pairs_hard_negatives.jsonl").is_file() else None
+    options = {}
+    for kv in args.option:
+        k, v = kv.split("=", 1)
+        options[k] = json.loads(v) if v not in ("char", "word") else v
+    from dedup import Deduper
+
+    threshold = args.threshold if args.threshold is not None else Deduper.__init__.__kwdefaults__["threshold"]
+
+    rows: list[tuple[str, dict, float]] = []
+    if not args.no_baseline:
+        from datasketch import MinHash  # noqa: F401
+
+        pred, speed = _baseline(docs)
+        rows.append(("datasketch word5, t=0.8, components", score(gold, pred, meta, negs), speed))
+    pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options)
+    rows.append((f"copydesk dedup, raw text (t={threshold})", score(gold, pred, meta, negs), speed))
+    if args.pred:
+        with open(args.pred, "w", encoding="utf-8") as fh:
+            for d in docs:
+                fh.write(json.dumps({"id": d["id"], "cluster_id": pred[str(d["id"])]}) + "\n")
+    if not args.no_clean:
+        try:
+            from cleaning import clean_text
+        except Exception as exc:  # cleaning is developed separately; its absence only drops a row
+            print(f"(no 'after clean_text' row: cleaning.clean_text not importable: {exc!r})", file=sys.stderr)
+        else:
+            t0 = time.perf_counter()
+            cleaned = [clean_text(d["text"]) for d in docs]
+            clean_s = time.perf_counter() - t0
+            pred, speed = run_copydesk(docs, cleaned, threshold, options)
+            rows.append((f"copydesk dedup, after clean_text (t={threshold})", score(gold, pred, meta, negs), speed))
+            print(f"(clean_text took {clean_s:.1f} s for {len(docs)} documents, not counted in docs/s)", file=sys.stderr)
+    print_table(rows, len(docs))
+    return 0
+
+
+def _baseline(docs: list[dict]) -> tuple[dict[str, str], float]:
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    ids = [str(d["id"]) for d in docs]
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    mh: dict[str, MinHash] = {}
+    for i, d in zip(ids, docs):
+        toks = re.findall(r"\w+", d["text"].lower())
+        sh = {" ".join(toks[k : k + 5]) for k in range(max(len(toks) - 4, 1))}
+        m = MinHash(num_perm=128, seed=1)
+        m.update_batch([s.encode("utf-8") for s in sh])
+        mh[i] = m
+        lsh.insert(i, m)
+    parent = {i: i for i in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in ids:
+        for j in lsh.query(mh[i]):
+            if j != i and mh[i].jaccard(mh[j]) >= 0.8:
+                parent[find(j)] = find(i)
+    return {i: find(i) for i in ids}, len(docs) / (time.perf_counter() - t0)
+
+
+def print_table(rows: list[tuple[str, dict, float]], ndocs: int) -> None:
+    vkeys = sorted({k for _, s, _ in rows for k in s["variants"]})
+    nkeys = sorted({k for _, s, _ in rows for k in s["negatives"]})
+    head = ["setting", "P", "R", "F1", "ARI", "clusters"]
+    head += [f"{k} ({rows[0][1]['variants'][k][1]})" for k in vkeys]
+    head += [f"{k} neg merged" for k in nkeys] + ["docs/s"]
+    print(f"{ndocs} documents\n")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for name, s, speed in rows:
+        cells = [name, f"{s['P']:.3f}", f"{s['R']:.3f}", f"{s['F1']:.3f}", f"{s['ARI']:.3f}", str(s["pred_clusters"])]
+        cells += [f"{s['variants'][k][0]:.2f}" for k in vkeys]
+        cells += [f"{s['negatives'][k][0]} / {s['negatives'][k][1]}" for k in nkeys]
+        cells.append(f"{speed:.0f}")
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""HTML -> Article: trafilatura for text and metadata, a second opinion when it fails, post-cleaning.
+
+Pure functions of their inputs (no caches, no global state that changes results): they run in a
+process pool. trafilatura's `deduplicate` is never used: it is process-global and order-dependent.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+
+from . import postclean
+from .encoding import decode_html, looks_binary
+from .model import Article, Rejected, count_words
+from .parse import parse_html, recover_tree, sanitize
+from .second_opinion import choose, readability_text
+
+DEFAULT_MIN_WORDS = 50
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+
+_NON_HTML_TYPES = re.compile(
+    r"^(?:image|audio|video|font|model)/|^application/(?:pdf|zip|gzip|x-gzip|octet-stream|x-tar|msword|vnd\.|java|wasm|x-shockwave)",
+    re.I,
+)
+_TAG_SNIFF = re.compile(r"<(?:!doctype|html|head|body|p|div|article|title|meta|br|span|table|h[1-6])\b", re.I)
+
+
+def analyze(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    content_type: str | None = None,
+    min_words: int = DEFAULT_MIN_WORDS,
+    favor_precision: bool = True,
+    second_opinion: bool = True,
+    post_clean: bool = True,
+) -> Article | Rejected:
+    """Clean one page. Returns an Article, or Rejected(reason) saying why there is none.
+
+    min_words: fewer words of clean text than this -> Rejected("too_short").
+    favor_precision: trafilatura's precision mode (fewer boilerplate lines, rarely loses text).
+    second_opinion: ask readability-lxml when trafilatura's text is missing, short or partial.
+    post_clean: copydesk's line filters (see cleaning.postclean). Off only for measuring.
+    """
+    if html is None or len(html) == 0:
+        return Rejected("empty")
+    if content_type and _NON_HTML_TYPES.search(content_type.strip()):
+        return Rejected("binary" if isinstance(html, bytes) and looks_binary(html) else "not_html")
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        data = bytes(html)
+        if looks_binary(data):
+            return Rejected("binary")
+        markup = decode_html(data, content_type)
+    else:
+        markup = html
+    markup = sanitize(markup)
+    if not markup.strip():
+        return Rejected("empty")
+    if not _TAG_SNIFF.search(markup[:65536]):
+        return Rejected("not_html")
+
+    tree = parse_html(markup)
+    doc = _trafilatura(tree, url, favor_precision) if tree is not None else None
+    text = _post(doc.text if doc else "", post_clean)
+
+    if count_words(text) < min_words:
+        better = recover_tree(markup, tree)
+        if better is not None:
+            tree = better
+            doc2 = _trafilatura(tree, url, favor_precision)
+            if doc2 is not None:
+                doc = _merge_meta(doc2, doc)
+                text = _post(doc2.text or "", post_clean)
+
+    if second_opinion and tree is not None and _wants_second_opinion(text, tree, min_words):
+        alt = _post(readability_text(tree), post_clean)  # last use of `tree`: readability mutates it
+        text = choose(text, alt, min_words).text
+
+    if not text:
+        return Rejected("extraction_failed" if doc is None else "not_article")
+    if count_words(text) < min_words:
+        return Rejected("too_short")
+    return _article(text, doc, url, tree)
+
+
+def extract(html: str | bytes, url: str | None = None, **options) -> Article | None:
+    """analyze() without the reason: an Article or None."""
+    result = analyze(html, url, **options)
+    return result if isinstance(result, Article) else None
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str | None, favor_precision: bool):
+    try:
+        return trafilatura.bare_extraction(
+            tree,  # trafilatura copies a tree it is given, so `tree` stays usable
+            url=url,
+            include_comments=False,
+            favor_precision=favor_precision,
+            deduplicate=False,
+            with_metadata=True,
+            include_tables=True,
+        )
+    except Exception:  # a library bug on one odd page must not cost the page: recovery follows
+        return None
+
+
+def _post(text: str, enabled: bool) -> str:
+    if not text:
+        return ""
+    if not enabled:
+        return postclean.normalize(text)
+    return postclean.clean_text(text)
+
+
+def _page_paragraph_words(tree: lxml.html.HtmlElement) -> int:
+    return sum(len((p.text_content() or "").split()) for p in tree.iter("p"))
+
+
+def _wants_second_opinion(text: str, tree: lxml.html.HtmlElement, min_words: int) -> bool:
+    """trafilatura's text is short, or covers well under half of the page's paragraph prose."""
+    words = count_words(text)
+    if words < 2 * min_words:
+        return True
+    return words < 0.5 * _page_paragraph_words(tree)
+
+
+def _merge_meta(primary, fallback):
+    if fallback is None:
+        return primary
+    for field in ("title", "author", "date", "sitename", "description", "url", "language"):
+        if not getattr(primary, field, None) and getattr(fallback, field, None):
+            setattr(primary, field, getattr(fallback, field))
+    return primary
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\|)\s*")
+
+
+def _authors(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    names = []
+    for name in _AUTHOR_SPLIT.split(raw):
+        name = name.strip(" ,")
+        if name and name not in names and len(name) <= 80:
+            names.append(name)
+    return names
+
+
+def _absolute(candidate: str | None, base: str | None) -> str | None:
+    if not candidate:
+        return None
+    candidate = candidate.strip()
+    if base:
+        candidate = urljoin(base, candidate)
+    parts = urlsplit(candidate)
+    return candidate if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _language(text: str, tree: lxml.html.HtmlElement | None) -> str | None:
+    if count_words(text) >= 15:
+        try:
+            import py3langid
+
+            lang, _score = py3langid.classify(text[:3000])
+            return lang
+        except Exception:
+            pass
+    if tree is not None:
+        declared = tree.get("lang") or tree.get("xml:lang")
+        if declared:
+            code = declared.strip().split("-")[0].split("_")[0].lower()
+            if re.fullmatch(r"[a-z]{2}", code):
+                return code
+    return None
+
+
+def _clean_field(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = postclean.normalize(value).replace("\n", " ").strip()
+    return value or None
+
+
+def _article(text: str, doc, url: str | None, tree) -> Article:
+    lang_tree = None
+    if tree is not None:
+        try:
+            lang_tree = tree.getroottree().getroot()
+        except Exception:
+            lang_tree = None
+    return Article(
+        text=text,
+        title=_clean_field(getattr(doc, "title", None)),
+        authors=_authors(getattr(doc, "author", None)),
+        published=getattr(doc, "date", None) or None,
+        language=_language(text, lang_tree),
+        description=_clean_field(getattr(doc, "description", None)),
+        canonical_url=_absolute(getattr(doc, "url", None), url),
+        site_name=_clean_field(getattr(doc, "sitename", None)),
+        url=url,
+    )

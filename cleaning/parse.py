@@ -1,0 +1,155 @@
+"""HTML string -> lxml tree, with recovery for markup that lxml cannot turn into a usable tree.
+
+Browsers and lxml agree that an unclosed <!--, <script>, <style>, <title> or <textarea> swallows
+the rest of the page, and libxml2 gives up on very deep nesting. For news pages the text is what
+matters, so recovery first closes those runaway elements and, if the tree is still empty, rebuilds a
+flat document of paragraphs with the standard library's tolerant tokenizer (html.parser).
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from html.parser import HTMLParser as _Tokenizer
+
+import lxml.html
+from lxml.etree import ParserError, XMLSyntaxError
+
+_PARSER = lxml.html.HTMLParser(
+    huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RAW_TEXT = ("script", "style", "title", "textarea", "xmp", "noscript")
+
+
+def sanitize(markup: str) -> str:
+    """Characters XML trees cannot hold (NUL, C0 controls) and an XML declaration lxml rejects in str input."""
+    markup = _CONTROL.sub("", markup)
+    return _XML_DECL.sub("", markup, count=1)
+
+
+def parse_html(markup: str) -> lxml.html.HtmlElement | None:
+    try:
+        tree = lxml.html.document_fromstring(markup, parser=_PARSER)
+    except (ParserError, XMLSyntaxError, ValueError):
+        return None
+    return tree
+
+
+def body_words(tree: lxml.html.HtmlElement | None) -> int:
+    if tree is None:
+        return 0
+    body = tree.find("body")
+    node = body if body is not None else tree
+    return len(node.text_content().split())
+
+
+_SCRIPTISH = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def markup_words(markup: str) -> int:
+    """Rough count of the words a reader would see: tags, scripts and styles removed by regex."""
+    text = _TAG.sub(" ", _SCRIPTISH.sub(" ", markup))
+    return len(text.split())
+
+
+def repair_markup(markup: str) -> str:
+    """Close the runaway elements that swallow a page: <!-- without -->, raw-text tags without end tag."""
+    start = markup.find("<!--")
+    while start != -1:
+        end = markup.find("-->", start + 4)
+        if end == -1:
+            markup = markup[:start] + markup[start + 4:]
+            start = markup.find("<!--", start)
+        else:
+            start = markup.find("<!--", end + 3)
+    lower = markup.lower()
+    for tag in _RAW_TEXT:
+        pos = 0
+        while True:
+            m = re.compile(rf"<{tag}\b[^>]*>", re.I).search(lower, pos)
+            if not m:
+                break
+            close = lower.find(f"</{tag}", m.end())
+            if close != -1:
+                pos = close + len(tag) + 2
+                continue
+            # Unclosed: end the element at the next tag that cannot belong to it.
+            nxt = re.compile(r"</?(?:head|body|div|p|article|main|section|h[1-6]|table|ul|ol|header|nav)\b", re.I).search(lower, m.end())
+            cut = nxt.start() if nxt else len(markup)
+            markup = markup[:cut] + f"</{tag}>" + markup[cut:]
+            lower = markup.lower()
+            pos = cut + len(tag) + 3
+    return markup
+
+
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 article section main header footer nav aside blockquote pre "
+    "table tr td th dd dt dl figure figcaption form hr address".split()
+)
+_SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "head", "title", "svg", "iframe", "select", "button"))
+
+
+class _Flattener(_Tokenizer):
+    """Text runs between block boundaries, skipping script/style/head; never raises on bad markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._skip = 0
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._current).split())
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._current.append(data)
+
+
+def flatten_markup(markup: str) -> lxml.html.HtmlElement | None:
+    """A flat <body> of one <p> per text block, for markup lxml could not build a usable tree from."""
+    tok = _Flattener()
+    try:
+        tok.feed(markup)
+        tok.close()
+    except Exception:  # html.parser is lenient, but a last resort must not fail on anything
+        pass
+    tok._flush()
+    if not tok.blocks:
+        return None
+    body = "".join(f"<p>{htmllib.escape(b)}</p>" for b in tok.blocks)
+    return parse_html(f"<html><body><article>{body}</article></body></html>")
+
+
+def recover_tree(markup: str, tree: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
+    """A better tree than `tree` when the markup holds much more visible text than the tree does.
+
+    Returns None when there is nothing to gain.
+    """
+    visible = markup_words(markup)
+    have = body_words(tree)
+    if visible < 20 or have >= 0.5 * visible:
+        return None
+    repaired = repair_markup(markup)
+    if repaired != markup:
+        tree2 = parse_html(repaired)
+        if body_words(tree2) >= 0.5 * visible:
+            return tree2
+    return flatten_markup(repaired)

@@ -1,0 +1,259 @@
+"""copydesk's post-cleaning of extracted text: what trafilatura and readability let through.
+
+Everything here works on plain text, line by line (one line = one paragraph), so it serves both
+the HTML path (after extraction) and `clean_text` for text an older scraper produced.
+
+Rules are about kinds of lines (a copyright notice, a share bar, a "Related posts" list, leftover
+script), never about particular sites. Most rules only look at short lines: article prose is long,
+boilerplate is short, and that asymmetry keeps the false-positive rate low.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from .model import count_words
+
+# ----------------------------------------------------------------------------- character level
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[^\S\n]+")
+# U+2028/2029 and other exotic separators become newlines; NBSP and friends become spaces.
+_LINE_SEPS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+# A real entity, possibly double-escaped (&amp;quot;): html.unescape handles those.
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Entity debris whose "&" was lost or turned into a comma by a machine translation or a
+# careless re-encoding: ",quot;" / " quot;" / "amp;quot;".
+_ENTITY_DEBRIS = re.compile(
+    r"(?:[,&]|\b)(?:amp;)*(quot|apos|amp|nbsp|lt|gt|#0?39|#34|rsquo|lsquo|rdquo|ldquo|ndash|mdash|hellip);",
+    re.I,
+)
+_DEBRIS_MAP = {
+    "quot": '"', "apos": "'", "amp": "&", "nbsp": " ", "lt": "<", "gt": ">", "#39": "'", "#039": "'",
+    "#34": '"', "rsquo": "\u2019", "lsquo": "\u2018", "rdquo": "\u201d", "ldquo": "\u201c",
+    "ndash": "\u2013", "mdash": "\u2014", "hellip": "\u2026",
+}
+# Two-character sequences typical of UTF-8 read as windows-1252/latin-1 ("Ã©", "â€™", "Ã¼").
+_MOJIBAKE_HINT = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
+def fix_entities(text: str) -> str:
+    if "&" in text:
+        for _ in range(3):  # &amp;amp;quot; needs more than one pass
+            if not _ENTITY.search(text):
+                break
+            text = html.unescape(text)
+    if ";" in text:
+        text = _ENTITY_DEBRIS.sub(lambda m: _DEBRIS_MAP.get(m.group(1).lower(), m.group(0)), text)
+    return text
+
+
+def fix_mojibake(text: str) -> str:
+    if not _MOJIBAKE_HINT.search(text):
+        return text  # ftfy costs ~0.5 ms per 1,000 characters: only call it on suspicious text
+    import ftfy
+
+    return ftfy.fix_text(
+        text, unescape_html=False, uncurl_quotes=False, fix_character_width=False,
+        fix_line_breaks=False, normalization="NFC",
+    )
+
+
+def normalize(text: str) -> str:
+    """Unicode repair and whitespace: one paragraph per line, no blank lines, single spaces."""
+    text = _LINE_SEPS.sub("\n", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = fix_mojibake(text)
+    text = fix_entities(text)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES.sub(" ", text)  # also turns NBSP, thin and ideographic spaces into " "
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+# ----------------------------------------------------------------------------- code left in text
+
+_CODE_HINTS = re.compile(
+    r"\bfunction\s*\w*\s*\(|\bdocument\.[a-zA-Z]|\bwindow\.[a-zA-Z]|\b(?:var|let|const)\s+[\w$]+\s*=[^=]"
+    r"|\}\s*\)\s*;|=>\s*\{|\.innerHTML\b|\.style\.\w+\s*=|getElementById|querySelector|addEventListener"
+    r"|\bgoogletag\.|\bgtag\(|\bdataLayer\b|_gaq\.push|adsbygoogle|\bfbq\(|\bjQuery\(|\$\(\s*['\"]"
+    r"|\breturn\s+[\w!]+\s*;|\bif\s*\([^)]*[=!]==?|!==|===|\+\+|\|\||&&|!important"
+    r"|[\w#.\]-]+\s*\{\s*[a-z-]+\s*:\s*[^;{}]+;|@media\b|@font-face|@import\b",
+)
+_CODE_CHARS = re.compile(r"[{}();=<>\[\]$]")
+_HTML_TAG = re.compile(
+    r"<!--.*?-->|<!--|-->|</?(?:script|style|div|span|iframe|noscript|ins|section|article|aside|nav|p|a|br|img|ul|li|table|tr|td|font|b|i|strong|em)\b[^>]{0,500}>",
+    re.I,
+)
+
+
+def is_code(line: str) -> bool:
+    """Leftover JavaScript or CSS: code tokens plus a density of code punctuation prose never has."""
+    hits = len(_CODE_HINTS.findall(line))
+    if not hits:
+        return False
+    density = len(_CODE_CHARS.findall(line)) / max(len(line), 1)
+    return hits >= 3 or (hits >= 2 and density > 0.02) or density > 0.05
+
+
+def strip_tags(line: str) -> str:
+    if "<" not in line and "-->" not in line:
+        return line
+    return _SPACES.sub(" ", _HTML_TAG.sub(" ", line)).strip()
+
+
+# ----------------------------------------------------------------------------- boilerplate lines
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+_END_PUNCT = tuple('.!?…"”»\')')
+
+# (regex, max words of a line it may remove). Anchored at the start of the line unless stated.
+_LINE_RULES: list[tuple[re.Pattern[str], int]] = [
+    # copyright and reprint notices
+    (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\b|\u00a9)"), 40),
+    (_rx(r"\ball rights reserved\b"), 40),
+    (_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
+    (_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
+    (_rx(r"^(?:this (?:article|story|post) )?(?:was )?originally (?:published|appeared|posted)\b"), 30),
+    (_rx(r"^the post .{3,200} appeared first on\b"), 40),
+    (_rx(r"^(?:source|via|republished (?:with|by)|reposted from)\s*:"), 12),
+    # share / follow / subscribe / newsletter
+    (_rx(r"^(?:share|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?: (?:this|on|via|it|the|article|story|post|page|by email|link)\b|\s*[:|]|$)"), 10),
+    (_rx(r"^(?:(?:facebook|twitter|x|pinterest|whatsapp|linkedin|reddit|email|print|telegram|messenger|copy link|tumblr|share)\s*[|,·•]?\s*){2,}$"), 12),
+    (_rx(r"^follow (?:us|@|[\w.]+ on\b)"), 15),
+    (_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
+    (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list)|sign up\b|get the latest\b.*\b(?:newsletter|inbox)|don't miss\b.*\bnewsletter)"), 20),
+    (_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
+    # cookies and consent
+    (_rx(r"\b(?:we use cookies|this (?:web)?site uses cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent)|by continuing to (?:browse|use|visit) (?:this|our|the) (?:site|website))\b"), 60),
+    # ads and page furniture
+    (_rx(r"^(?:advertisement|advertising|ad|sponsored(?: content)?|promoted|paid content|story continues below(?: advertisement)?|article continues (?:below|after)\b.*|continue reading(?: (?:below|the main story|the story))?|scroll (?:down )?to continue\b.*)\W*$"), 8),
+    (_rx(r"^(?:back to top|skip to (?:main )?content|skip navigation|sign in|log ?in|log ?out|register|privacy policy|terms (?:of|and) (?:use|service|conditions)|cookie policy|contact us|about us|home|menu|search|loading\W*|please enable javascript\b.*|you need to enable javascript\b.*)\W*$"), 8),
+    (_rx(r"^(?:previous|next|older|newer) (?:article|post|story|entry)\b"), 16),
+    (_rx(r"^(?:tags|tagged|filed under|categories|category|topics|posted in|labels)\s*:"), 30),
+    (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article))"), 20),
+    # photo and video credits standing alone
+    (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?\s*[:/|©-]"), 15),
+    (_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
+    (_rx(r"^image (?:copyright|caption)\b|^media caption\b|^getty images\b|^(?:ap|afp|reuters|epa|getty) photo\b"), 25),
+    (_rx(r"/\s*(?:getty images|afp|ap|reuters|epa|shutterstock|bloomberg|istock(?:photo)?|ap images|efe|anadolu)(?: via getty images)?\)?$"), 15),
+]
+
+# Headings that open a list of links to other stories: the heading and the short link lines
+# under it go, up to the next line of prose.
+_LIST_HEADING = _rx(
+    r"^(?:related(?: (?:posts?|articles?|stories|news|content|coverage|links|reading|topics|videos?|items))?"
+    r"|you (?:may|might) also (?:like|enjoy|be interested in)|recommended(?: for you| stories| articles| reading)?"
+    r"|(?:more|other|latest|top|recent|popular|trending) (?:from|stories|articles|posts|news|in|on)\b.*"
+    r"|most (?:popular|read|viewed|shared|commented)\b.*|trending(?: now| stories)?|don't miss|editor'?s? picks?"
+    r"|read (?:more|next|also)|also read|see also|further reading|what to read next|in (?:other|case you missed)\b.*"
+    r"|popular posts|recent posts|similar (?:posts|articles|stories)|more (?:stories|news|headlines)"
+    r"|around the web|from (?:the|our) (?:web|partners)|sponsored stories|promoted stories)\W*$"
+)
+
+# A comment section or comment form: it and everything after it go when it sits in the tail.
+_COMMENTS_HEADING = _rx(
+    r"^(?:leave a (?:reply|comment)|post a comment|add (?:a|your) comment|no comments\W*|\d+ comments?\W*|comments?\W*"
+    r"|(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b.*|comments are closed\W*|join the (?:discussion|conversation)\W*"
+    r"|(?:reader|user|top rated|readers'?) comments\W*|discussion\W*|have your say\W*|write a comment\W*|responses?\W*"
+    r"|\d+ (?:responses|replies|thoughts) (?:to|on)\b.*|one (?:response|reply|thought) (?:to|on)\b.*"
+    r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*)$"
+)
+
+_BREADCRUMB = re.compile(r"^[^>»›|/]{1,40}(?:\s[>»›|/]\s[^>»›|/]{1,40}){2,}$")
+
+
+def boilerplate_rule(line: str, words: int | None = None) -> int | None:
+    """Index of the first line rule that matches `line`, or None."""
+    if words is None:
+        words = count_words(line)
+    for i, (rx, max_words) in enumerate(_LINE_RULES):
+        if words <= max_words and rx.search(line):
+            return i
+    return None
+
+
+def is_boilerplate(line: str) -> bool:
+    return boilerplate_rule(line) is not None
+
+
+def _link_like(line: str, words: int) -> bool:
+    """A line of a link list: a headline, a site or author name, a date; not a sentence of prose."""
+    if words <= 5:
+        return True
+    if words > 20:
+        return False
+    return not line.endswith(_END_PUNCT) or (words <= 14 and line.endswith("?"))
+
+
+def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = True) -> list[str]:
+    """Drop boilerplate lines; drop link lists under their heading; cut a trailing comment section."""
+    counts = [count_words(line) for line in lines]
+    total = sum(counts) or 1
+    out: list[str] = []
+    seen_words = 0
+    i = 0
+    n = len(lines)
+    while i < n:
+        line, words = lines[i], counts[i]
+        seen_words += words
+        if "<" in line or "-->" in line:
+            line = strip_tags(line)
+            words = count_words(line)
+            if not line:
+                i += 1
+                continue
+        if is_code(line):
+            i += 1
+            continue
+        if words <= 12 and _COMMENTS_HEADING.match(line):
+            if cut_comments and seen_words >= 0.5 * total:
+                break
+            i += 1
+            continue
+        if words <= 8 and _LIST_HEADING.match(line):
+            i += 1
+            while i < n and _link_like(lines[i], counts[i]) and not is_code(lines[i]):
+                if counts[i] <= 12 and _COMMENTS_HEADING.match(lines[i]):
+                    break
+                seen_words += counts[i]
+                i += 1
+            continue
+        if words <= 60 and boilerplate_rule(line, words) is not None:
+            i += 1
+            continue
+        if out and line == out[-1] and words <= 30:
+            i += 1  # a heading or caption repeated back to back
+            continue
+        out.append(line)
+        i += 1
+    if head:
+        out = _strip_head(out)
+    return out
+
+
+def _strip_head(lines: list[str]) -> list[str]:
+    """Site navigation before the article: a breadcrumb, or a run of 1-3 word labels ("My Blog", "World News")."""
+    k = 0
+    while k < min(len(lines), 3) and _BREADCRUMB.match(lines[k]) and count_words(lines[k]) <= 12:
+        k += 1
+    run = k
+    while run < len(lines) and count_words(lines[run]) <= 3 and not lines[run].endswith(_END_PUNCT):
+        run += 1
+    if run - k >= 2 and run < len(lines) and count_words(lines[run]) > 3:
+        k = run
+    return lines[k:]
+
+
+def clean_text(text: str) -> str:
+    """Post-clean plain text an older scraper produced: the article without the page's leftovers."""
+    if not text:
+        return ""
+    return "\n".join(filter_lines(normalize(text).split("\n")))

@@ -1,0 +1,498 @@
+"""The ingestion pipeline: fetched (or local) pages -> cleaning -> dedup -> storage.
+
+Like a datatrove pipeline, it is a list of steps, each a plain object with one ``run`` method over
+a stream of documents; a step drops a document by not yielding it, after recording why. Extraction
+(the CPU-heavy part) runs in a pool of worker processes with a per-page time limit; the steps after
+it run in the calling process, in input order, so cluster assignment is deterministic.
+
+    Identify -> Templates -> Filter -> Dedup -> Store
+
+``Pipeline`` owns the corpus' state (state store, dedup index, writer) for the length of a run and
+checkpoints it: raw WARC part, documents part, state transaction, dedup index, manifest, in that
+order, so a crash at any point leaves a corpus that the next start repairs (``recover``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cleaning
+import dedup
+from copydesk.config import Config
+from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
+from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, read_part,
+                     same_site, url_key, write_manifest)
+from storage.atomic import remove_leftovers
+from storage.corpus import STATE, iso
+
+log = logging.getLogger("copydesk.pipeline")
+
+
+@dataclass
+class Page:
+    """A fetched response or a local file, as the pipeline receives it."""
+
+    url: str                       # final URL (after redirects), or file:// for a local file
+    body: bytes
+    source: str
+    fetched_at: dt.datetime
+    status: int | None = 200       # None for a local file
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str | None = None
+    request_url: str | None = None  # the URL as discovered, when a redirect changed it
+    hints: dict[str, Any] = field(default_factory=dict)  # from discovery: title, published, language
+
+
+@dataclass
+class Doc:
+    page: Page
+    article: cleaning.Article | None = None
+    id: str = ""
+    key: str = ""
+    url: str = ""
+    site: str = ""
+    text: str = ""
+    assignment: dedup.Assignment | None = None
+    outcome: str | None = None
+    reason: str | None = None
+
+
+class Step(Protocol):
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]: ...
+
+
+# -- extraction ---------------------------------------------------------------------------------
+def _extract(body: bytes, url: str | None, content_type: str | None) -> cleaning.Article | cleaning.Rejected:
+    return cleaning.analyze(body, url, content_type=content_type)
+
+
+class Extractor:
+    """Runs ``cleaning.analyze`` in worker processes (pebble: a per-task time limit that kills a
+    stuck worker) or inline when ``workers == 0``."""
+
+    def __init__(self, workers: int | None = None, *, timeout: float = 20.0):
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.timeout = timeout
+        self.pool = None
+        if self.workers > 0:
+            from pebble import ProcessPool
+
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["cleaning", "copydesk.pipeline"])
+            self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx)
+
+    def submit(self, page: Page) -> Future:
+        if self.pool is None:
+            f: Future = Future()
+            try:
+                f.set_result(_extract(page.body, page.url, page.content_type))
+            except Exception as e:  # noqa: BLE001 - a broken page must not stop the run
+                f.set_exception(e)
+            return f
+        return self.pool.schedule(_extract, args=(page.body, page.url, page.content_type), timeout=self.timeout)
+
+    @staticmethod
+    def outcome(future: Future) -> cleaning.Article | cleaning.Rejected:
+        """The extraction result, with time-outs and worker crashes turned into a reason."""
+        from concurrent.futures import TimeoutError as FuturesTimeout
+
+        try:
+            return future.result()
+        except FuturesTimeout:
+            return cleaning.Rejected("extraction_timeout")
+        except Exception as e:  # noqa: BLE001
+            name = type(e).__name__
+            return cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}")
+
+    def run(self, pages: Iterable[Page]) -> Iterator[tuple[Page, cleaning.Article | cleaning.Rejected]]:
+        """Ordered results with a bounded number of pages in flight."""
+        window: deque[tuple[Page, Future]] = deque()
+        depth = max(1, self.workers) * 4
+        for page in pages:
+            window.append((page, self.submit(page)))
+            if len(window) >= depth:
+                p, f = window.popleft()
+                yield p, self.outcome(f)
+        while window:
+            p, f = window.popleft()
+            yield p, self.outcome(f)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join(timeout=10)
+            self.pool = None
+
+
+# -- the steps after extraction -----------------------------------------------------------------
+class Identify:
+    """Gives the document its URL, site and stable id, and drops URLs already stored.
+
+    The id comes from the canonical URL: the page's own rel=canonical when it points to the same
+    site (a cross-site canonical is how syndicated copies name their original: they keep their
+    own URL and dedup groups them), else the fetched URL.
+    """
+
+    def __init__(self, pipeline: Pipeline):
+        self.p = pipeline
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            a = d.article
+            assert a is not None
+            url = d.page.url
+            if d.page.status is None and a.canonical_url and a.canonical_url.startswith(("http://", "https://")):
+                url = a.canonical_url  # a saved page: its canonical URL is where it came from
+            canonical = a.canonical_url if a.canonical_url and same_site(a.canonical_url, url) else url
+            d.url, d.key, d.id, d.site = url, url_key(canonical), doc_id(canonical), host(url) or "local"
+            if self.p.is_stored(d.key, d.id):
+                self.p.drop(d, SKIPPED, "already_stored")
+                continue
+            d.text = a.text
+            yield d
+
+
+class Templates:
+    """Site-level template learning (cleaning.SiteTemplates): strip lines learned as the site's
+    template, then learn from this page."""
+
+    def __init__(self, pipeline: Pipeline, templates: cleaning.SiteTemplates, min_words: int):
+        self.p, self.templates, self.min_words = pipeline, templates, min_words
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            self.templates.learn(d.site, d.text)
+            d.text = self.templates.strip(d.site, d.text)
+            if len(d.text.split()) < self.min_words:
+                self.p.drop(d, SKIPPED, "too_short")
+                continue
+            yield d
+
+
+class Filter:
+    """config [filter]: keywords in title or text, languages, published since."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.p = pipeline
+        f = pipeline.config.filter
+        self.keywords = [k.casefold() for k in f.keywords]
+        self.languages = set(f.languages)
+        self.since = f.since
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            reason = self.reason(d)
+            if reason:
+                self.p.drop(d, SKIPPED, reason)
+                continue
+            yield d
+
+    def reason(self, d: Doc) -> str | None:
+        a = d.article
+        assert a is not None
+        if self.keywords:
+            hay = f"{a.title or ''}\n{d.text}".casefold()
+            if not any(k in hay for k in self.keywords):
+                return "filter_keywords"
+        if self.languages and (a.language or "").lower() not in self.languages:
+            return "filter_language"
+        if self.since and a.published:
+            try:
+                if dt.date.fromisoformat(a.published[:10]) < self.since:
+                    return "filter_since"
+            except ValueError:
+                pass
+        return None
+
+
+class Dedup:
+    """dedup.Deduper: join the best-matching cluster or start one."""
+
+    def __init__(self, deduper: dedup.Deduper):
+        self.deduper = deduper
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d))
+            yield d
+
+
+class Store:
+    """Buffers the record and its raw response in the corpus writer."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.p = pipeline
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            self.p.store(d)
+            yield d
+
+
+def _timestamp(d: Doc) -> float:
+    a = d.article
+    if a is not None and a.published:
+        try:
+            t = dt.datetime.fromisoformat(a.published)
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=dt.timezone.utc)
+            return t.timestamp()
+        except ValueError:
+            pass
+    return d.page.fetched_at.timestamp()
+
+
+# -- the pipeline -------------------------------------------------------------------------------
+class Pipeline:
+    """Owns a corpus for one run (the caller holds the corpus lock)."""
+
+    checkpoint_docs = 500
+    checkpoint_seconds = 10.0
+    max_attempts = 3
+
+    def __init__(self, config: Config, *, corpus: Path | None = None, kind: str = "ingest",
+                 workers: int | None = None, stats: RunStats | None = None,
+                 on_outcome: Callable[[Doc], None] | None = None):
+        self.config = config
+        self.root = Path(corpus or config.corpus)
+        self.kind = kind
+        self.stats = stats or RunStats()
+        self.on_outcome = on_outcome
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.state = StateStore(self.root / STATE / "state.sqlite3")
+        self.deduper = dedup.Deduper(self.root / STATE / "dedup", threshold=config.dedup.threshold,
+                                     window_days=config.dedup.window / 86400)
+        self.template_store = self.state.templates()
+        self.templates = cleaning.SiteTemplates(self.template_store)
+        self.writer = CorpusWriter(self.root)
+        self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
+        self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.MIN_WORDS),
+                                  Filter(self), Dedup(self.deduper), Store(self)]
+        self._skipped: list[tuple[str, str, str, str | None]] = []
+        self._failed: list[tuple[str, str, str, str | None]] = []
+        self._errors: list[tuple[int | None, str | None, str | None, str, str, str | None]] = []
+        self._validators: list[tuple[str, str | None, str | None]] = []
+        self._pending_keys: set[str] = set()
+        self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
+        self._last_checkpoint = time.monotonic()
+        self.runs: dict[str, int] = {}
+        self.repaired = self.recover()
+
+    # -- recovery -----------------------------------------------------------------------------
+    def recover(self) -> dict[str, int]:
+        """Bring state and index in line with the corpus directory (the source of truth) after a
+        crash: register part files the state does not know, re-index stored documents missing from
+        the dedup index, drop temporary files, mark interrupted runs."""
+        removed = remove_leftovers(self.root)
+        interrupted = self.state.close_dangling_runs()
+        corpus = Corpus(self.root)
+        known = self.state.registered_parts()
+        new_parts = 0
+        for part in corpus.part_files():
+            rel = part.relative_to(self.root).as_posix()
+            if rel in known:
+                continue
+            recs = list(read_part(part))
+            docs = [(StoredDoc(r["id"], r["url"], r.get("source"), r.get("site"), r["cluster_id"],
+                               r.get("duplicate_of"), rel), (url_key(_record_canonical(r)), url_key(r["url"])))
+                    for r in recs]
+            self.state.commit_checkpoint(parts=[(rel, len(recs), part.stat().st_size)], docs=docs)
+            new_parts += 1
+        reindexed = 0
+        missing = {i for i in self.state.doc_ids() if i not in self.deduper}
+        if missing:
+            for part in corpus.part_files():
+                for r in read_part(part):
+                    if r["id"] in missing:
+                        self.deduper.restore(dedup.Assignment(r["id"], r["cluster_id"], r.get("duplicate_of"),
+                                                              r.get("similarity")), r["text"],
+                                             timestamp=_record_timestamp(r))
+                        missing.discard(r["id"])
+                        reindexed += 1
+            self.deduper.flush()
+        repaired = {"temporary_files_removed": len(removed), "runs_interrupted": interrupted,
+                    "parts_registered": new_parts, "documents_reindexed": reindexed}
+        if new_parts or reindexed or removed:
+            log.warning("repaired the corpus state after an unclean stop: %s", repaired)
+            self._write_manifest()
+        return repaired
+
+    # -- bookkeeping used by the steps --------------------------------------------------------
+    def is_stored(self, key: str, id_: str) -> bool:
+        if key in self._pending_keys:
+            return True
+        d = self.state.decision(key)
+        return d is not None and d.status == "stored" or self.state.has_doc(id_)
+
+    def is_known(self, url: str) -> bool:
+        """An article URL not to be fetched again: stored, skipped for good, or failed too often."""
+        key = url_key(url)
+        if key in self._pending_keys:
+            return True
+        d = self.state.decision(key)
+        return d is not None and (d.status != "failed" or d.attempts >= self.max_attempts)
+
+    def retry_urls(self, source: str) -> list[str]:
+        return self.state.retry_urls(source, self.max_attempts)
+
+    def run_id(self, source: str) -> int:
+        if source not in self.runs:
+            self.runs[source] = self.state.start_run(source, self.kind)
+        return self.runs[source]
+
+    def drop(self, d: Doc, outcome: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
+        """Count a document (or URL) that is not stored, and remember why: a skipped article URL is
+        never fetched again, a failed one is retried by the next runs (up to ``max_attempts``)."""
+        d.outcome, d.reason = outcome, reason
+        src, url = d.page.source, d.page.url
+        self.stats.outcome(src, outcome, reason)
+        if reason != "already_stored":
+            if article:
+                target = self._skipped if outcome == SKIPPED else self._failed
+                for u in {url, d.page.request_url or url}:
+                    target.append((url_key(u), u, reason, src))
+                    if outcome == SKIPPED:
+                        self._pending_keys.add(url_key(u))
+            self._errors.append((self.run_id(src), src, url, outcome, reason, detail))
+        if self.on_outcome:
+            self.on_outcome(d)
+
+    def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
+        """A URL that could not be fetched or used (counted; an article URL is retried later)."""
+        self.drop(Doc(Page(url, b"", source, _now())), FAILED, reason, detail, article=article)
+
+    def skip_url(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
+        """An article URL decided without storing it (robots.txt, filters, not HTML, ...)."""
+        self.drop(Doc(Page(url, b"", source, _now(), request_url=request_url)), SKIPPED, reason)
+
+    def remember_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """ETag/Last-Modified of a feed, sitemap or section page; saved only when the run completes,
+        so a crashed run never turns the next fetch into a 304 that hides unfetched articles."""
+        if etag or last_modified:
+            self._validators.append((url, etag, last_modified))
+
+    def store(self, d: Doc) -> None:
+        a, asg = d.article, d.assignment
+        assert a is not None and asg is not None
+        rec = Record(
+            id=d.id, url=d.url, source=d.page.source, site=d.site, title=a.title, text=d.text,
+            published=a.published, fetched_at=iso(d.page.fetched_at), language=a.language,
+            word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
+            similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
+            authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
+        raw = RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)
+        self.writer.add(rec, raw)
+        keys = {d.key, url_key(d.page.url), url_key(d.url)}
+        if d.page.request_url:
+            keys.add(url_key(d.page.request_url))
+        self._pending_keys.update(keys)
+        self._unflushed[d.id] = (StoredDoc(d.id, d.url, d.page.source, d.site, asg.cluster_id, asg.duplicate_of, ""),
+                                 tuple(sorted(keys)))
+        outcome = STORED_NEW if asg.duplicate_of is None else STORED_COPY
+        d.outcome = outcome
+        self.stats.outcome(d.page.source, outcome)
+        if self.on_outcome:
+            self.on_outcome(d)
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, pages: Iterable[Page]) -> Iterator[Doc]:
+        """Ingest a stream of pages (extraction in the pool, in order); yields every document with
+        its outcome set. Checkpoints as it goes; call ``close`` at the end."""
+        for page, result in self.extractor.run(pages):
+            yield from self.finish(page, result)
+
+    def finish(self, page: Page, result: cleaning.Article | cleaning.Rejected) -> list[Doc]:
+        """The steps after extraction, for one page."""
+        self.stats[page.source].pages += 1
+        doc = Doc(page)
+        if not result:
+            reason = result.reason
+            self.drop(doc, FAILED if reason.startswith("extraction_") else SKIPPED, reason)
+            self.maybe_checkpoint()
+            return [doc]
+        doc.article = result
+        stream: Iterable[Doc] = [doc]
+        for step in self.steps:
+            stream = step.run(stream)
+        for _ in stream:
+            pass
+        self.maybe_checkpoint()
+        return [doc]
+
+    def maybe_checkpoint(self) -> None:
+        if (self.writer.pending >= self.checkpoint_docs
+                or time.monotonic() - self._last_checkpoint >= self.checkpoint_seconds):
+            self.checkpoint()
+
+    def checkpoint(self, *, validators: bool = False) -> None:
+        """Make everything processed so far durable (see the module docstring for the order)."""
+        parts = self.writer.flush()
+        docs = []
+        for p in parts:
+            for i in p.ids:
+                stored, keys = self._unflushed.pop(i)
+                docs.append((dataclasses.replace(stored, part=p.name), keys))
+        self.templates.flush()
+        self.state.commit_checkpoint(
+            parts=[(p.name, p.records, p.bytes) for p in parts], docs=docs, skipped=self._skipped,
+            failed=self._failed, errors=self._errors, validators=self._validators if validators else (),
+            templates=self.template_store.take_dirty())
+        self._skipped, self._failed, self._errors = [], [], []
+        if validators:
+            self._validators = []
+        self.deduper.flush()
+        self._pending_keys.clear()
+        self._write_manifest()
+        self._last_checkpoint = time.monotonic()
+
+    def _write_manifest(self) -> None:
+        counts = self.state.counts()
+        write_manifest(self.root, counts=counts, dedup={
+            "threshold": self.config.dedup.threshold, "window_days": self.config.dedup.window / 86400,
+            **getattr(self.deduper, "params", {})})
+
+    def finish_runs(self, status: str = "completed") -> None:
+        self.stats.finish()
+        for source, run in self.runs.items():
+            self.state.finish_run(run, status, self.stats[source].as_dict())
+        self.runs.clear()
+
+    def close(self, status: str = "completed") -> None:
+        try:
+            self.checkpoint(validators=status == "completed")
+            self.finish_runs(status)
+        finally:
+            self.extractor.close()
+            self.deduper.close()
+            self.state.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _record_canonical(r: dict[str, Any]) -> str:
+    c = r.get("canonical_url")
+    return c if c and same_site(c, r["url"]) else r["url"]
+
+
+def _record_timestamp(r: dict[str, Any]) -> float | None:
+    for k in ("published", "fetched_at"):
+        v = r.get(k)
+        if v:
+            try:
+                t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+                return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).timestamp()
+            except ValueError:
+                continue
+    return None

@@ -1,0 +1,60 @@
+"""One crawl of some sources into the corpus: Scrapy's CrawlerProcess driving NewsSpider, with the
+pipeline's extraction pool and a live progress display."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from copydesk import report
+from copydesk.config import Config
+from copydesk.pipeline import Doc, Pipeline
+from copydesk.stats import RunStats
+from storage import CorpusLock
+
+log = logging.getLogger("copydesk.crawl")
+
+
+def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
+    """Run the crawl to its end in this process (the reactor cannot be restarted: one crawl per
+    process). Returns the run status: 'completed', or 'interrupted' after SIGINT/SIGTERM."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spider import NewsSpider
+
+    sources = [cfg.source(n) for n in names]
+    process = CrawlerProcess(scrapy_settings(cfg, pipeline), install_root_handler=False)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
+    process.start()
+    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    return "completed" if reason in (None, "finished") else "interrupted"
+
+
+def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: str | None = None) -> int:
+    with CorpusLock(cfg.corpus) as lock:
+        if lock.took_over:
+            log.warning("took over the corpus lock left by a dead process: %s", lock.took_over)
+        stats = RunStats()
+        pipe = Pipeline(cfg, kind=kind, stats=stats)
+        status = "failed"
+        try:
+            with report.progress() as prog:
+                task = prog.add_task("crawling", total=None, detail="")
+
+                def update(_: Doc) -> None:
+                    t = stats.total()
+                    prog.update(task, completed=t.pages, detail=(
+                        f"requests {t.requests} · new {t.stored_new} · copies {t.stored_copy}"
+                        f" · skipped {sum(t.skipped.values())} · failed {sum(t.failed.values())}"))
+
+                pipe.on_outcome = update
+                status = crawl(cfg, names, pipe)
+        finally:
+            pipe.close(status)
+    report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {status}", corpus=cfg.corpus)
+    return 0 if status == "completed" else 130
+
+
+def summary(stats: RunStats) -> dict[str, Any]:
+    return stats.as_dict()

@@ -1,0 +1,47 @@
+"""Scrapy settings built from copydesk's config: politeness on by default."""
+from __future__ import annotations
+
+from typing import Any
+
+from copydesk.config import Config
+
+
+def scrapy_settings(config: Config, pipeline: Any) -> dict[str, Any]:
+    c = config.crawl
+    return {
+        "BOT_NAME": "copydesk",
+        "USER_AGENT": c.user_agent,
+        "ROBOTSTXT_OBEY": c.obey_robots,          # Scrapy's default is False
+        "CONCURRENT_REQUESTS": c.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_host_concurrency,
+        "DOWNLOAD_TIMEOUT": c.timeout,
+        "DOWNLOAD_MAXSIZE": c.max_page_bytes,     # also bounds decompressed size (gzip bombs)
+        "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": True,             # as PoliteThrottle: AutoThrottle that also honours Crawl-delay
+        "AUTOTHROTTLE_START_DELAY": 0.1,
+        "AUTOTHROTTLE_MAX_DELAY": 30.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(c.per_host_concurrency),
+        "RETRY_ENABLED": c.retries > 0,
+        "RETRY_TIMES": c.retries,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "RETRY_BACKOFF_BASE": 0.5,
+        "RETRY_BACKOFF_MAX": 30.0,
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
+        "REDIRECT_MAX_TIMES": 10,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 20_000_000,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.BackoffRetryMiddleware": 550,
+        },
+        "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "crawler.middlewares.PoliteThrottle": 0,
+            "scrapy.extensions.telnet.TelnetConsole": None,
+        },
+        "ITEM_PIPELINES": {"crawler.pipelines.CorpusPipeline": 300},
+        "COPYDESK_PIPELINE": pipeline,
+    }

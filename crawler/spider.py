@@ -1,0 +1,234 @@
+"""One spider for all configured sources: discovery (feeds, sitemaps, section pages) and article fetches.
+
+Each request carries its source's name; articles come back as ``copydesk.pipeline.Page`` items,
+which the item pipeline (crawler.pipelines) sends through cleaning, dedup and storage. URLs the
+state store already knows are never requested; feeds, sitemaps and section pages are fetched with
+conditional GET.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from copydesk.config import Config, Source
+from copydesk.pipeline import Page, Pipeline
+from crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
+from storage import url_key
+
+FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class NewsSpider(scrapy.Spider):
+    name = "copydesk"
+
+    def __init__(self, config: Config, sources: list[Source], pipeline: Pipeline, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.config = config
+        self.sources = {s.name: s for s in sources}
+        self.pipeline = pipeline
+        self.stats = pipeline.stats
+        self.hosts = {s.name: s.hosts for s in sources}
+        self.follow = {s.name: LinkExtractor(allow=s.follow or (), unique=True) for s in sources}
+        self.scheduled: set[str] = set()
+        self.max_bytes = config.crawl.max_page_bytes
+        f = config.filter
+        self.since, self.languages = f.since, set(f.languages)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._response_received, signal=signals.response_received)
+        return spider
+
+    def _response_received(self, response: Response, request: Request, **_: Any) -> None:
+        src = request.meta.get("source")
+        if src:
+            self.stats[src].requests += 1
+
+    # -- requests -----------------------------------------------------------------------------
+    def _request(self, url: str, source: str, kind: str, callback: Any, *, conditional: bool = False,
+                 hints: dict[str, Any] | None = None, extra_meta: dict[str, Any] | None = None) -> Request:
+        headers = {}
+        if conditional:
+            etag, modified = self.pipeline.state.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        meta = {"source": source, "kind": kind, "download_slot": urlsplit(url).netloc,
+                "handle_httpstatus_list": [304] if conditional else [], "hints": hints or {}, **(extra_meta or {})}
+        return Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta,
+                       dont_filter=kind != ARTICLE)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for name, s in self.sources.items():
+            self.stats[name]  # a row in the summary even when nothing comes of it
+            for url in self.pipeline.retry_urls(name):
+                self.scheduled.add(url_key(url))
+                yield self._article(url, name)
+            for url in s.feeds:
+                yield self._request(url, name, FEED, self.parse_feed, conditional=True)
+            for url in s.sitemaps:
+                if urlsplit(url).path.rstrip("/").endswith("robots.txt"):
+                    yield self._request(url, name, ROBOTS, self.parse_robots, extra_meta={"dont_obey_robotstxt": True})
+                else:
+                    yield self._request(url, name, SITEMAP, self.parse_sitemap, conditional=True)
+            for url in s.start_urls:
+                yield self._request(url, name, SECTION, self.parse_section, conditional=True)
+
+    def _article(self, url: str, source: str, hints: dict[str, Any] | None = None) -> Request:
+        return self._request(url, source, ARTICLE, self.parse_article, hints=hints)
+
+    def articles(self, links: list[Link], source: str) -> Iterator[Request]:
+        """Requests for the links worth fetching; the others are counted with their reason."""
+        c = self.stats[source]
+        for link in links:
+            url = link.url
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            key = url_key(url)
+            if key in self.scheduled:
+                continue
+            self.scheduled.add(key)
+            c.discovered += 1
+            if self.pipeline.is_known(url):
+                c.known += 1
+                continue
+            if (urlsplit(url).hostname or "").lower() not in self.hosts[source]:
+                self.pipeline.skip_url(source, url, "offsite")
+                continue
+            reason = self._prefilter(link)
+            if reason:
+                self.pipeline.skip_url(source, url, reason)
+                continue
+            yield self._article(url, source, hints={"title": link.title, "published": link.published,
+                                                    "language": link.language})
+
+    def _prefilter(self, link: Link) -> str | None:
+        if self.since and link.published:
+            try:
+                if dt.date.fromisoformat(link.published[:10]) < self.since:
+                    return "filter_since"
+            except ValueError:
+                pass
+        if self.languages and link.language and link.language not in self.languages:
+            return "filter_language"
+        return None
+
+    # -- callbacks ----------------------------------------------------------------------------
+    def _not_modified(self, response: Response) -> bool:
+        if response.status == 304:
+            self.stats[response.meta["source"]].not_modified += 1
+            return True
+        self.pipeline.remember_validators(response.url if not response.meta.get("redirect_urls") else
+                                          response.meta["redirect_urls"][0],
+                                          _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        return False
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        if self._not_modified(response):
+            return
+        src = response.meta["source"]
+        try:
+            links = parse_feed(response.body, response.url, content_type=_header(response, b"Content-Type"))
+        except DiscoveryError as e:
+            self.pipeline.fail(src, response.url, e.reason, str(e), article=False)
+            return
+        yield from self.articles(links, src)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self._not_modified(response):
+            return
+        src = response.meta["source"]
+        try:
+            sm = parse_sitemap(response.body, response.url, max_size=self.max_bytes)
+        except DiscoveryError as e:
+            self.pipeline.fail(src, response.url, e.reason, str(e), article=False)
+            return
+        for child in sm.sitemaps:
+            if (urlsplit(child).hostname or "").lower() in self.hosts[src]:
+                yield self._request(child, src, SITEMAP, self.parse_sitemap, conditional=True)
+        yield from self.articles(sm.links, src)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        src = response.meta["source"]
+        for url in robots_sitemaps(response.body, response.url):
+            yield self._request(url, src, SITEMAP, self.parse_sitemap, conditional=True)
+
+    def parse_section(self, response: Response) -> Iterator[Request]:
+        if self._not_modified(response):
+            return
+        src = response.meta["source"]
+        if not isinstance(response, TextResponse):
+            self.pipeline.fail(src, response.url, "not_html", article=False)
+            return
+        links = [Link(lk.url, title=lk.text.strip() or None) for lk in self.follow[src].extract_links(response)]
+        yield from self.articles(links, src)
+
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        src = response.meta["source"]
+        ctype = _header(response, b"Content-Type")
+        redirects = response.meta.get("redirect_urls") or []
+        if ctype and not ctype.split(";")[0].strip().lower() in HTML_TYPES:
+            self.pipeline.skip_url(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
+            return
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
+                        for k, vs in response.headers.items() for v in vs)
+        yield Page(url=response.url, body=response.body, source=src, fetched_at=dt.datetime.now(dt.timezone.utc),
+                   status=response.status, headers=headers, content_type=ctype,
+                   request_url=redirects[0] if redirects else None, hints=response.meta.get("hints") or {})
+
+    def failed(self, failure: Failure) -> None:
+        request = failure.request
+        src, kind = request.meta.get("source"), request.meta.get("kind")
+        reason = failure_reason(failure)
+        if reason == "robots_disallowed" and kind == ARTICLE:
+            self.pipeline.skip_url(src, request.url, reason)
+        else:
+            self.pipeline.fail(src, request.url, reason, failure.getErrorMessage()[:300], article=kind == ARTICLE)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    v = response.headers.get(name)
+    return v.decode("latin-1") if v else None
+
+
+_REASONS = [
+    ("HttpError", None, lambda f: f"http_{f.value.response.status}"),
+    ("IgnoreRequest", "robots.txt", "robots_disallowed"),
+    ("IgnoreRequest", "redirect", "redirect_loop"),
+    ("IgnoreRequest", "offsite", "offsite_redirect"),
+    ("IgnoreRequest", "refused", "address_refused"),
+    ("IgnoreRequest", None, "ignored"),
+    ("TimeoutError", None, "timeout"),
+    ("TCPTimedOutError", None, "timeout"),
+    ("DNSLookupError", None, "dns_error"),
+    ("ConnectionRefusedError", None, "connection_refused"),
+    ("ConnectionLost", None, "connection_lost"),
+    ("ResponseNeverReceived", None, "connection_lost"),
+    ("CancelledError", "size", "too_large"),
+    ("CancelledError", None, "cancelled"),
+    ("ResponseFailed", None, "connection_lost"),
+]
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stable reason for a failed request (for the summary and `status`)."""
+    names = {c.__name__ for c in type(failure.value).__mro__}
+    msg = failure.getErrorMessage().lower()
+    for name, needle, reason in _REASONS:
+        if name in names and (needle is None or needle in msg):
+            return reason(failure) if callable(reason) else reason
+    if "max size" in msg or "maxsize" in msg:
+        return "too_large"
+    return re.sub(r"[^a-z0-9]+", "_", type(failure.value).__name__.lower()).strip("_") or "error"

@@ -1,0 +1,67 @@
+"""Outlet templates: lines that one source repeats across different stories.
+
+A line (normalised paragraph) counts as boilerplate for a source once that source has published it
+in documents of at least `min_clusters` different clusters. Counting clusters rather than documents
+keeps a story's own paragraphs (repeated by the outlet's copies of the same story) from becoming
+"template". Boilerplate lines are left out of the shingles, so two different stories in one outlet's
+long template do not look alike, and an excerpt inside a template still looks like its original.
+"""
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+
+
+def line_hash(line: str) -> int:
+    return xxhash.xxh64_intdigest(line.encode("utf-8"))
+
+
+def cluster_tag(cluster_id: str) -> int:
+    return xxhash.xxh32_intdigest(cluster_id.encode("utf-8"))
+
+
+class LineTable:
+    """Per source: line hash -> [distinct clusters seen (capped), tag of the last cluster, last use]."""
+
+    def __init__(self, min_clusters: int = 2, max_lines_per_source: int = 20_000) -> None:
+        self.min_clusters = min_clusters
+        self.max_lines = max_lines_per_source
+        self._tables: dict[str, dict[int, list[int]]] = {}
+        self._clock = 0
+
+    def is_boilerplate(self, source: str, h: int) -> bool:
+        entry = self._tables.get(source, {}).get(h)
+        return entry is not None and entry[0] >= self.min_clusters
+
+    def record(self, source: str, hashes: list[int], cluster_id: str) -> None:
+        table = self._tables.setdefault(source, {})
+        tag = cluster_tag(cluster_id)
+        self._clock += 1
+        for h in dict.fromkeys(hashes):
+            entry = table.get(h)
+            if entry is None:
+                table[h] = [1, tag, self._clock]
+            else:
+                if entry[1] != tag:
+                    entry[0] = min(entry[0] + 1, 255)
+                    entry[1] = tag
+                entry[2] = self._clock
+        if len(table) > self.max_lines:
+            self._prune(table)
+
+    def _prune(self, table: dict[int, list[int]]) -> None:
+        # drop the least recently used half of the lines that are not (yet) template lines
+        single = sorted((e[2], h) for h, e in table.items() if e[0] < self.min_clusters)
+        for _, h in single[: len(single) // 2 + 1]:
+            del table[h]
+
+    def to_arrays(self) -> tuple[list[str], np.ndarray, int]:
+        sources = sorted(self._tables)
+        rows = [(i, h, *e) for i, s in enumerate(sources) for h, e in self._tables[s].items()]
+        return sources, np.array(rows, dtype=np.uint64).reshape(-1, 5), self._clock
+
+    def load_arrays(self, sources: list[str], rows: np.ndarray, clock: int) -> None:
+        self._tables = {s: {} for s in sources}
+        for i, h, n, tag, used in rows.tolist():
+            self._tables[sources[i]][h] = [n, tag, used]
+        self._clock = clock

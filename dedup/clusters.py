@@ -1,0 +1,470 @@
+"""The Deduper: assigns each new document to an existing story cluster or starts a new one.
+
+Representative rule: a cluster's first stored member (its founder, whose id is the cluster_id) is
+its representative; a later member also becomes one when it is longer (more sampled shingles) than
+every current representative by `rep_growth` and the cluster has fewer than `max_reps`. Only
+representatives are in the LSH index, and a new document is verified against representatives
+only, so a cluster cannot drift by chaining copy-of-a-copy through its members. The extra
+representatives exist because streams are not in publication order: when an aggregator's excerpt
+arrives before the full article, the full article (which matched the excerpt) becomes a
+representative and later abridged copies are compared with it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xxhash
+
+from . import persist
+from .boilerplate import LineTable, line_hash
+from .index import BandIndex, band_keys
+from .normalize import lines as normalized_lines
+from .shingles import Shingling, sample
+from .signatures import SCHEME, Signer
+from .verify import similarity
+
+
+@dataclass(frozen=True)
+class Assignment:
+    doc_id: str
+    cluster_id: str  # id of the first stored member of the story's cluster (== doc_id for a new story)
+    duplicate_of: str | None  # None for the first member; for a copy: the id of the stored article it matched
+    similarity: float | None  # estimated similarity of that match (None for a first member)
+
+
+class _Grow:
+    """A growable 1-D numpy column."""
+
+    def __init__(self, dtype: type | np.dtype, cap: int = 1024) -> None:
+        self.a = np.zeros(cap, dtype=dtype)
+        self.n = 0
+
+    def append(self, v: float | int) -> int:
+        if self.n == self.a.size:
+            self.a = np.concatenate([self.a, np.zeros_like(self.a)])
+        self.a[self.n] = v
+        self.n += 1
+        return self.n - 1
+
+    def view(self) -> np.ndarray:
+        return self.a[: self.n]
+
+
+_DEFAULTS = dict(
+    shingle="char", ngram=5, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
+    lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
+    max_reps=3, rep_growth=1.25, template_clusters=2, prefix_slack=0.1,
+)
+
+
+class Deduper:
+    """Streaming near-duplicate clustering of news articles (see docs/dedup.md).
+
+    threshold: similarity (Jaccard of character 5-gram sets, or of the shorter text against the
+    same length at the start of the longer one) at or above which a document joins a cluster.
+    window_days: documents older than (newest timestamp seen - window) leave the index; None keeps all.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, threshold: float = 0.5,
+                 window_days: float | None = 30.0, **options: float | int | str | bool) -> None:
+        unknown = set(options) - set(_DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown Deduper options: {', '.join(sorted(unknown))}")
+        o = {**_DEFAULTS, **options}
+        self.threshold = float(threshold)
+        self.window = None if window_days is None else float(window_days) * 86400.0
+        self.shingling = Shingling(str(o["shingle"]), int(o["ngram"]), bool(o["spaces"]))
+        self.signer = Signer(int(o["num_perm"]), int(o["seed"]), SCHEME)
+        self.bands, self.rows = int(o["bands"]), int(o["rows"])
+        self.lead_words, self.lead_bands = int(o["lead_words"]), int(o["lead_bands"])
+        if self.bands * self.rows > self.signer.num_perm or self.lead_bands * self.rows > self.signer.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+        self.sample_mod = int(o["sample_mod"])
+        self.short_words = int(o["short_words"])
+        self.max_candidates = int(o["max_candidates"])
+        self.max_reps, self.rep_growth = int(o["max_reps"]), float(o["rep_growth"])
+        self.prefix_slack = float(o["prefix_slack"])
+        self.lines = LineTable(min_clusters=int(o["template_clusters"]))
+        self.params = {
+            "format": persist.FORMAT, "scheme": SCHEME, "num_perm": self.signer.num_perm,
+            "seed": self.signer.seed, "shingling": self.shingling.describe(),
+            "normalization": "nfkc-casefold-\\w+;entity-debris;line-end-hyphens",
+            "bands": self.bands, "rows": self.rows, "lead_words": self.lead_words,
+            "lead_bands": self.lead_bands, "sample_mod": self.sample_mod, "short_words": self.short_words,
+            "band_hash": "xor-mul64-fold32", "template_clusters": self.lines.min_clusters,
+        }
+        self._reset()
+        self.path = None if path is None else Path(path)
+        if self.path is not None:
+            self._open()
+
+    # ------------------------------------------------------------------ state
+
+    def _reset(self) -> None:
+        self._slot: dict[str, int] = {}
+        self._ids: list[str | None] = []
+        self._cluster: list[str] = []
+        self._dup: list[str | None] = []
+        self._sim: list[float | None] = []
+        self._ts = _Grow(np.float64)
+        self._rep_of_slot = _Grow(np.int32)  # rep index or -1
+        self._exact_of_slot = _Grow(np.uint64)  # exact hash of a short text, 0 otherwise
+        self._exact: dict[int, int] = {}
+        self._rep_slot = _Grow(np.int32)
+        self._rep_soff = _Grow(np.int64)
+        self._rep_slen = _Grow(np.int32)
+        self._rep_alive = _Grow(np.bool_)
+        self._cluster_reps: dict[str, list[int]] = {}  # only clusters that have grown past their founder
+        self._pending_samples: dict[int, np.ndarray] = {}
+        self._mm = np.empty(0, dtype=np.uint32)
+        self._samples_len = 0  # uint32 values in samples.u32 (committed + pending)
+        self._index = BandIndex(self.bands + self.lead_bands)
+        self._alive = 0
+        self._newest: float | None = None
+        self._swept_at: float | None = None
+        self._app: persist.Appender | None = None
+
+    def __len__(self) -> int:
+        return self._alive
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._slot
+
+    def __enter__(self) -> "Deduper":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ public API
+
+    def add(self, doc_id: str, text: str, *, timestamp: float | None = None, source: str | None = None) -> Assignment:
+        """Assign a document to a cluster and insert it. Idempotent for an id already present."""
+        slot = self._slot.get(doc_id)
+        if slot is not None:
+            return self._assignment(slot)
+        ts = self._advance(timestamp)
+        prepared = self._prepare(text, source)
+        match: tuple[int, float] | None = None
+        if prepared["short"]:
+            hit = self._exact.get(prepared["exact"])
+            if hit is not None:
+                match = (hit, 1.0)
+        else:
+            match = self._best_match(prepared)
+        if match is None:
+            a = Assignment(doc_id, doc_id, None, None)
+        else:
+            m_slot, sim = match
+            a = Assignment(doc_id, self._cluster[m_slot], self._ids[m_slot], round(sim, 4))
+        self._insert(a, ts, prepared, source)
+        return a
+
+    def restore(self, assignment: Assignment, text: str, *, timestamp: float | None = None,
+                source: str | None = None) -> None:
+        """Insert a document whose assignment is already known (index repair after a crash).
+        A no-op for an id already present, or older than the window."""
+        if assignment.doc_id in self._slot:
+            return
+        if timestamp is not None and self._newest is not None and self.window is not None \
+                and timestamp < self._newest - self.window:
+            return
+        ts = self._advance(timestamp)
+        self._insert(assignment, ts, self._prepare(text, source), source)
+
+    def assignment(self, doc_id: str) -> Assignment | None:
+        slot = self._slot.get(doc_id)
+        return None if slot is None else self._assignment(slot)
+
+    def flush(self) -> None:
+        if self.path is None or self._app is None:
+            return
+        self._index_tail_merge_hint()
+        self._app.write()
+        self._commit()
+        self._remap_samples()
+
+    def close(self) -> None:
+        self.flush()
+
+    # ------------------------------------------------------------------ internals
+
+    def _assignment(self, slot: int) -> Assignment:
+        return Assignment(self._ids[slot], self._cluster[slot], self._dup[slot], self._sim[slot])  # type: ignore[arg-type]
+
+    def _advance(self, timestamp: float | None) -> float:
+        if timestamp is None:
+            return self._newest if self._newest is not None else 0.0
+        ts = float(timestamp)
+        if self._newest is None or ts > self._newest:
+            self._newest = ts
+            self._maybe_sweep()
+        return ts
+
+    def _prepare(self, text: str, source: str | None) -> dict:
+        src = source or ""
+        lines = normalized_lines(text)
+        hashes = [line_hash(line) for line in lines]
+        kept = [line for line, h in zip(lines, hashes) if not self.lines.is_boilerplate(src, h)]
+        if not kept:
+            kept = lines
+        norm = " ".join(kept)
+        words = norm.split()
+        out: dict = {"line_hashes": hashes, "short": len(words) < self.short_words}
+        if out["short"]:
+            out["exact"] = xxhash.xxh64_intdigest(norm.encode("utf-8")) or 1
+            return out
+        ordered = self.shingling.ordered(norm)
+        sig = self.signer.sign(np.sort(ordered))
+        lead = self.signer.sign(self.shingling.hashes(" ".join(words[: self.lead_words])))
+        keys = np.concatenate([band_keys(sig, self.bands, self.rows)[0],
+                               band_keys(lead, self.lead_bands, self.rows)[0]])
+        out.update(sig=sig, keys=keys, sample=sample(ordered, self.sample_mod))
+        return out
+
+    def _rep_sample(self, rep: int) -> np.ndarray:
+        pending = self._pending_samples.get(rep)
+        if pending is not None:
+            return pending
+        off, n = int(self._rep_soff.a[rep]), int(self._rep_slen.a[rep])
+        return np.asarray(self._mm[off : off + n])
+
+    def _best_match(self, prepared: dict) -> tuple[int, float] | None:
+        reps, shared = self._index.query(prepared["keys"])
+        if reps.size == 0:
+            return None
+        alive = self._rep_alive.a[reps]
+        reps, shared = reps[alive], shared[alive]
+        if reps.size > self.max_candidates:
+            order = np.lexsort((reps, -shared))[: self.max_candidates]
+            reps = reps[order]
+        best: tuple[float, int] | None = None
+        mine = prepared["sample"]
+        for rep in sorted(reps.tolist()):
+            full, prefix = similarity(mine, self._rep_sample(rep), self.prefix_slack)
+            sim = max(full, prefix)
+            if sim >= self.threshold and (best is None or sim > best[0]):
+                best = (sim, rep)
+        if best is None:
+            return None
+        return int(self._rep_slot.a[best[1]]), best[0]
+
+    def _insert(self, a: Assignment, ts: float, prepared: dict, source: str | None, *, replay: bool = False) -> None:
+        slot = len(self._ids)
+        self._slot[a.doc_id] = slot
+        self._ids.append(a.doc_id)
+        self._cluster.append(a.cluster_id)
+        self._dup.append(a.duplicate_of)
+        self._sim.append(a.similarity)
+        self._ts.append(ts)
+        self._alive += 1
+        self.lines.record(source or "", prepared["line_hashes"], a.cluster_id)
+        exact = 0
+        rep = -1
+        if prepared["short"]:
+            exact = prepared["exact"]
+            self._exact.setdefault(exact, slot)
+        elif self._becomes_rep(a, prepared["sample"].size):
+            rep = self._rep_slot.append(slot)
+            self._rep_alive.append(True)
+            smp = prepared["sample"]
+            self._rep_soff.append(self._samples_len)
+            self._rep_slen.append(smp.size)
+            self._samples_len += smp.size
+            self._pending_samples[rep] = smp
+            self._index.add(prepared["keys"], rep)
+            if a.duplicate_of is not None:
+                self._cluster_reps.setdefault(a.cluster_id, []).append(rep)
+        self._rep_of_slot.append(rep)
+        self._exact_of_slot.append(exact)
+        if self._app is not None:
+            self._journal(a, ts, prepared, rep, exact)
+
+    def _becomes_rep(self, a: Assignment, size: int) -> bool:
+        if a.duplicate_of is None:
+            return True
+        founder = self._slot.get(a.cluster_id)
+        reps = list(self._cluster_reps.get(a.cluster_id, []))
+        if founder is not None and self._rep_of_slot.a[founder] >= 0:
+            reps.append(int(self._rep_of_slot.a[founder]))
+        reps = [r for r in reps if self._rep_alive.a[r]]
+        if len(reps) >= self.max_reps:
+            return False
+        longest = max((int(self._rep_slen.a[r]) for r in reps), default=0)
+        return size > longest * self.rep_growth
+
+    # ---------------------------------------------------------------- window
+
+    def _maybe_sweep(self) -> None:
+        if self.window is None or self._newest is None:
+            return
+        # sweep when the horizon has moved by 1 % of the window since the last sweep
+        if self._swept_at is not None and self._newest - self._swept_at < self.window / 100:
+            return
+        self._swept_at = self._newest
+        horizon = self._newest - self.window
+        ts = self._ts.view()
+        dead = np.nonzero(ts < horizon)[0]
+        for slot in dead.tolist():
+            doc_id = self._ids[slot]
+            if doc_id is None:
+                continue
+            self._evict(slot)
+
+    def _evict(self, slot: int) -> None:
+        doc_id = self._ids[slot]
+        del self._slot[doc_id]  # type: ignore[arg-type]
+        self._ids[slot] = None
+        self._ts.a[slot] = np.inf  # never swept again
+        self._alive -= 1
+        rep = int(self._rep_of_slot.a[slot])
+        if rep >= 0:
+            self._rep_alive.a[rep] = False
+            self._pending_samples.pop(rep, None)
+            if self._cluster[slot] == doc_id:
+                self._cluster_reps.pop(doc_id, None)  # type: ignore[arg-type]
+        exact = int(self._exact_of_slot.a[slot])
+        if exact and self._exact.get(exact) == slot:
+            del self._exact[exact]
+
+    # ---------------------------------------------------------------- persistence
+
+    def _gen_dir(self, gen: int) -> Path:
+        assert self.path is not None
+        return self.path / f"g{gen:06d}"
+
+    def _open(self) -> None:
+        assert self.path is not None
+        self.path.mkdir(parents=True, exist_ok=True)
+        cur = persist.read_current(self.path)
+        if cur is None:
+            self._gen = 1
+            self._commits = 0
+            self._lengths = {name: 0 for name in persist.FILES}
+            self._gen_dir(self._gen).mkdir(exist_ok=True)
+            for name in persist.FILES:
+                persist.truncate_to(self._gen_dir(self._gen) / name, 0)
+            self._app = persist.Appender(self._gen_dir(self._gen))
+            self._commit()
+            return
+        persist.check_params(cur["params"], self.params, self.path)
+        self._gen, self._commits, self._lengths = cur["generation"], cur["commits"], cur["lengths"]
+        self._load(cur)
+        self._app = persist.Appender(self._gen_dir(self._gen))
+
+    def _journal(self, a: Assignment, ts: float, prepared: dict, rep: int, exact: int) -> None:
+        assert self._app is not None
+        rec = np.zeros(1, dtype=persist.DOC)
+        rec["ts"] = ts
+        rec["sim"] = np.nan if a.similarity is None else a.similarity
+        rec["flags"] = (persist.FLAG_REP if rep >= 0 else 0) | (persist.FLAG_SHORT if prepared["short"] else 0)
+        rec["exact"] = exact
+        if rep >= 0:
+            rec["soff"] = self._rep_soff.a[rep]
+            rec["slen"] = self._rep_slen.a[rep]
+            self._app.append("bands.u32", prepared["keys"].astype("<u4").tobytes())
+            self._app.append("sigs.u32", prepared["sig"].astype("<u4").tobytes())
+            self._app.append("samples.u32", prepared["sample"].astype("<u4").tobytes())
+        self._app.append("docs.bin", rec.tobytes())
+        line = json.dumps([a.doc_id, a.cluster_id, a.duplicate_of], ensure_ascii=False) + "\n"
+        self._app.append("ids.jsonl", line.encode("utf-8"))
+
+    def _commit(self) -> None:
+        assert self.path is not None
+        gdir = self._gen_dir(self._gen)
+        lengths = {name: (gdir / name).stat().st_size for name in persist.FILES}
+        self._commits += 1
+        sources, rows, clock = self.lines.to_arrays()
+        lines_name = f"lines-{self._commits:08d}.npy"
+        with open(gdir / lines_name, "wb") as fh:
+            np.save(fh, rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+        persist.fsync_dir(gdir)
+        old = [p for p in gdir.glob("lines-*.npy") if p.name != lines_name]
+        persist.write_json_atomic(self.path / "CURRENT.json", {
+            "params": self.params, "generation": self._gen, "commits": self._commits, "lengths": lengths,
+            "newest": self._newest, "lines": {"file": lines_name, "sources": sources, "clock": clock},
+            "documents": self._alive,
+        })
+        self._lengths = lengths
+        for p in old:
+            p.unlink(missing_ok=True)
+
+    def _remap_samples(self) -> None:
+        assert self.path is not None
+        n = self._lengths["samples.u32"]
+        self._mm = persist.read_array(self._gen_dir(self._gen) / "samples.u32", np.uint32, n, mmap=True)
+        self._pending_samples.clear()
+
+    def _index_tail_merge_hint(self) -> None:
+        pass
+
+    def _load(self, cur: dict) -> None:
+        gdir = self._gen_dir(self._gen)
+        for name in persist.FILES:  # drop anything written after the last commit
+            persist.truncate_to(gdir / name, self._lengths[name])
+        self._newest = cur.get("newest")
+        li = cur["lines"]
+        rows = np.load(gdir / li["file"]) if (gdir / li["file"]).exists() else np.empty((0, 5), np.uint64)
+        self.lines.load_arrays(li["sources"], rows, li["clock"])
+        docs = persist.read_array(gdir / "docs.bin", persist.DOC, self._lengths["docs.bin"])
+        nk = self.bands + self.lead_bands
+        keys = persist.read_array(gdir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"]).reshape(-1, nk)
+        with open(gdir / "ids.jsonl", "rb") as fh:
+            raw = fh.read(self._lengths["ids.jsonl"]).splitlines()
+        horizon = -np.inf if (self.window is None or self._newest is None) else self._newest - self.window
+        is_rep = (docs["flags"] & persist.FLAG_REP) != 0
+        rep_ord = np.cumsum(is_rep) - 1
+        alive = docs["ts"] >= horizon
+        n = int(alive.sum())
+        self._ts = _Grow(np.float64, max(n, 1024))
+        self._rep_of_slot = _Grow(np.int32, max(n, 1024))
+        self._exact_of_slot = _Grow(np.uint64, max(n, 1024))
+        nrep = int((alive & is_rep).sum())
+        for g in ("_rep_slot", "_rep_soff", "_rep_slen"):
+            setattr(self, g, _Grow(np.int64 if g == "_rep_soff" else np.int32, max(nrep, 1024)))
+        self._rep_alive = _Grow(np.bool_, max(nrep, 1024))
+        alive_idx = np.nonzero(alive)[0]
+        sims = docs["sim"]
+        for i in alive_idx.tolist():
+            doc_id, cluster_id, dup = json.loads(raw[i])
+            slot = len(self._ids)
+            self._slot[doc_id] = slot
+            self._ids.append(doc_id)
+            self._cluster.append(cluster_id)
+            self._dup.append(dup)
+            s = float(sims[i])
+            self._sim.append(None if math.isnan(s) else s)
+        self._alive = len(self._ids)
+        self._ts.a[:n] = docs["ts"][alive_idx]
+        self._ts.n = n
+        self._exact_of_slot.a[:n] = docs["exact"][alive_idx]
+        self._exact_of_slot.n = n
+        for slot, e in enumerate(self._exact_of_slot.view().tolist()):
+            if e:
+                self._exact.setdefault(e, slot)
+        rep_docs = alive_idx[is_rep[alive_idx]]
+        slots_of_reps = np.nonzero(is_rep[alive_idx])[0]
+        self._rep_of_slot.a[:n] = -1
+        self._rep_of_slot.a[slots_of_reps] = np.arange(nrep, dtype=np.int32)
+        self._rep_of_slot.n = n
+        self._rep_slot.a[:nrep] = slots_of_reps
+        self._rep_slot.n = nrep
+        self._rep_soff.a[:nrep] = docs["soff"][rep_docs]
+        self._rep_soff.n = nrep
+        self._rep_slen.a[:nrep] = docs["slen"][rep_docs]
+        self._rep_slen.n = nrep
+        self._rep_alive.a[:nrep] = True
+        self._rep_alive.n = nrep
+        self._index.build(keys[rep_ord[rep_docs]], np.arange(nrep, dtype=np.int32))
+        for rep, slot in enumerate(slots_of_reps.tolist()):
+            if self._dup[slot] is not None:
+                self._cluster_reps.setdefault(self._cluster[slot], []).append(rep)
+        self._samples_len = self._lengths["samples.u32"] // 4
+        self._remap_samples()

@@ -1,0 +1,313 @@
+"""The state store: SQLite in corpus/_state/state.sqlite3.
+
+What it remembers: every article URL decided (stored, skipped with its reason) so it is never
+fetched again; conditional-GET validators of feeds and sitemaps; the stored documents' cluster
+bookkeeping (for counts and `status`); the part files already accounted for; runs with their
+counts and errors; per-site template models learned by cleaning.
+
+It is an index over the corpus directory, which stays the source of truth: everything here about
+stored documents can be rebuilt from the part files (see ``Corpus`` and ``copydesk repair``).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    key TEXT PRIMARY KEY,          -- storage.urls.url_key of the URL
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,          -- 'stored' | 'skipped' | 'failed' (retried by later runs)
+    reason TEXT,                   -- for 'skipped' and 'failed'
+    attempts INTEGER NOT NULL DEFAULT 0,
+    doc_id TEXT,                   -- for 'stored'
+    source TEXT,
+    decided_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS docs (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    source TEXT,
+    site TEXT,
+    cluster_id TEXT NOT NULL,
+    duplicate_of TEXT,
+    part TEXT NOT NULL,
+    stored_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs(cluster_id);
+CREATE TABLE IF NOT EXISTS parts (
+    name TEXT PRIMARY KEY,         -- path relative to the corpus root
+    records INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    registered_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS validators (
+    url TEXT PRIMARY KEY,          -- a feed or sitemap URL
+    etag TEXT,
+    last_modified TEXT,
+    checked_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,          -- a source name, or 'ingest'
+    kind TEXT NOT NULL,            -- 'crawl' | 'serve' | 'ingest' | 'demo'
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,          -- 'running' | 'completed' | 'failed' | 'interrupted'
+    counts TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS errors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    at REAL NOT NULL,
+    source TEXT,
+    url TEXT,
+    outcome TEXT NOT NULL,         -- 'failed' | 'skipped'
+    reason TEXT NOT NULL,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS errors_at ON errors(at);
+CREATE TABLE IF NOT EXISTS templates (
+    site TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
+"""
+
+
+class StateError(RuntimeError):
+    """The state database is unreadable or from an unknown schema."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str  # 'stored' | 'skipped' | 'failed'
+    reason: str | None
+    doc_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    id: str
+    url: str
+    source: str | None
+    site: str | None
+    cluster_id: str
+    duplicate_of: str | None
+    part: str
+
+
+class StateStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StateError(f"{self.path}: state schema {version} is newer than this copydesk ({SCHEMA_VERSION})")
+            self.db.executescript(_SCHEMA)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.execute("SELECT count(*) FROM urls").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise StateError(f"{self.path}: state database is corrupt or unreadable ({e}); "
+                             "run `copydesk repair` to rebuild it from the corpus directory") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- URL decisions -------------------------------------------------------------------------
+    def decision(self, key: str) -> Decision | None:
+        row = self.db.execute("SELECT status, reason, doc_id, attempts FROM urls WHERE key=?", (key,)).fetchone()
+        return Decision(*row) if row else None
+
+    def retry_urls(self, source: str, max_attempts: int) -> list[str]:
+        """Article URLs of a source whose fetch failed fewer than ``max_attempts`` times."""
+        return [u for (u,) in self.db.execute(
+            "SELECT url FROM urls WHERE status='failed' AND source=? AND attempts < ? ORDER BY decided_at",
+            (source, max_attempts))]
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = f"SELECT key FROM urls WHERE key IN ({','.join('?' * len(chunk))})"
+            found.update(k for (k,) in self.db.execute(q, chunk))
+        return found
+
+    # -- one checkpoint: everything a flush of the corpus writer made durable -------------------
+    def commit_checkpoint(
+        self,
+        *,
+        parts: Iterable[tuple[str, int, int]] = (),
+        docs: Iterable[tuple[StoredDoc, Iterable[str]]] = (),
+        skipped: Iterable[tuple[str, str, str, str | None]] = (),
+        failed: Iterable[tuple[str, str, str, str | None]] = (),
+        errors: Iterable[tuple[int | None, str | None, str | None, str, str, str | None]] = (),
+        validators: Iterable[tuple[str, str | None, str | None]] = (),
+        templates: Iterable[tuple[str, bytes]] = (),
+    ) -> None:
+        """One transaction. ``docs``: (doc, its url keys); ``skipped`` and ``failed``: (url_key, url, reason, source);
+        ``errors``: (run_id, source, url, outcome, reason, detail)."""
+        now = time.time()
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO parts(name, records, bytes, registered_at) VALUES (?,?,?,?)",
+                [(n, r, b, now) for n, r, b in parts])
+            docs = list(docs)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO docs(id, url, source, site, cluster_id, duplicate_of, part, stored_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [(d.id, d.url, d.source, d.site, d.cluster_id, d.duplicate_of, d.part, now) for d, _ in docs])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO urls(key, url, status, reason, doc_id, source, decided_at)"
+                " VALUES (?,?,'stored',NULL,?,?,?)",
+                [(k, d.url, d.id, d.source, now) for d, keys in docs for k in keys])
+            self.db.executemany(
+                "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at) VALUES (?,?,'skipped',?,NULL,?,?)"
+                " ON CONFLICT(key) DO UPDATE SET status='skipped', reason=excluded.reason, decided_at=excluded.decided_at"
+                " WHERE urls.status != 'stored'",
+                [(k, u, r, s, now) for k, u, r, s in skipped])
+            self.db.executemany(
+                "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at, attempts)"
+                " VALUES (?,?,'failed',?,NULL,?,?,1)"
+                " ON CONFLICT(key) DO UPDATE SET reason=excluded.reason, decided_at=excluded.decided_at,"
+                " attempts=urls.attempts+1 WHERE urls.status = 'failed'",
+                [(k, u, r, s, now) for k, u, r, s in failed])
+            self.db.executemany(
+                "INSERT INTO errors(run_id, at, source, url, outcome, reason, detail) VALUES (?,?,?,?,?,?,?)",
+                [(run, now, src, url, outcome, reason, detail) for run, src, url, outcome, reason, detail in errors])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO validators(url, etag, last_modified, checked_at) VALUES (?,?,?,?)",
+                [(u, e, lm, now) for u, e, lm in validators])
+            self.db.executemany("INSERT OR REPLACE INTO templates(site, data) VALUES (?,?)", list(templates))
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # -- documents and parts -------------------------------------------------------------------
+    def registered_parts(self) -> set[str]:
+        return {n for (n,) in self.db.execute("SELECT name FROM parts")}
+
+    def has_doc(self, doc_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM docs WHERE id=?", (doc_id,)).fetchone() is not None
+
+    def doc_ids(self) -> Iterator[str]:
+        for (i,) in self.db.execute("SELECT id FROM docs"):
+            yield i
+
+    def counts(self) -> dict[str, Any]:
+        docs, unique = self.db.execute(
+            "SELECT count(*), coalesce(sum(duplicate_of IS NULL), 0) FROM docs").fetchone()
+        parts, size = self.db.execute("SELECT count(*), coalesce(sum(bytes), 0) FROM parts").fetchone()
+        by_source = dict(self.db.execute("SELECT source, count(*) FROM docs GROUP BY source ORDER BY source"))
+        multi = self.db.execute(
+            "SELECT count(*) FROM (SELECT cluster_id FROM docs GROUP BY cluster_id HAVING count(*) > 1)").fetchone()[0]
+        return {"documents": docs, "unique_documents": unique, "copies": docs - unique, "clusters": unique,
+                "clusters_with_copies": multi, "parts": parts, "part_bytes": size, "by_source": by_source}
+
+    def largest_clusters(self, n: int = 5) -> list[tuple[str, int]]:
+        return list(self.db.execute(
+            "SELECT cluster_id, count(*) c FROM docs GROUP BY cluster_id HAVING c > 1 ORDER BY c DESC, cluster_id LIMIT ?",
+            (n,)))
+
+    def skipped_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT reason, count(*) FROM urls WHERE status='skipped' GROUP BY reason"))
+
+    # -- conditional GET -----------------------------------------------------------------------
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    # -- runs ----------------------------------------------------------------------------------
+    def start_run(self, source: str, kind: str) -> int:
+        cur = self.db.execute("INSERT INTO runs(source, kind, started_at, status) VALUES (?,?,?,'running')",
+                              (source, kind, time.time()))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
+        self.db.execute("UPDATE runs SET finished_at=?, status=?, counts=? WHERE id=?",
+                        (time.time(), status, json.dumps(counts, sort_keys=True), run_id))
+
+    def close_dangling_runs(self) -> int:
+        """Runs left 'running' by a killed process become 'interrupted'."""
+        return self.db.execute(
+            "UPDATE runs SET status='interrupted', finished_at=coalesce(finished_at, started_at) WHERE status='running'"
+        ).rowcount
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """The last finished run of each source."""
+        rows = self.db.execute(
+            "SELECT source, kind, started_at, finished_at, status, counts FROM runs r WHERE id = "
+            "(SELECT max(id) FROM runs WHERE source=r.source AND status != 'running')")
+        return {s: {"kind": k, "started_at": a, "finished_at": b, "status": st, "counts": json.loads(c)}
+                for s, k, a, b, st, c in rows}
+
+    def last_completed(self, source: str) -> float | None:
+        row = self.db.execute("SELECT max(started_at) FROM runs WHERE source=? AND status='completed'",
+                              (source,)).fetchone()
+        return row[0]
+
+    def recent_errors(self, n: int = 10) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT at, source, url, outcome, reason, detail FROM errors WHERE outcome='failed' ORDER BY id DESC LIMIT ?",
+            (n,))
+        return [dict(zip(("at", "source", "url", "outcome", "reason", "detail"), r)) for r in rows]
+
+    # -- per-site template models (cleaning.SiteTemplates) -------------------------------------
+    def templates(self) -> TemplateMapping:
+        return TemplateMapping(self)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+class TemplateMapping(MutableMapping[str, bytes]):
+    """site -> serialized template model; writes are buffered until the next checkpoint."""
+
+    def __init__(self, state: StateStore):
+        self.state = state
+        self.dirty: dict[str, bytes] = {}
+
+    def __getitem__(self, site: str) -> bytes:
+        if site in self.dirty:
+            return self.dirty[site]
+        row = self.state.db.execute("SELECT data FROM templates WHERE site=?", (site,)).fetchone()
+        if row is None:
+            raise KeyError(site)
+        return bytes(row[0])
+
+    def __setitem__(self, site: str, data: bytes) -> None:
+        self.dirty[site] = bytes(data)
+
+    def __delitem__(self, site: str) -> None:
+        raise NotImplementedError("template models are replaced, not deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        sites = {s for (s,) in self.state.db.execute("SELECT site FROM templates")} | set(self.dirty)
+        return iter(sorted(sites))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def take_dirty(self) -> list[tuple[str, bytes]]:
+        out, self.dirty = list(self.dirty.items()), {}
+        return out

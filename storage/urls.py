@@ -1,0 +1,37 @@
+"""URL identity: one canonical key per article URL, and the stable record id derived from it."""
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+import courlan
+from w3lib.url import canonicalize_url
+
+
+def url_key(url: str) -> str:
+    """The canonical form used to decide "same URL": scheme and host lower-cased, default port,
+    fragment and tracking parameters (utm_*, fbclid, ...) removed, query arguments sorted.
+
+    courlan knows the tracking parameters; w3lib sorts the query and normalises percent-escapes.
+    """
+    url = url.strip()
+    try:
+        normalized = courlan.normalize_url(url, strict=False)
+    except Exception:  # courlan raises on some malformed URLs; fall back to w3lib alone
+        normalized = url
+    return canonicalize_url(normalized, keep_fragments=False)
+
+
+def doc_id(url: str) -> str:
+    """Stable record id: 16 hex digits of SHA-256 over the canonical URL key."""
+    return hashlib.sha256(url_key(url).encode("utf-8")).hexdigest()[:16]
+
+
+def host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when two URLs share a host (ignoring a leading 'www.')."""
+    ha, hb = host(a).removeprefix("www."), host(b).removeprefix("www.")
+    return bool(ha) and ha == hb

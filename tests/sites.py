@@ -1,0 +1,148 @@
+"""A scriptable HTTP server on 127.0.0.1 for crawler tests: routes with status, delays, transient
+failures, redirects, conditional GET; it logs every request and measures requests in flight."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0             # seconds before answering
+    fail_times: int = 0            # answer 500 this many times first
+    redirect: str | None = None    # Location for a 302
+    conditional: bool = False      # ETag/Last-Modified and 304 on a match
+    gzip: bool = False             # Content-Encoding: gzip
+    hits: int = 0
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str
+    headers: dict[str, str]
+    status: int
+    at: float
+
+
+class Site:
+    def __init__(self, routes: dict[str, Route] | None = None):
+        self.routes: dict[str, Route] = routes or {}
+        self.log: list[Hit] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                with site._lock:
+                    site.in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                try:
+                    status = site._answer(self)
+                finally:
+                    with site._lock:
+                        site.in_flight -= 1
+                site.log.append(Hit("GET", self.path, dict(self.headers.items()), status, time.time()))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def __enter__(self) -> Site:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def requested(self, path: str) -> list[Hit]:
+        return [h for h in self.log if h.path == path]
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> int:
+        route = self.routes.get(h.path)
+        if route is None:
+            body = b"<html><body><h1>Not found</h1></body></html>"
+            h.send_response(404)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return 404
+        route.hits += 1
+        if route.delay:
+            time.sleep(route.delay)
+        if route.hits <= route.fail_times:
+            h.send_response(500)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return 500
+        if route.redirect:
+            h.send_response(302)
+            h.send_header("Location", route.redirect)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return 302
+        body = route.body
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        modified = "Mon, 02 Nov 2026 08:00:00 GMT"
+        if route.conditional and (h.headers.get("If-None-Match") == etag or
+                                  (not h.headers.get("If-None-Match") and h.headers.get("If-Modified-Since") == modified)):
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.end_headers()
+            return 304
+        if route.gzip:
+            body = gzip.compress(body)
+        h.send_response(route.status)
+        h.send_header("Content-Type", route.content_type)
+        if route.gzip:
+            h.send_header("Content-Encoding", "gzip")
+        if route.conditional:
+            h.send_header("ETag", etag)
+            h.send_header("Last-Modified", modified)
+        for k, v in route.headers.items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return route.status
+
+
+def rss(items: list[tuple[str, str, str]], title: str = "Test feed") -> bytes:
+    """items: (url, title, RFC 822 date)."""
+    entries = "".join(f"<item><title>{t}</title><link>{u}</link><pubDate>{d}</pubDate></item>" for u, t, d in items)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>http://example.invalid/</link><language>en</language>{entries}</channel></rss>").encode()
+
+
+def sitemap(urls: list[str]) -> bytes:
+    entries = "".join(f"<url><loc>{u}</loc><lastmod>2026-11-02</lastmod></url>" for u in urls)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{entries}</urlset>").encode()

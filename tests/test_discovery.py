@@ -1,0 +1,87 @@
+import gzip
+
+import pytest
+
+from crawler.discovery import DiscoveryError, gunzip, parse_feed, parse_sitemap, robots_sitemaps
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><language>en-gb</language>
+<item><title>One</title><link>/2026/11/01/one.html</link><pubDate>Sun, 01 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><title>Two</title><link>https://ex.org/two.html?utm_source=rss</link></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry><title>Three</title><link href="https://ex.org/three.html"/><updated>2026-10-30T12:00:00Z</updated></entry>
+</feed>"""
+
+NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://ex.org/a.html</loc><news:news><news:publication><news:name>Ex</news:name>
+<news:language>fr</news:language></news:publication><news:publication_date>2026-11-03T09:00:00+00:00</news:publication_date>
+<news:title>Un titre</news:title></news:news></url>
+<url><loc>https://ex.org/b.html</loc><lastmod>2026-10-01</lastmod></url>
+</urlset>"""
+
+INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://ex.org/news.xml</loc></sitemap><sitemap><loc>/pages.xml.gz</loc></sitemap></sitemapindex>"""
+
+BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>https://ex.org/&lol3;</loc></url></urlset>"""
+
+XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><item><title>&x;</title><link>https://ex.org/x</link></item></channel></rss>"""
+
+
+def test_rss():
+    links = parse_feed(RSS, "https://ex.org/feed.xml")
+    assert [lk.url for lk in links] == ["https://ex.org/2026/11/01/one.html", "https://ex.org/two.html?utm_source=rss"]
+    assert links[0].published == "2026-11-01T10:00:00Z" and links[0].title == "One" and links[0].language == "en"
+    assert links[1].published is None
+
+
+def test_atom():
+    (link,) = parse_feed(ATOM, "https://ex.org/atom.xml")
+    assert link.url == "https://ex.org/three.html" and link.published.startswith("2026-10-30")
+
+
+def test_google_news_fields_kept():
+    sm = parse_sitemap(NEWS, "https://ex.org/sitemap.xml")
+    assert sm.kind == "urlset"
+    a, b = sm.links
+    assert (a.url, a.title, a.language, a.published) == ("https://ex.org/a.html", "Un titre", "fr",
+                                                         "2026-11-03T09:00:00+00:00")
+    assert b.published == "2026-10-01" and b.title is None
+
+
+def test_index_and_gzip():
+    sm = parse_sitemap(gzip.compress(INDEX), "https://ex.org/sitemap.xml")
+    assert sm.kind == "index" and sm.sitemaps == ["https://ex.org/news.xml", "https://ex.org/pages.xml.gz"]
+
+
+@pytest.mark.parametrize("body", [BOMB, XXE])
+def test_entities_refused(body):
+    with pytest.raises(DiscoveryError) as e:
+        parse_sitemap(body, "https://ex.org/s.xml")
+    assert e.value.reason == "xml_entities_refused"
+    with pytest.raises(DiscoveryError):
+        parse_feed(body, "https://ex.org/f.xml")
+
+
+def test_gzip_bomb_stopped():
+    bomb = gzip.compress(b"<" + b"a" * 5_000_000)
+    with pytest.raises(DiscoveryError) as e:
+        gunzip(bomb, 1_000_000)
+    assert e.value.reason == "decompressed_too_large"
+
+
+@pytest.mark.parametrize("body", [b"", b"not xml at all", b"<html><body>hi</body></html>", b"\x00\xff" * 50])
+def test_garbage_is_a_clear_error(body):
+    with pytest.raises(DiscoveryError):
+        parse_sitemap(body, "https://ex.org/s.xml")
+    with pytest.raises(DiscoveryError):
+        parse_feed(body, "https://ex.org/f.xml")
+
+
+def test_robots_sitemap_lines():
+    body = b"User-agent: *\nDisallow: /private/\nSitemap: https://ex.org/sitemap.xml\nsitemap: /news.xml\n"
+    assert robots_sitemaps(body, "https://ex.org/robots.txt") == ["https://ex.org/sitemap.xml", "https://ex.org/news.xml"]

@@ -1,0 +1,111 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from storage import Corpus, CorpusLock, CorpusWriter, LockedError, RawResponse, Record, StateStore, StoredDoc
+from storage.atomic import atomic_file, remove_leftovers
+from storage.urls import doc_id, url_key
+
+
+def rec(i: str, cluster: str | None = None, dup: str | None = None) -> Record:
+    return Record(id=i, url=f"https://ex.org/{i}", source="s", site="ex.org", title=f"T {i}", text=f"text of {i}",
+                  published=None, fetched_at="2026-11-21T00:00:00Z", language="en", word_count=3,
+                  cluster_id=cluster or i, duplicate_of=dup, similarity=0.9 if dup else None)
+
+
+def test_url_key_canonicalises():
+    assert url_key("https://Ex.org:443/a?utm_source=x&b=2&a=1#top") == "https://ex.org/a?a=1&b=2"
+    assert doc_id("http://ex.org/a?fbclid=zz") == doc_id("http://ex.org/a")
+    assert doc_id("http://ex.org/a") != doc_id("http://ex.org/b")
+
+
+def test_writer_parts_and_reader(tmp_path):
+    w = CorpusWriter(tmp_path, worker="w1")
+    w.add(rec("a"), RawResponse("https://ex.org/a", b"<html>a</html>", 200, (("Content-Type", "text/html"),)))
+    w.add(rec("b", "a", "a"), RawResponse("file:///tmp/b.html", b"<html>b</html>", None))
+    assert w.pending == 2
+    parts = w.flush()
+    assert len(parts) == 1 and parts[0].records == 2 and parts[0].name.startswith("documents/date=")
+    assert w.pending == 0 and w.flush() == []
+    c = Corpus(tmp_path)
+    docs = list(c.documents())
+    assert [d["id"] for d in docs] == ["a", "b"]
+    assert [d["id"] for d in c.documents(unique=True)] == ["a"]
+    assert c.clusters() == {"a": ["a", "b"]}
+    raw = list((tmp_path / "raw").rglob("*.warc.gz"))
+    assert len(raw) == 1 and raw[0].name.replace(".warc.gz", "") == (tmp_path / parts[0].name).name.replace(".jsonl", "")
+    from warcio.archiveiterator import ArchiveIterator
+    with open(raw[0], "rb") as f:
+        recs = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(f)]
+    assert recs == [("warcinfo", None), ("response", "https://ex.org/a"), ("resource", "file:///tmp/b.html")]
+
+
+def test_atomic_file_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "d" / "part-x.jsonl"
+    with pytest.raises(RuntimeError):
+        with atomic_file(target) as f:
+            f.write(b"half a line")
+            raise RuntimeError("disk on fire")
+    assert not target.exists() and list((tmp_path / "d").iterdir()) == []
+
+
+def test_leftover_temp_files_are_invisible_and_removed(tmp_path):
+    d = tmp_path / "documents" / "date=2026-11-21"
+    d.mkdir(parents=True)
+    (d / ".tmp-part-1.jsonl.123.partial").write_text('{"id": "half')
+    assert list(Corpus(tmp_path).documents()) == []
+    assert len(remove_leftovers(tmp_path)) == 1
+
+
+def test_state_store_checkpoint_and_counts(tmp_path):
+    s = StateStore(tmp_path / "state.sqlite3")
+    s.commit_checkpoint(
+        parts=[("documents/date=2026-11-21/part-1.jsonl", 2, 100)],
+        docs=[(StoredDoc("a", "https://ex.org/a", "s", "ex.org", "a", None, "p"), ["k-a"]),
+              (StoredDoc("b", "https://ex.org/b", "s", "ex.org", "a", "a", "p"), ["k-b", "k-b2"])],
+        skipped=[("k-c", "https://ex.org/c", "not_article", "s")],
+        failed=[("k-d", "https://ex.org/d", "timeout", "s")],
+        validators=[("https://ex.org/rss", '"e1"', None)])
+    assert s.decision("k-b2").status == "stored" and s.decision("k-c").reason == "not_article"
+    assert s.retry_urls("s", 3) == ["https://ex.org/d"]
+    s.commit_checkpoint(failed=[("k-d", "https://ex.org/d", "timeout", "s")] * 2)
+    assert s.retry_urls("s", 3) == []
+    c = s.counts()
+    assert (c["documents"], c["unique_documents"], c["copies"], c["clusters_with_copies"]) == (2, 1, 1, 1)
+    assert s.validators("https://ex.org/rss") == ('"e1"', None)
+    assert s.largest_clusters() == [("a", 2)]
+    s.close()
+
+
+def test_corrupt_state_is_a_clear_error(tmp_path):
+    from storage import StateError
+    p = tmp_path / "state.sqlite3"
+    p.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match="copydesk repair"):
+        StateStore(p)
+
+
+def test_lock_refuses_second_writer_and_takes_over_from_dead(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {os.getcwd()!r})
+        from storage import CorpusLock
+        CorpusLock({str(tmp_path)!r}, command="copydesk serve").acquire()
+        print("locked", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockedError) as e:
+            CorpusLock(tmp_path).acquire()
+        assert "copydesk serve" in str(e.value) and str(holder.pid) in str(e.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with CorpusLock(tmp_path) as lock:  # the dead holder's lock is taken over
+        assert lock.took_over["pid"] == holder.pid
+    assert json.loads((tmp_path / "_state" / "writer.lock").read_text() or "{}") == {}

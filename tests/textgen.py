@@ -1,0 +1,61 @@
+"""Deterministic, distinct article text for test sites: every seed gives a different story."""
+from __future__ import annotations
+
+import random
+
+_PLACES = ["Port Alder", "Grenmouth", "Valdris", "Kestrel Bay", "Orinoco Flats", "Lake Tamsin", "Brightwater",
+           "Caldera Heights", "Ashford Vale", "Marrow Point", "Silvergate", "Tolland", "Quarry Hill", "Estuary Row"]
+_WHO = ["the harbour authority", "a coalition of farmers", "the regional council", "striking dock workers",
+        "the national weather office", "a consortium of shipping firms", "local fishermen", "the transport ministry",
+        "a teachers' union", "hospital administrators", "the central bank", "a group of volunteer firefighters",
+        "the opposition party", "researchers at the polytechnic", "residents of the old quarter"]
+_DID = ["announced plans for", "voted against", "warned about", "demanded an inquiry into", "celebrated",
+        "postponed a decision on", "published a report on", "filed a complaint over", "raised concerns about",
+        "secured funding for", "reached an agreement on", "began inspections of"]
+_WHAT = ["the new ferry terminal", "rising grain prices", "a contested water permit", "the flood barrier upgrade",
+         "night shifts at the container yard", "a shortage of rural doctors", "the tram line extension",
+         "emergency housing for displaced families", "the fishing quota for next season", "wind farm licences",
+         "repairs to the coastal road", "the closure of two village schools", "a bridge weight limit"]
+_WHY = ["after weeks of negotiation", "despite objections from neighbours", "following a sharp rise in costs",
+        "as the winter season approaches", "citing safety inspections", "in response to a petition",
+        "after a storm damaged several buildings", "amid uncertainty over the budget", "to meet a legal deadline"]
+_QUOTE = ["We cannot wait another year", "The numbers simply do not add up", "This is a fair compromise",
+          "Families deserve a clear answer", "Nobody expected the response to be this strong",
+          "We will keep pressing until the work is done", "The decision was not taken lightly"]
+_NAMES = ["Ilse Marden", "Tomas Okafor", "Rhea Castell", "Ben Aldous", "Yara Finch", "Piotr Lindqvist",
+          "Amara Velez", "Conor Hale", "Sunita Rao", "Felix Brandt"]
+
+
+def paragraphs(seed: int, n: int = 6) -> list[str]:
+    r = random.Random(seed)
+    place = r.choice(_PLACES)
+    out = []
+    for i in range(n):
+        who, did, what, why = r.choice(_WHO), r.choice(_DID), r.choice(_WHAT), r.choice(_WHY)
+        num = r.randint(3, 950)
+        if i % 3 == 2:
+            out.append(f'"{r.choice(_QUOTE)}," said {r.choice(_NAMES)}, who has followed the issue in {place} for '
+                       f"{r.randint(2, 30)} years. The figure of {num} cited on day {seed} was disputed by "
+                       f"{r.choice(_WHO)}, which said {r.choice(_WHAT)} would need another {r.randint(2, 40)} weeks.")
+        else:
+            out.append(f"In {place}, {who} {did} {what} {why}. Officials said {num} people were affected in "
+                       f"case {seed}-{i}, and that {r.choice(_WHO)} had {r.choice(_DID)} {r.choice(_WHAT)} "
+                       f"{r.choice(_WHY)}.")
+    return out
+
+
+def title(seed: int) -> str:
+    r = random.Random(seed * 7 + 1)
+    return f"{r.choice(_WHO).capitalize()} {r.choice(_DID)} {r.choice(_WHAT)} in {r.choice(_PLACES)} ({seed})"
+
+
+def article_html(seed: int, *, title_text: str | None = None, lang: str = "en", extra_head: str = "",
+                 canonical: str | None = None, published: str = "2026-11-02") -> str:
+    t = title_text or title(seed)
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs(seed))
+    canon = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{t}</title>{canon}'
+            f'<meta property="article:published_time" content="{published}T08:00:00Z">{extra_head}</head>'
+            f'<body><header><nav><a href="/">Home</a> <a href="/world/">World</a></nav></header>'
+            f"<main><article><h1>{t}</h1><p class=\"byline\">By Staff Reporter</p>{body}</article></main>"
+            f"<footer><p>Test Site footer</p></footer></body></html>")
