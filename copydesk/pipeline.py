@@ -223,7 +223,7 @@ class Dedup:
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
-            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d))
+            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d), source=d.page.source)
             yield d
 
 
@@ -276,7 +276,7 @@ class Pipeline:
         self.templates = cleaning.SiteTemplates(self.template_store)
         self.writer = CorpusWriter(self.root)
         self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
-        self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.MIN_WORDS),
+        self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.DEFAULT_MIN_WORDS),
                                   Filter(self), Dedup(self.deduper), Store(self)]
         self._skipped: list[tuple[str, str, str, str | None]] = []
         self._failed: list[tuple[str, str, str, str | None]] = []
@@ -316,7 +316,7 @@ class Pipeline:
                     if r["id"] in missing:
                         self.deduper.restore(dedup.Assignment(r["id"], r["cluster_id"], r.get("duplicate_of"),
                                                               r.get("similarity")), r["text"],
-                                             timestamp=_record_timestamp(r))
+                                             timestamp=_record_timestamp(r), source=r.get("source"))
                         missing.discard(r["id"])
                         reindexed += 1
             self.deduper.flush()

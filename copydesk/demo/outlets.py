@@ -505,6 +505,7 @@ def article_farm(info: PageInfo, base: str) -> tuple[str, list[str]]:
             {"@type": "WebSite", "url": base + "/", "name": "My Blog"},
         ],
     }
+    graph_json = json.dumps(graph).replace("</", "<\\/")
     html = f"""<!DOCTYPE html>
 <html lang="en-US">
 <head>
@@ -516,7 +517,7 @@ def article_farm(info: PageInfo, base: str) -> tuple[str, list[str]]:
 <meta property="og:locale" content="en_US">
 {_og(info, url, "My Blog")}
 <meta name="author" content="admin">
-<script type="application/ld+json" class="yoast-schema-graph">{json.dumps(graph).replace("</", "<\\/")}</script>
+<script type="application/ld+json" class="yoast-schema-graph">{graph_json}</script>
 <link rel="stylesheet" id="astra-theme-css-css" href="/wp-content/themes/astra/assets/css/minified/main.min.css?ver=4.6.4" media="all">
 <script src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1" id="jquery-core-js"></script>
 </head>

@@ -1,0 +1,11 @@
+"""The bundled demo world of fake news sites (see docs/demo.md).
+
+>>> from copydesk.demo import DemoWorld
+>>> with DemoWorld() as world:
+...     world.urls            # outlet -> "http://127.0.0.1:PORT"
+...     world.pages()         # ground truth of the published article pages
+"""
+
+from .world import OUTLETS, DemoPage, DemoWorld, RequestRecord
+
+__all__ = ["DemoWorld", "DemoPage", "RequestRecord", "OUTLETS"]

@@ -1,0 +1,131 @@
+"""The dedup stage: which copies are grouped, which negatives are not, and the Assignment semantics."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from dedup import Assignment, Deduper
+from dedup.shingles import Shingling
+from dedup.signatures import Signer
+from tests.fixtures.dedup import stories as S
+
+
+def fresh() -> Deduper:
+    d = Deduper(window_days=None)
+    d.add("orig-harbour", S.text(S.HARBOUR), source="Kestrel Gazette")
+    d.add("orig-orchard", S.text(S.ORCHARD), source="Valley Times")
+    return d
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: S.reprint(S.HARBOUR), id="reprint-new-headline-dateline-boilerplate"),
+    pytest.param(lambda: S.trimmed(S.HARBOUR, 0.55), id="trimmed-ending"),
+    pytest.param(lambda: S.excerpt(S.HARBOUR), id="aggregator-excerpt"),
+    pytest.param(lambda: S.light_edit(S.HARBOUR), id="light-edits-reordered"),
+    pytest.param(lambda: S.ocr_noise(S.text(S.HARBOUR)), id="ocr-noise"),
+    pytest.param(lambda: S.entity_debris(S.text(S.HARBOUR)), id="entity-debris"),
+])
+def test_copies_are_grouped(make):
+    d = fresh()
+    a = d.add("copy", make(), source="Some Outlet")
+    assert a.cluster_id == "orig-harbour"
+    assert a.duplicate_of == "orig-harbour"
+    assert a.similarity is not None and d.threshold <= a.similarity <= 1.0
+
+
+def test_different_story_on_same_event_is_not_grouped():
+    d = fresh()
+    a = d.add("same-event", S.text(S.HARBOUR_SAME_EVENT), source="Kestrel Gazette")
+    assert a == Assignment("same-event", "same-event", None, None)
+
+
+def test_short_quote_inside_another_story_is_not_grouped():
+    d = fresh()
+    a = d.add("quoting", S.quoting(S.HARBOUR[3]), source="Valley Times")
+    assert a.cluster_id != "orig-harbour"
+
+
+def test_two_stories_in_one_outlet_template_are_not_grouped():
+    d = Deduper(window_days=None)
+    # the outlet's template becomes known from its earlier, unrelated stories
+    for k in range(3):
+        d.add(f"filler-{k}", S.in_template(S.filler_story(k).split("\n\n")), source="Fairhaven Courier")
+    a = d.add("harbour", S.in_template(S.HARBOUR), source="Fairhaven Courier")
+    b = d.add("orchard", S.in_template(S.ORCHARD), source="Fairhaven Courier")
+    assert a.duplicate_of is None and b.duplicate_of is None
+    # a copy in that template is still found
+    c = d.add("harbour-again", S.in_template(S.trimmed(S.HARBOUR, 0.6).split("\n\n")), source="Fairhaven Courier")
+    assert c.cluster_id == "harbour"
+
+
+def test_cluster_id_is_first_member_and_duplicate_of_the_matched_article():
+    d = Deduper(window_days=None)
+    first = d.add("x1", S.excerpt(S.HARBOUR))
+    assert first == Assignment("x1", "x1", None, None)
+    full = d.add("x2", S.text(S.HARBOUR))
+    assert (full.cluster_id, full.duplicate_of) == ("x1", "x1")
+    # the full text became a representative (longer than the excerpt); a late section of the story
+    # that the excerpt does not contain is matched against it
+    late = d.add("x3", S.reprint(S.HARBOUR))
+    assert (late.cluster_id, late.duplicate_of) == ("x1", "x2")
+
+
+def test_unique_stories_start_their_own_clusters():
+    d = Deduper(window_days=None)
+    ids = [d.add(f"f{k}", S.filler_story(100 + k)).cluster_id for k in range(20)]
+    assert ids == [f"f{k}" for k in range(20)]
+
+
+def test_add_is_idempotent():
+    d = fresh()
+    a = d.add("copy", S.reprint(S.HARBOUR))
+    n = len(d)
+    assert d.add("copy", "completely different text now") == a
+    assert len(d) == n and "copy" in d and "nope" not in d
+
+
+def test_deterministic_for_a_given_order():
+    docs = [("h", S.text(S.HARBOUR)), ("o", S.text(S.ORCHARD)), ("r", S.reprint(S.HARBOUR)),
+            ("t", S.trimmed(S.ORCHARD, 0.5)), ("n", S.ocr_noise(S.text(S.HARBOUR))),
+            ("e", S.text(S.HARBOUR_SAME_EVENT))] + [(f"f{k}", S.filler_story(k)) for k in range(5)]
+    runs = [[Deduper(window_days=None).add(i, t) for i, t in docs] for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_short_texts_use_an_exact_hash():
+    d = Deduper(window_days=None)
+    d.add("s1", "Storm closes coast road. Police say the road will reopen on Friday.")
+    same = d.add("s2", "STORM closes coast road!  Police say the road will reopen on Friday")
+    other = d.add("s3", "Storm closes coast road. Police say the road will reopen on Sunday.")
+    assert (same.cluster_id, same.similarity) == ("s1", 1.0)
+    assert other.cluster_id == "s3"
+
+
+def test_restore_inserts_a_known_assignment():
+    d = Deduper(window_days=None)
+    d.restore(Assignment("h", "h", None, None), S.text(S.HARBOUR))
+    d.restore(Assignment("r", "h", "h", 0.8), S.reprint(S.HARBOUR))
+    assert "h" in d and "r" in d and len(d) == 2
+    assert d.add("t", S.trimmed(S.HARBOUR, 0.5)).cluster_id == "h"
+
+
+def test_window_evicts_old_documents():
+    day = 86400.0
+    d = Deduper(window_days=10)
+    d.add("old", S.text(S.HARBOUR), timestamp=0.0)
+    d.add("o2", S.text(S.ORCHARD), timestamp=5 * day)
+    assert d.add("recent-copy", S.reprint(S.HARBOUR), timestamp=9 * day).cluster_id == "old"
+    d.add("news", S.filler_story(1), timestamp=30 * day)  # "now" moves to day 30: horizon day 20
+    assert "old" not in d and "o2" not in d and "recent-copy" not in d
+    assert len(d) == 1
+    assert d.add("late-copy", S.reprint(S.HARBOUR), timestamp=30 * day).duplicate_of is None
+
+
+def test_signatures_are_datasketch_minhash_with_pinned_scheme():
+    sh = Shingling().hashes("harbour council approves ferry terminal expansion")
+    signer = Signer(num_perm=128, seed=1)
+    m = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=lambda x: x)
+    m.update_batch([int(h) for h in sh])
+    assert np.array_equal(m.hashvalues, signer.sign(sh))
+    assert signer.minhash(signer.sign(sh)).scheme == "affine32"
