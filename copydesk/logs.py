@@ -7,6 +7,9 @@ import sys
 import time
 
 
+_CHATTY = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability", "courlan", "asyncio")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {
@@ -29,9 +32,11 @@ def setup(level: str = "WARNING", fmt: str = "text") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    ours = getattr(logging, level.upper(), logging.WARNING)
+    # Scrapy, Twisted and the extraction libraries are chatty (and Scrapy resets logger levels when a
+    # crawl starts): the handler itself keeps them at WARNING unless we run at DEBUG.
+    floor = logging.DEBUG if ours <= logging.DEBUG else logging.WARNING
+    handler.addFilter(lambda r: r.levelno >= (floor if r.name.startswith(_CHATTY) else ours))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level.upper(), logging.WARNING))
-    # Scrapy and Twisted are chatty at INFO; keep them one level quieter than ours.
-    for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability"):
-        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
+    root.setLevel(logging.DEBUG if ours <= logging.DEBUG else min(ours, logging.INFO))

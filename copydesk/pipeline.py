@@ -414,6 +414,7 @@ class Pipeline:
     def finish(self, page: Page, result: cleaning.Article | cleaning.Rejected) -> list[Doc]:
         """The steps after extraction, for one page."""
         self.stats[page.source].pages += 1
+        self.run_id(page.source)
         doc = Doc(page)
         if not result:
             reason = result.reason

@@ -30,26 +30,16 @@ def _reasons(c: Counter[str]) -> str:
 
 
 def summary_table(stats: RunStats, *, title: str, crawl: bool = True) -> Table:
-    t = Table(title=title, title_justify="left", show_lines=False)
-    t.add_column("source")
-    if crawl:
-        t.add_column("requests", justify="right")
-        t.add_column("304", justify="right")
-    t.add_column("pages", justify="right")
-    t.add_column("stored new", justify="right")
-    t.add_column("stored copies", justify="right")
-    t.add_column("skipped (reason n)")
-    t.add_column("failed (reason n)")
-    t.add_column("time", justify="right")
+    """One row per source; the reasons behind 'skipped' and 'failed' are listed under the table."""
+    t = Table(title=title, title_justify="left")
+    cols = ["source"] + (["requests", "304"] if crawl else []) + ["pages", "new", "copies", "skipped", "failed", "time"]
+    for i, col in enumerate(cols):
+        t.add_column(col, justify="left" if i == 0 else "right")
 
     def row(name: str, c: SourceCounts, style: str | None = None) -> None:
-        cells = [name]
-        if crawl:
-            cells += [str(c.requests), str(c.not_modified)]
-        cells += [str(c.pages), str(c.stored_new), str(c.stored_copy),
-                  f"{sum(c.skipped.values())}: {_reasons(c.skipped)}" if c.skipped else "0",
-                  f"{sum(c.failed.values())}: {_reasons(c.failed)}" if c.failed else "0",
-                  f"{c.elapsed:.1f}s"]
+        cells = [name] + ([str(c.requests), str(c.not_modified)] if crawl else [])
+        cells += [str(c.pages), str(c.stored_new), str(c.stored_copy), str(sum(c.skipped.values())),
+                  str(sum(c.failed.values())), f"{c.elapsed:.1f}s"]
         t.add_row(*cells, style=style)
 
     for name, c in sorted(stats.sources.items()):
@@ -60,7 +50,21 @@ def summary_table(stats: RunStats, *, title: str, crawl: bool = True) -> Table:
     return t
 
 
+def reasons_lines(stats: RunStats) -> list[str]:
+    total = stats.total()
+    lines = []
+    if total.skipped:
+        lines.append(f"skipped: {_reasons(total.skipped)}")
+    if total.failed:
+        lines.append(f"failed:  {_reasons(total.failed)}")
+    if total.known:
+        lines.append(f"already known (not requested): {total.known}")
+    return lines
+
+
 def print_summary(stats: RunStats, *, title: str, crawl: bool = True, corpus: Any = None) -> None:
     console.print(summary_table(stats, title=title, crawl=crawl))
+    for line in reasons_lines(stats):
+        console.print(line)
     if corpus is not None:
         console.print(f"corpus: {corpus}")

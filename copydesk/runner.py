@@ -23,7 +23,9 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
     from crawler.spider import NewsSpider
 
     sources = [cfg.source(n) for n in names]
-    process = CrawlerProcess(scrapy_settings(cfg, pipeline), install_root_handler=False)
+    for name in names:
+        pipeline.run_id(name)
+    process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
     process.start()

@@ -61,16 +61,19 @@ def render(info: dict[str, Any]) -> None:
     if not info["exists"]:
         console.print("  (empty: nothing crawled or ingested yet)")
     t = Table(title="sources", title_justify="left")
-    for col in ("source", "last run", "took", "status", "new", "copies", "skipped", "failed", "next run"):
-        t.add_column(col)
+    for col in ("source", "last run (UTC)", "took", "status", "new", "copies", "skipped", "failed", "next run"):
+        t.add_column(col, no_wrap=True)
+    def short(ts: str | None) -> str:
+        return ts[5:16].replace("T", " ") if ts else "-"
+
     for s in info["sources"]:
         r = s.get("last_run") or {}
         c = r.get("counts") or {}
-        t.add_row(s["name"], r.get("started") or "never", f"{r['duration_s']}s" if r else "-", r.get("status", "-"),
+        t.add_row(s["name"], short(r.get("started")) if r else "never", f"{r['duration_s']}s" if r else "-", r.get("status", "-"),
                   str(c.get("stored_new", "-")), str(c.get("stored_copy", "-")),
                   str(sum((c.get("skipped") or {}).values())) if c else "-",
                   str(sum((c.get("failed") or {}).values())) if c else "-",
-                  s.get("next_run") or "-")
+                  short(s.get("next_run")))
     console.print(t)
     cs = info["corpus_stats"]
     if cs:

@@ -15,12 +15,19 @@ from copydesk.pipeline import Extractor, Page, Pipeline
 
 
 class CorpusPipeline:
-    def __init__(self, pipeline: Pipeline):
-        self.pipeline = pipeline
+    """Uses the copydesk Pipeline that the spider was built with (Scrapy settings are deep-copied,
+    so a live object with a database connection cannot travel in them)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
-        return cls(crawler.settings["COPYDESK_PIPELINE"])
+        return cls(crawler)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.crawler.spider.pipeline
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, Page):

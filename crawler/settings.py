@@ -6,7 +6,7 @@ from typing import Any
 from copydesk.config import Config
 
 
-def scrapy_settings(config: Config, pipeline: Any) -> dict[str, Any]:
+def scrapy_settings(config: Config) -> dict[str, Any]:
     c = config.crawl
     return {
         "BOT_NAME": "copydesk",
@@ -43,5 +43,4 @@ def scrapy_settings(config: Config, pipeline: Any) -> dict[str, Any]:
             "scrapy.extensions.telnet.TelnetConsole": None,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.CorpusPipeline": 300},
-        "COPYDESK_PIPELINE": pipeline,
     }

@@ -56,7 +56,7 @@ class _Grow:
 
 
 _DEFAULTS = dict(
-    shingle="char", ngram=5, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
+    shingle="char", ngram=4, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
     max_reps=3, rep_growth=1.25, template_clusters=2, prefix_slack=0.1,
 )
@@ -65,7 +65,7 @@ _DEFAULTS = dict(
 class Deduper:
     """Streaming near-duplicate clustering of news articles (see docs/dedup.md).
 
-    threshold: similarity (Jaccard of character 5-gram sets, or of the shorter text against the
+    threshold: similarity (Jaccard of character 4-gram sets, or of the shorter text against the
     same length at the start of the longer one) at or above which a document joins a cluster.
     window_days: documents older than (newest timestamp seen - window) leave the index; None keeps all.
     """

@@ -46,7 +46,7 @@ def test_unflushed_additions_are_not_on_disk(tmp_path):
 def test_mismatched_parameters_are_refused(tmp_path):
     Deduper(tmp_path, num_perm=128).close()
     with pytest.raises(IndexMismatch, match="num_perm"):
-        Deduper(tmp_path, num_perm=64)
+        Deduper(tmp_path, num_perm=256)
     with pytest.raises(IndexMismatch, match="shingling"):
         Deduper(tmp_path, ngram=3)
     cur = json.loads((tmp_path / "CURRENT.json").read_text())

@@ -6,6 +6,6 @@
 ...     world.pages()         # ground truth of the published article pages
 """
 
-from .world import OUTLETS, DemoPage, DemoWorld, RequestRecord
+from .world import OUTLETS, DemoPage, DemoWorld, RequestRecord, comparable
 
-__all__ = ["DemoWorld", "DemoPage", "RequestRecord", "OUTLETS"]
+__all__ = ["DemoWorld", "DemoPage", "RequestRecord", "OUTLETS", "comparable"]

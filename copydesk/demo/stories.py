@@ -187,6 +187,7 @@ STORIES: tuple[Story, ...] = (
             "Country Party leader Oskar Dahl said his party would not join a government that raised diesel taxes for farmers, who he said were already struggling after the floods in the Varn valley destroyed winter crops on thousands of hectares.",
             "Outgoing Prime Minister Jonas Ekdahl, whose Unity Party won 51 seats, said he remained ready to form a government if the talks failed. His party's board will meet on Wednesday to discuss whether to work with Aldermark First, which won 11.2 percent of the vote.",
             "Under the constitution, the speaker of parliament must propose a candidate for prime minister within 30 days of the election. Vik said she hoped to present a coalition agreement within three weeks.",
+            "Financial markets took the start of the talks in their stride. The crown was little changed against the euro, and yields on ten-year government bonds edged down slightly.",
         ),
     ),
     # ------------------------------------------------------------------ tech merger (wire x2, one held back)
@@ -232,6 +233,7 @@ STORIES: tuple[Story, ...] = (
             "The two dissenting judges said the law contained adequate safeguards, including the requirement that a judge approve any search of the stored data, and warned that the ruling could hamper investigations into organised crime and espionage.",
             "The case was brought by the Aldermark Union of Journalists and the digital rights group Open Line, who argued that the law made it impossible for reporters to protect confidential sources. Union chair Rikard Palm called the ruling a great day for press freedom.",
             "Justice Minister Lars Hedlund said the government respected the decision and would study it carefully. The security service said it would stop adding new data to its archive immediately but that existing records would be kept until parliament decided what should happen to them.",
+            "Parliament's constitutional committee said it would begin hearings on a new law in April. Opposition lawmakers, who voted against the 2023 law, called for the security service's archive to be deleted without waiting for new legislation.",
         ),
     ),
     S(
@@ -289,6 +291,7 @@ STORIES: tuple[Story, ...] = (
             "Nordlys-1 carries an instrument that measures moisture in the upper atmosphere, which scientists say should improve forecasts of heavy rain in the north of the country. Officials said the recent floods on the Varn river had shown how much such forecasts matter.",
             "The satellite was built by a consortium of three universities and the engineering firm Brattvik Aerospace at a cost of about 420 million crowns. It is expected to operate for at least five years in a polar orbit at an altitude of about 550 kilometres.",
             "The launch is part of a broader push by northern European countries to launch small satellites from their own territory rather than relying on American or Asian rockets. Skarvik hopes to host up to ten launches a year by 2030.",
+            "The agency said the satellite's instruments would be switched on one by one over the next three weeks, and that the first data should reach forecasters at the national weather service in April.",
         ),
     ),
     # ------------------------------------------------------------------ newspapers' own stories

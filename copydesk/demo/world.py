@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from html import escape
+from html import unescape as html_unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
@@ -35,7 +36,7 @@ from .outlets import (
 )
 from .stories import STORIES, STORY_BY_KEY, Story, month_day
 
-__all__ = ["DemoPage", "DemoWorld", "RequestRecord", "OUTLETS"]
+__all__ = ["DemoPage", "DemoWorld", "RequestRecord", "OUTLETS", "comparable"]
 
 # Public description of each outlet (name, how it is discovered, its quirks).
 OUTLETS: dict[str, dict] = {
@@ -138,7 +139,7 @@ COPIES: tuple[_Copy, ...] = (
           append="Readers who need help can call the municipal flood line on 0800 412 300, open around the clock.",
           delay=1),
     _Copy("flood-insurance", "ledger", "Insurers face flood claims of up to 1.2 billion crowns",
-          trim=2, edits=_PER_CENT, delay=3),
+          trim=1, edits=_PER_CENT, delay=3),
     _Copy("election-result", "ledger", "Social Alliance first, but no majority in sight", trim=1,
           edits=_PER_CENT, delay=5),
     _Copy("court-ruling", "ledger", "Top court curbs security service's data powers", delay=2),
@@ -162,6 +163,25 @@ COPIES: tuple[_Copy, ...] = (
 
 _RELATED_COUNT = {"wire": 4, "gazette": 3, "ledger": 3, "blog": 0, "farm": 3}
 _BLOG_LABELS = {"world": ("world", "Aldermark"), "business": ("business", "economy")}
+
+
+def comparable(text: str) -> str:
+    """Normalise text for comparing extracted text with ground truth.
+
+    Unescapes HTML entities to a fixpoint (so ``&amp;quot;`` debris, which extractors unescape
+    to different depths, compares equal whether kept, unescaped or repaired), maps the
+    ``,quot;`` debris back to ``,"``, straightens curly quotes and collapses whitespace.
+    Apply it to both sides of a comparison.
+    """
+    prev = None
+    while prev != text:
+        prev, text = text, html_unescape(text)
+    text = text.replace(",quot;", ',"')
+    text = text.translate(_QUOTES)
+    return " ".join(text.split())
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 
 
 def _slugify(text: str, words: int = 9) -> str:
