@@ -63,28 +63,40 @@ def analyze(
     if not _TAG_SNIFF.search(markup[:65536]):
         return Rejected("not_html")
 
-    tree = parse_html(markup)
-    doc = _trafilatura(tree, url, favor_precision) if tree is not None else None
+    # Escalation: trafilatura's fast mode; its full mode (with its own fallbacks) when that comes
+    # back short; tree recovery when the markup holds text the parse lost; readability when the
+    # text is still short or covers well under half of the page's paragraph prose.
+    doc = _trafilatura(markup, url, favor_precision, fast=True, metadata=True)
     text = _post(doc.text if doc else "", post_clean)
+    if count_words(text) < 2 * min_words:
+        full = _trafilatura(markup, url, favor_precision, fast=False, metadata=doc is None)
+        full_text = _post(full.text if full else "", post_clean)
+        if count_words(full_text) > count_words(text):
+            doc, text = _merge_meta(full, doc), full_text
 
+    tree = None
     if count_words(text) < min_words:
+        tree = parse_html(markup)
         better = recover_tree(markup, tree)
         if better is not None:
             tree = better
-            doc2 = _trafilatura(tree, url, favor_precision)
-            if doc2 is not None:
-                doc = _merge_meta(doc2, doc)
-                text = _post(doc2.text or "", post_clean)
+            rec = _trafilatura(tree, url, favor_precision, fast=False, metadata=True)
+            rec_text = _post(rec.text if rec else "", post_clean)
+            if count_words(rec_text) > count_words(text):
+                doc, text = _merge_meta(rec, doc), rec_text
 
-    if second_opinion and tree is not None and _wants_second_opinion(text, tree, min_words):
-        alt = _post(readability_text(tree), post_clean)  # last use of `tree`: readability mutates it
-        text = choose(text, alt, min_words).text
+    if second_opinion and _wants_second_opinion(text, markup, min_words):
+        if tree is None:
+            tree = parse_html(markup)
+        if tree is not None:
+            alt = _post(readability_text(tree), post_clean)  # readability mutates `tree`: its last use
+            text = choose(text, alt, min_words).text
 
     if not text:
         return Rejected("extraction_failed" if doc is None else "not_article")
     if count_words(text) < min_words:
         return Rejected("too_short")
-    return _article(text, doc, url, tree)
+    return _article(text, doc, url, markup)
 
 
 def extract(html: str | bytes, url: str | None = None, **options) -> Article | None:
@@ -96,18 +108,19 @@ def extract(html: str | bytes, url: str | None = None, **options) -> Article | N
 # ----------------------------------------------------------------------------- steps
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str | None, favor_precision: bool):
+def _trafilatura(page, url: str | None, favor_precision: bool, *, fast: bool, metadata: bool):
     try:
         return trafilatura.bare_extraction(
-            tree,  # trafilatura copies a tree it is given, so `tree` stays usable
+            page,  # a str, or a tree (trafilatura copies a tree it is given)
             url=url,
+            fast=fast,
             include_comments=False,
             favor_precision=favor_precision,
             deduplicate=False,
-            with_metadata=True,
+            with_metadata=metadata,
             include_tables=True,
         )
-    except Exception:  # a library bug on one odd page must not cost the page: recovery follows
+    except Exception:  # a library bug on one odd page must not cost the page: the next steps retry
         return None
 
 
@@ -119,19 +132,26 @@ def _post(text: str, enabled: bool) -> str:
     return postclean.clean_text(text)
 
 
-def _page_paragraph_words(tree: lxml.html.HtmlElement) -> int:
-    return sum(len((p.text_content() or "").split()) for p in tree.iter("p"))
+_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
 
 
-def _wants_second_opinion(text: str, tree: lxml.html.HtmlElement, min_words: int) -> bool:
+def _page_paragraph_words(markup: str) -> int:
+    """Words inside <p> elements of the whole page (article, comments, footer alike), by regex: cheap."""
+    return len(_TAG.sub(" ", " ".join(_PARAGRAPH.findall(markup))).split())
+
+
+def _wants_second_opinion(text: str, markup: str, min_words: int) -> bool:
     """trafilatura's text is short, or covers well under half of the page's paragraph prose."""
     words = count_words(text)
     if words < 2 * min_words:
         return True
-    return words < 0.5 * _page_paragraph_words(tree)
+    return words < 0.5 * _page_paragraph_words(markup)
 
 
 def _merge_meta(primary, fallback):
+    if primary is None:
+        return fallback
     if fallback is None:
         return primary
     for field in ("title", "author", "date", "sitename", "description", "url", "language"):
@@ -164,22 +184,21 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
     return candidate if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _language(text: str, tree: lxml.html.HtmlElement | None) -> str | None:
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
+
+
+def _language(text: str, markup: str) -> str | None:
+    """Detected from the text (py3langid) when there is enough of it, else the page's declared <html lang>."""
     if count_words(text) >= 15:
         try:
             import py3langid
 
             lang, _score = py3langid.classify(text[:3000])
             return lang
-        except Exception:
+        except Exception:  # detection is optional metadata
             pass
-    if tree is not None:
-        declared = tree.get("lang") or tree.get("xml:lang")
-        if declared:
-            code = declared.strip().split("-")[0].split("_")[0].lower()
-            if re.fullmatch(r"[a-z]{2}", code):
-                return code
-    return None
+    m = _HTML_LANG.search(markup[:5000])
+    return m.group(1).lower() if m and len(m.group(1)) == 2 else None
 
 
 def _clean_field(value: str | None) -> str | None:
@@ -189,19 +208,13 @@ def _clean_field(value: str | None) -> str | None:
     return value or None
 
 
-def _article(text: str, doc, url: str | None, tree) -> Article:
-    lang_tree = None
-    if tree is not None:
-        try:
-            lang_tree = tree.getroottree().getroot()
-        except Exception:
-            lang_tree = None
+def _article(text: str, doc, url: str | None, markup: str) -> Article:
     return Article(
         text=text,
         title=_clean_field(getattr(doc, "title", None)),
         authors=_authors(getattr(doc, "author", None)),
         published=getattr(doc, "date", None) or None,
-        language=_language(text, lang_tree),
+        language=_language(text, markup),
         description=_clean_field(getattr(doc, "description", None)),
         canonical_url=_absolute(getattr(doc, "url", None), url),
         site_name=_clean_field(getattr(doc, "sitename", None)),

@@ -92,6 +92,8 @@ _HTML_TAG = re.compile(
 
 def is_code(line: str) -> bool:
     """Leftover JavaScript or CSS: code tokens plus a density of code punctuation prose never has."""
+    if not any(c in line for c in "{}=$|&+@"):
+        return False  # every code signature below needs one of these; prose mostly has none
     hits = len(_CODE_HINTS.findall(line))
     if not hits:
         return False

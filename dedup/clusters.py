@@ -26,7 +26,7 @@ from .index import BandIndex, band_keys
 from .normalize import lines as normalized_lines
 from .shingles import Shingling, sample
 from .signatures import SCHEME, Signer
-from .verify import similarity
+from .verify import coverage, similarity
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class _Grow:
 _DEFAULTS = dict(
     shingle="char", ngram=4, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
-    max_reps=3, rep_growth=1.25, template_clusters=2, prefix_slack=0.1,
+    max_reps=3, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
+    segments=8, seg_min=0.4, min_coverage=0.75,
 )
 
 
@@ -89,6 +90,7 @@ class Deduper:
         self.max_candidates = int(o["max_candidates"])
         self.max_reps, self.rep_growth = int(o["max_reps"]), float(o["rep_growth"])
         self.prefix_slack = float(o["prefix_slack"])
+        self.segments, self.seg_min, self.min_coverage = int(o["segments"]), float(o["seg_min"]), float(o["min_coverage"])
         self.lines = LineTable(min_clusters=int(o["template_clusters"]))
         self.params = {
             "format": persist.FORMAT, "scheme": SCHEME, "num_perm": self.signer.num_perm,
@@ -246,9 +248,12 @@ class Deduper:
         best: tuple[float, int] | None = None
         mine = prepared["sample"]
         for rep in sorted(reps.tolist()):
-            full, prefix = similarity(mine, self._rep_sample(rep), self.prefix_slack)
+            theirs = self._rep_sample(rep)
+            full, prefix = similarity(mine, theirs, self.prefix_slack)
             sim = max(full, prefix)
-            if sim >= self.threshold and (best is None or sim > best[0]):
+            if sim < self.threshold or (best is not None and sim <= best[0]):
+                continue
+            if coverage(mine, theirs, self.segments, self.seg_min) >= self.min_coverage:
                 best = (sim, rep)
         if best is None:
             return None

@@ -4,6 +4,12 @@ similarity(a, b) = max(Jaccard of the two sets, Jaccard of the shorter text agai
 the longer one). The second term is what finds trimmed copies and excerpts (a copy cut at 40 % of
 the article matches the first ~40 % of the original almost exactly) while a story that quotes one
 paragraph of another still scores low on both.
+
+coverage(a, b): the shorter sample is cut into consecutive segments; the share of segments of which
+at least `seg_min` of the shingles occur in the other text. A copy (even a paraphrased or OCR-noisy
+one) overlaps the original evenly along its whole length; a different story on the same event
+overlaps in the passages it shares (quotes, background) and little elsewhere, so it can reach the
+similarity threshold on the whole set while failing coverage.
 """
 from __future__ import annotations
 
@@ -28,3 +34,12 @@ def similarity(a: np.ndarray, b: np.ndarray, prefix_slack: float = 0.1) -> tuple
         return full, full
     prefix = b[: math.ceil(a.size * (1 + prefix_slack))]
     return full, jaccard(a, prefix)
+
+
+def coverage(a: np.ndarray, b: np.ndarray, segments: int = 8, seg_min: float = 0.4, min_seg_size: int = 16) -> float:
+    if a.size > b.size:
+        a, b = b, a
+    k = max(1, min(segments, a.size // min_seg_size))
+    hits = np.isin(a, b, assume_unique=True)
+    parts = np.array_split(hits, k)
+    return sum(p.mean() >= seg_min for p in parts) / k

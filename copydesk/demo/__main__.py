@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             entry = (disc.get("feeds") or disc.get("sitemaps") or disc.get("start_urls"))[0]
             print(f"  {outlet:8} {OUTLETS[outlet]['name']:24} {base}{entry}")
         pages = world.pages()
-        print(f"{len(pages)} article pages published (batch {world.batch} of {world.max_batch}).")
+        blocked = sum(p.disallowed for p in pages)
+        print(f"{len(pages)} article pages published ({blocked} disallowed by robots.txt), "
+              f"batch {world.batch} of {world.max_batch}.")
         if args.config:
             with open(args.config, "w", encoding="utf-8") as fh:
                 fh.write(world.config_toml(args.corpus))

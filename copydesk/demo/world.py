@@ -27,10 +27,8 @@ from .outlets import (
     ARTICLE_TEMPLATES,
     ENCODINGS,
     FALLBACK_BASES,
-    FARM_SITE_LABEL,
     LEDGER_TAGS,
     OUTLET_KEYS,
-    OUTLET_NAMES,
     PageInfo,
     farm_title,
 )
@@ -327,8 +325,8 @@ def _build(seed: int) -> list[PageInfo]:
         info.related = [(o.title, o.path) for o in picked]
 
     infos.sort(key=lambda i: (i.published_time, i.outlet, i.path))
-    paths = [(i.outlet, i.path) for i in infos]
-    assert len(set(paths)) == len(paths), "duplicate page paths"
+    paths = [i.path for i in infos]
+    assert len(set(paths)) == len(paths), "page paths must be unique across all outlets"
     return infos
 
 
