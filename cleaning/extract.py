@@ -132,21 +132,31 @@ def _post(text: str, enabled: bool) -> str:
     return postclean.clean_text(text)
 
 
-_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]*>")
 
 
 def _page_paragraph_words(markup: str) -> int:
-    """Words inside <p> elements of the whole page (article, comments, footer alike), by regex: cheap."""
-    return len(_TAG.sub(" ", " ".join(_PARAGRAPH.findall(markup))).split())
+    """Words inside <p> elements of the whole page (article, comments, footer alike).
+
+    A string scan rather than a parse or a regex over the page: this runs on every page.
+    """
+    n = 0
+    for part in markup.split("<p")[1:]:
+        if part[:1] not in (">", " ", "\n", "\t", "\r"):
+            continue  # <pre>, <param>, <path>...
+        start = part.find(">") + 1
+        end = part.find("</p", start)
+        if start and end > start:
+            n += len(_TAG.sub(" ", part[start:end]).split())
+    return n
 
 
 def _wants_second_opinion(text: str, markup: str, min_words: int) -> bool:
-    """trafilatura's text is short, or covers well under half of the page's paragraph prose."""
+    """trafilatura's text is too short, or covers well under half of the page's paragraph prose."""
     words = count_words(text)
-    if words < 2 * min_words:
+    if words < min_words:
         return True
-    return words < 0.5 * _page_paragraph_words(markup)
+    return words < 0.45 * _page_paragraph_words(markup)
 
 
 def _merge_meta(primary, fallback):

@@ -101,6 +101,18 @@ def is_code(line: str) -> bool:
     return hits >= 3 or (hits >= 2 and density > 0.02) or density > 0.05
 
 
+# WordPress/BBCode shortcodes a theme failed to render: [button link="..."]Text[/button]
+_SHORTCODE = re.compile(r"\[/[a-z][\w-]*\]|\[[a-z][\w-]*\s[^\]\n]*=[^\]\n]*\]", re.I)
+
+
+def strip_shortcodes(line: str) -> str:
+    if "[" not in line:
+        return line
+    for m in re.finditer(r"\[/([a-z][\w-]*)\]", line, re.I):
+        line = re.sub(rf"\[{re.escape(m.group(1))}\]", " ", line, flags=re.I)
+    return _SPACES.sub(" ", _SHORTCODE.sub(" ", line)).strip()
+
+
 def strip_tags(line: str) -> str:
     if "<" not in line and "-->" not in line:
         return line
@@ -133,6 +145,8 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
     (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list)|sign up\b|get the latest\b.*\b(?:newsletter|inbox)|don't miss\b.*\bnewsletter)"), 20),
     (_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
+    (_rx(r"\bshare (?:it|this(?: \w+)?) with (?:a|your) friends?\b|^(?:like|enjoyed|enjoy) this (?:story|article|post)\b"), 15),
+    (_rx(r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered|register)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b"), 40),
     # cookies and consent
     (_rx(r"\b(?:we use cookies|this (?:web)?site uses cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent)|by continuing to (?:browse|use|visit) (?:this|our|the) (?:site|website))\b"), 60),
     # ads and page furniture
@@ -140,7 +154,12 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"^(?:back to top|skip to (?:main )?content|skip navigation|sign in|log ?in|log ?out|register|privacy policy|terms (?:of|and) (?:use|service|conditions)|cookie policy|contact us|about us|home|menu|search|loading\W*|please enable javascript\b.*|you need to enable javascript\b.*)\W*$"), 8),
     (_rx(r"^(?:previous|next|older|newer) (?:article|post|story|entry)\b"), 16),
     (_rx(r"^(?:tags|tagged|filed under|categories|category|topics|posted in|labels)\s*:"), 30),
-    (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article))"), 20),
+    # datelines and bylines standing alone: "Updated at 1:23 p.m.", "05/10/2018 - Posted by: X"
+    (_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)\b\D{0,30}\d"), 12),
+    (_rx(r"^(?:[\d/.\-\s]+[-|–·]\s*)?(?:posted|published|publicado|publicada|publié|pubblicato|veröffentlicht) (?:by|por|par|von|da)\b"), 25),
+    # a date and time standing alone: a year and a clock time in a line of at most 10 words
+    (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
+    (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
     # photo and video credits standing alone
     (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?\s*[:/|©-]"), 15),
     (_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
@@ -157,7 +176,8 @@ _LIST_HEADING = _rx(
     r"|most (?:popular|read|viewed|shared|commented)\b.*|trending(?: now| stories)?|don't miss|editor'?s? picks?"
     r"|read (?:more|next|also)|also read|see also|further reading|what to read next|in (?:other|case you missed)\b.*"
     r"|popular posts|recent posts|similar (?:posts|articles|stories)|more (?:stories|news|headlines)"
-    r"|around the web|from (?:the|our) (?:web|partners)|sponsored stories|promoted stories)\W*$"
+    r"|around the web|from (?:the|our) (?:web|partners)|sponsored stories|promoted stories"
+    r"|tags|tagged|topics|categories|labels|filed under)\W*$"
 )
 
 # A comment section or comment form: it and everything after it go when it sits in the tail.
@@ -166,7 +186,9 @@ _COMMENTS_HEADING = _rx(
     r"|(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b.*|comments are closed\W*|join the (?:discussion|conversation)\W*"
     r"|(?:reader|user|top rated|readers'?) comments\W*|discussion\W*|have your say\W*|write a comment\W*|responses?\W*"
     r"|\d+ (?:responses|replies|thoughts) (?:to|on)\b.*|one (?:response|reply|thought) (?:to|on)\b.*"
-    r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*)$"
+    r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*"
+    r"|tell us what you think\W*|what do you think\?|share your (?:thoughts|views|comments)\b.*"
+    r"|let us know (?:what you think|in the comments)\b.*)$"
 )
 
 _BREADCRUMB = re.compile(r"^[^>»›|/]{1,40}(?:\s[>»›|/]\s[^>»›|/]{1,40}){2,}$")
@@ -206,8 +228,8 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
     while i < n:
         line, words = lines[i], counts[i]
         seen_words += words
-        if "<" in line or "-->" in line:
-            line = strip_tags(line)
+        if "<" in line or "-->" in line or "[" in line:
+            line = strip_shortcodes(strip_tags(line))
             words = count_words(line)
             if not line:
                 i += 1

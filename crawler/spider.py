@@ -67,8 +67,9 @@ class NewsSpider(scrapy.Spider):
                 headers["If-Modified-Since"] = modified
         meta = {"source": source, "kind": kind, "download_slot": urlsplit(url).netloc,
                 "handle_httpstatus_list": [304] if conditional else [], "hints": hints or {}, **(extra_meta or {})}
-        return Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta,
-                       dont_filter=kind != ARTICLE)
+        # dont_filter: discovery already de-duplicates by canonical URL (self.scheduled), and Scrapy's
+        # dupefilter would silently swallow the second hop of a redirect loop instead of reporting it.
+        return Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta, dont_filter=True)
 
     async def start(self) -> AsyncIterator[Request]:
         for name, s in self.sources.items():
@@ -211,6 +212,7 @@ _REASONS = [
     ("IgnoreRequest", "refused", "address_refused"),
     ("IgnoreRequest", None, "ignored"),
     ("TimeoutError", None, "timeout"),
+    ("DownloadTimeoutError", None, "timeout"),
     ("TCPTimedOutError", None, "timeout"),
     ("DNSLookupError", None, "dns_error"),
     ("ConnectionRefusedError", None, "connection_refused"),

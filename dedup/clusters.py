@@ -58,8 +58,8 @@ class _Grow:
 _DEFAULTS = dict(
     shingle="char", ngram=4, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
-    max_reps=3, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
-    segments=8, seg_min=0.4, min_coverage=0.75,
+    max_reps=4, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
+    segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06,
 )
 
 
@@ -90,6 +90,7 @@ class Deduper:
         self.max_candidates = int(o["max_candidates"])
         self.max_reps, self.rep_growth = int(o["max_reps"]), float(o["rep_growth"])
         self.prefix_slack = float(o["prefix_slack"])
+        self.prefix_margin = float(o["prefix_margin"])
         self.segments, self.seg_min, self.min_coverage = int(o["segments"]), float(o["seg_min"]), float(o["min_coverage"])
         self.lines = LineTable(min_clusters=int(o["template_clusters"]))
         self.params = {
@@ -250,7 +251,7 @@ class Deduper:
         for rep in sorted(reps.tolist()):
             theirs = self._rep_sample(rep)
             full, prefix = similarity(mine, theirs, self.prefix_slack)
-            sim = max(full, prefix)
+            sim = full if prefix < self.threshold + self.prefix_margin else max(full, prefix)
             if sim < self.threshold or (best is not None and sim <= best[0]):
                 continue
             if coverage(mine, theirs, self.segments, self.seg_min) >= self.min_coverage:

@@ -22,6 +22,7 @@ class Route:
     redirect: str | None = None    # Location for a 302
     conditional: bool = False      # ETag/Last-Modified and 304 on a match
     gzip: bool = False             # Content-Encoding: gzip
+    in_flight: bool = True         # count in max_in_flight (False for a page the client gives up on)
     hits: int = 0
 
 
@@ -50,14 +51,16 @@ class Site:
                 pass
 
             def do_GET(self) -> None:
+                route = site.routes.get(self.path)
+                counted = route is None or route.in_flight
                 with site._lock:
-                    site.in_flight += 1
+                    site.in_flight += counted
                     site.max_in_flight = max(site.max_in_flight, site.in_flight)
                 try:
                     status = site._answer(self)
                 finally:
                     with site._lock:
-                        site.in_flight -= 1
+                        site.in_flight -= counted
                 site.log.append(Hit("GET", self.path, dict(self.headers.items()), status, time.time()))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -80,6 +83,7 @@ class Site:
         self.server.server_close()
 
     def requested(self, path: str) -> list[Hit]:
+        """Answered requests for ``path`` (logged when the answer is sent; see Route.hits for arrivals)."""
         return [h for h in self.log if h.path == path]
 
     def _answer(self, h: BaseHTTPRequestHandler) -> int:

@@ -1,0 +1,207 @@
+"""Real Scrapy crawls (`copydesk crawl` as a subprocess) against real HTTP servers on 127.0.0.1."""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from copydesk.demo import DemoWorld
+from sites import Route, Site, rss
+from storage import Corpus
+from textgen import article_html, paragraphs
+from truth import check_against_truth
+
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/x&lol2;</loc></url></urlset>')
+
+
+def copydesk(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def status(cfg: Path) -> dict:
+    r = copydesk("status", "-c", cfg, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def latin1_page() -> bytes:
+    html = article_html(900, title_text="Café owners in Zürich protest rent rises")
+    html = html.replace('<meta charset="utf-8">', "").replace("<p>In ", "<p>Café Müller and the Señora bakery say: In ", 1)
+    return html.encode("latin-1")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    news = [f"/news/{i}.html" for i in range(8)]
+    routes = {p: Route(article_html(i).encode(), delay=0.3) for i, p in enumerate(news)}
+    routes.update({
+        "/robots.txt": Route(ROBOTS, content_type="text/plain"),
+        "/private/secret.html": Route(article_html(100).encode()),
+        "/slow.html": Route(article_html(101).encode(), delay=4, in_flight=False),  # abandoned by the client at 1 s
+        "/loop-a.html": Route(redirect="/loop-b.html"),
+        "/loop-b.html": Route(redirect="/loop-a.html"),
+        "/big.html": Route(article_html(102).replace("</article>", "<p>" + "x " * 300_000 + "</p></article>").encode()),
+        "/binary.html": Route(random.Random(1).randbytes(30_000)),
+        "/latin1.html": Route(latin1_page(), content_type="text/html"),
+        "/broken.html": Route(article_html(103).replace("</p>", "").replace("</article>", "<div><span>").encode()[:-40]),
+        "/gz.html": Route(article_html(104).encode(), gzip=True),
+        "/flaky.html": Route(article_html(105).encode(), fail_times=1),
+        "/photo.jpg": Route(b"\xff\xd8\xff\xe0" + bytes(2000), content_type="image/jpeg"),
+        "/sitemap.xml": Route(BOMB, content_type="application/xml"),
+    })
+    listed = news + ["/private/secret.html", "/slow.html", "/missing.html", "/loop-a.html", "/big.html",
+                     "/binary.html", "/latin1.html", "/broken.html", "/gz.html", "/flaky.html", "/photo.jpg"]
+    with Site(routes) as site:
+        routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in listed]),
+                                   content_type="application/rss+xml", conditional=True)
+        d = tmp_path_factory.mktemp("hostile")
+        cfg = d / "copydesk.toml"
+        cfg.write_text(f"""
+corpus = "corpus"
+[crawl]
+user_agent = "copydesk-test/1.0"
+per_host_concurrency = 2
+concurrency = 8
+timeout = "1s"
+retries = 1
+max_page_bytes = 200000
+[[sources]]
+name = "hostile"
+feeds = ["{site.url('/rss.xml')}"]
+sitemaps = ["{site.url('/sitemap.xml')}"]
+""")
+        r = copydesk("crawl", "-c", cfg)
+        yield site, cfg, r, d / "corpus"
+
+
+def test_crawl_finishes_normally(hostile):
+    _, _, r, _ = hostile
+    assert r.returncode == 0, r.stderr
+    assert "hostile" in r.stdout and "total" not in r.stdout  # one source: one row
+
+
+def test_robots_disallowed_never_requested(hostile):
+    site, *_ = hostile
+    assert site.requested("/robots.txt")
+    assert not site.requested("/private/secret.html")
+
+
+def test_per_host_concurrency_and_user_agent(hostile):
+    site, *_ = hostile
+    assert site.max_in_flight <= 2
+    assert site.max_in_flight == 2  # the limit is reached, so the measurement means something
+    assert {h.headers.get("User-Agent") for h in site.log} == {"copydesk-test/1.0"}
+
+
+def test_every_case_counted_with_its_reason(hostile):
+    site, cfg, _, corpus = hostile
+    (src,) = status(cfg)["sources"]
+    counts = src["last_run"]["counts"]
+    assert src["last_run"]["status"] == "completed"
+    assert counts["skipped"]["robots_disallowed"] == 1
+    assert counts["skipped"]["not_html"] == 1                     # the JPEG
+    assert counts["skipped"]["binary"] == 1                       # random bytes served as text/html
+    assert counts["failed"]["timeout"] == 1
+    assert counts["failed"]["http_404"] == 1
+    assert counts["failed"]["redirect_loop"] == 1
+    assert counts["failed"]["too_large"] == 1
+    assert counts["failed"]["xml_entities_refused"] == 1          # the sitemap
+    assert site.routes["/flaky.html"].hits == 2                   # a transient 500, retried ...
+    stored = {urlsplit(d["url"]).path: d for d in Corpus(corpus).documents()}
+    assert "/flaky.html" in stored                                # ... and stored
+    assert set(stored) == {f"/news/{i}.html" for i in range(8)} | {"/flaky.html", "/latin1.html", "/broken.html",
+                                                                    "/gz.html"}
+    assert counts["stored_new"] == len(stored)
+    assert "Café Müller and the Señora bakery say" in stored["/latin1.html"]["text"]
+    assert paragraphs(104)[0] in stored["/gz.html"]["text"]
+    assert paragraphs(103)[0] in stored["/broken.html"]["text"]
+
+
+def test_failed_urls_retried_next_run_known_urls_not(hostile):
+    site, cfg, _, corpus = hostile
+    before = {p: site.routes[p].hits for p in ("/news/0.html", "/slow.html", "/latin1.html", "/binary.html")}
+    r = copydesk("crawl", "-c", cfg)
+    assert r.returncode == 0, r.stderr
+    after = {p: site.routes[p].hits for p in before}
+    assert after["/news/0.html"] == before["/news/0.html"]        # stored: never again
+    assert after["/binary.html"] == before["/binary.html"]        # skipped: never again
+    assert after["/slow.html"] > before["/slow.html"]             # failed: retried by the next run
+    feed = site.requested("/rss.xml")
+    assert len(feed) == 2 and "If-None-Match" in feed[1].headers and feed[1].status == 304
+
+
+@pytest.fixture()
+def world():
+    with DemoWorld() as w:
+        yield w
+
+
+def test_incremental_crawl_of_the_demo_world(world, tmp_path):
+    cfg = tmp_path / "copydesk.toml"
+    cfg.write_text(world.config_toml(str(tmp_path / "corpus")))
+    r = copydesk("crawl", "-c", cfg)
+    assert r.returncode == 0, r.stderr
+    first_articles = {x.path for x in world.requests if world.page_for_url(world.urls[x.outlet] + x.path)}
+    assert first_articles == {p.path for p in world.pages() if not p.disallowed}
+
+    new = world.publish_more()
+    assert new
+    world.clear_requests()
+    r = copydesk("crawl", "-c", cfg)
+    assert r.returncode == 0, r.stderr
+    articles = [x for x in world.requests if world.page_for_url(world.urls[x.outlet] + x.path)]
+    assert sorted(x.path for x in articles) == sorted(p.path for p in new if not p.disallowed), \
+        "the second crawl requests exactly the new articles"
+    discovery = [x for x in world.requests if x not in articles and not x.path.endswith("robots.txt")]
+    assert discovery and all(x.conditional for x in discovery), "feeds, sitemaps and sections: conditional GET"
+    info = status(cfg)
+    changed = {p.outlet for p in new}
+    for s in info["sources"]:
+        c = s["last_run"]["counts"]
+        if s["name"] not in changed:
+            assert c["not_modified"] >= 1 and c["stored_new"] + c["stored_copy"] == 0, s
+    check_against_truth(list(Corpus(tmp_path / "corpus").documents()), world.pages())
+
+    world.clear_requests()
+    r = copydesk("crawl", "-c", cfg)
+    assert r.returncode == 0
+    assert not [x for x in world.requests if world.page_for_url(world.urls[x.outlet] + x.path)]
+
+
+def test_copydesk_demo(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "copydesk.cli", "demo"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "demo crawl" in r.stdout and "total" in r.stdout
+    check_against_truth(list(Corpus(tmp_path / "demo-corpus").documents()), DemoWorld().pages())
+    # a second demo run replaces its own corpus, and refuses to touch anything else
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "keep.txt").write_text("mine")
+    r = subprocess.run([sys.executable, "-m", "copydesk.cli", "demo", "--corpus", "other"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and (tmp_path / "other" / "keep.txt").exists()
+
+
+def test_gzip_sitemap_file(tmp_path):
+    """A .xml.gz sitemap (gzip file, not Content-Encoding) is unpacked with a size limit."""
+    with Site() as site:
+        body = gzip.compress((f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                              f'<url><loc>{site.url("/a.html")}</loc></url></urlset>').encode())
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/s.xml.gz": Route(body, content_type="application/x-gzip"),
+                            "/a.html": Route(article_html(7).encode())})
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "gz"\nsitemaps = ["{site.url("/s.xml.gz")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/a.html"]
