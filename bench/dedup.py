@@ -80,14 +80,15 @@ def timestamp(date: str | None) -> float | None:
     return dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc).timestamp()
 
 
-def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: dict) -> tuple[dict[str, str], float]:
+def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: dict,
+                 use_source: bool = True) -> tuple[dict[str, str], float]:
     from dedup import Deduper
 
     d = Deduper(None, threshold=threshold, window_days=None, **options)
     t0 = time.perf_counter()
     pred = {}
     for doc, text in zip(docs, texts):
-        a = d.add(str(doc["id"]), text, timestamp=timestamp(doc.get("date")), source=doc.get("source"))
+        a = d.add(str(doc["id"]), text, timestamp=timestamp(doc.get("date")), source=doc.get("source") if use_source else None)
         pred[a.doc_id] = a.cluster_id
     return pred, len(docs) / (time.perf_counter() - t0)
 
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--option", action="append", default=[], help="Deduper option k=v (repeatable)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-clean", action="store_true")
+    ap.add_argument("--no-source", action="store_true", help="do not pass the outlet name to the Deduper")
     args = ap.parse_args(argv)
 
     docs = read_jsonl(args.set_dir / "docs.jsonl")
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
         pred, speed = _baseline(docs)
         rows.append(("datasketch word5, t=0.8, components", score(gold, pred, meta, negs), speed))
-    pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options)
+    pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source)
     rows.append((f"copydesk dedup, raw text (t={threshold})", score(gold, pred, meta, negs), speed))
     if args.pred:
         with open(args.pred, "w", encoding="utf-8") as fh:
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             cleaned = [clean_text(d["text"]) for d in docs]
             clean_s = time.perf_counter() - t0
-            pred, speed = run_copydesk(docs, cleaned, threshold, options)
+            pred, speed = run_copydesk(docs, cleaned, threshold, options, not args.no_source)
             rows.append((f"copydesk dedup, after clean_text (t={threshold})", score(gold, pred, meta, negs), speed))
             print(f"(clean_text took {clean_s:.1f} s for {len(docs)} documents, not counted in docs/s)", file=sys.stderr)
     print_table(rows, len(docs))

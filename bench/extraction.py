@@ -190,10 +190,10 @@ def trafilatura_text(html: str, url: str | None) -> str:
 def run(folder: Path, *, baseline: bool = True, limit: int | None = None) -> dict:
     cases = load_cases(folder)[:limit]
     pages = [(c, (folder / c["html_path"]).read_text(encoding="utf-8")) for c in cases]
-    if pages:  # warm up imports and lazy initialisations outside the timings
-        copydesk_text(pages[0][1], pages[0][0].get("url"))
+    for case, html in pages[:5]:  # warm up imports, models and caches outside the timings
+        copydesk_text(html, case.get("url"))
         if baseline:
-            trafilatura_text(pages[0][1], pages[0][0].get("url"))
+            trafilatura_text(html, case.get("url"))
     systems = {"copydesk": copydesk_text}
     if baseline:
         systems["trafilatura default"] = trafilatura_text

@@ -85,11 +85,16 @@ def looks_binary(data: bytes) -> bool:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _damaged_utf8(data: bytes) -> bool:
-    """UTF-8 with a few broken bytes (truncated or spliced pages), not a single-byte charset."""
+def _damaged_utf8(data: bytes, trust: bool = False) -> bool:
+    """UTF-8 with a few broken bytes (truncated or spliced pages), not a single-byte charset.
+
+    trust: the page declares UTF-8, so fewer valid sequences are needed to believe it.
+    """
     sample = data[:200_000]
     valid = len(_UTF8_MULTIBYTE.findall(sample))
     bad = sample.decode("utf-8", errors="replace").count("\ufffd")
+    if trust:
+        return valid >= bad
     return valid >= 3 and bad <= valid // 4
 
 
@@ -101,15 +106,24 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     if isinstance(data, str):
         return data
     data = bytes(data)
-    for name in declared_charsets(data, content_type):
+    declared = declared_charsets(data, content_type)
+    if declared and declared[0] in ("utf-16", "utf-32"):  # from a BOM
+        return data.decode(declared[0], errors="replace")
+    # Valid UTF-8 with non-ASCII characters is UTF-8 whatever the label says: pages labelled
+    # iso-8859-1 but written in UTF-8 are common, the reverse accident is practically impossible.
+    try:
+        return data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    for name in declared:
+        if name in ("utf-8", "utf-8-sig"):
+            if _damaged_utf8(data, trust=True):
+                return data.decode("utf-8", errors="replace")
+            continue
         try:
             return data.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue  # a wrong declaration is common: fall through to detection
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     if _damaged_utf8(data):
         return data.decode("utf-8", errors="replace")
     try:

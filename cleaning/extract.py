@@ -15,7 +15,7 @@ import trafilatura
 from . import postclean
 from .encoding import decode_html, looks_binary
 from .model import Article, Rejected, count_words
-from .parse import parse_html, recover_tree, sanitize
+from .parse import parse_html, recover_tree, sanitize, unwrap_layout_tables
 from .second_opinion import choose, readability_text
 
 DEFAULT_MIN_WORDS = 50
@@ -85,6 +85,14 @@ def analyze(
             if count_words(rec_text) > count_words(text):
                 doc, text = _merge_meta(rec, doc), rec_text
 
+    if _has_layout_table_rows(text):
+        tree = parse_html(markup) if tree is None else tree
+        if tree is not None and unwrap_layout_tables(tree):
+            alt_doc = _trafilatura(tree, url, favor_precision, fast=False, metadata=False)
+            alt_text = _post(alt_doc.text if alt_doc else "", post_clean)
+            if count_words(alt_text) >= 0.5 * count_words(text):
+                doc, text = _merge_meta(alt_doc, doc), alt_text
+
     if second_opinion and _wants_second_opinion(text, markup, min_words):
         if tree is None:
             tree = parse_html(markup)
@@ -92,6 +100,7 @@ def analyze(
             alt = _post(readability_text(tree), post_clean)  # readability mutates `tree`: its last use
             text = choose(text, alt, min_words).text
 
+    text = _drop_headline(text, getattr(doc, "title", None))
     if not text:
         return Rejected("extraction_failed" if doc is None else "not_article")
     if count_words(text) < min_words:
@@ -159,6 +168,31 @@ def _wants_second_opinion(text: str, markup: str, min_words: int) -> bool:
     return words < 0.45 * _page_paragraph_words(markup)
 
 
+def _has_layout_table_rows(text: str) -> bool:
+    """trafilatura renders table rows as "| a | b |"; a row holding prose means a layout table."""
+    return any(line.startswith("|") and count_words(line) >= 60 for line in text.split("\n") if line[:1] == "|")
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _drop_headline(text: str, title: str | None) -> str:
+    """The headline is metadata (Article.title), not body text: drop it from the first lines."""
+    if not title or not text:
+        return text
+    head = _tokens(title)
+    if not head:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:3]):
+        toks = _tokens(line)
+        # the title tag often carries a " | Site name" suffix, so the line may be a prefix of it
+        if toks and len(toks) >= 3 and (toks == head or (len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):
+            return "\n".join(lines[:i] + lines[i + 1:])
+    return text
+
+
 def _merge_meta(primary, fallback):
     if primary is None:
         return fallback
@@ -203,7 +237,7 @@ def _language(text: str, markup: str) -> str | None:
         try:
             import py3langid
 
-            lang, _score = py3langid.classify(text[:3000])
+            lang, _score = py3langid.classify(text[:1500])
             return lang
         except Exception:  # detection is optional metadata
             pass

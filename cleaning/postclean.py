@@ -131,7 +131,8 @@ _END_PUNCT = tuple('.!?…"”»\')')
 # (regex, max words of a line it may remove). Anchored at the start of the line unless stated.
 _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # copyright and reprint notices
-    (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\b|\u00a9)"), 40),
+    (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|\W*$))"), 40),
+    (_rx(r"^copyright\b"), 8),
     (_rx(r"\ball rights reserved\b"), 40),
     (_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
     (_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
@@ -157,6 +158,8 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # datelines and bylines standing alone: "Updated at 1:23 p.m.", "05/10/2018 - Posted by: X"
     (_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)\b\D{0,30}\d"), 12),
     (_rx(r"^(?:[\d/.\-\s]+[-|–·]\s*)?(?:posted|published|publicado|publicada|publié|pubblicato|veröffentlicht) (?:by|por|par|von|da)\b"), 25),
+    # a date standing alone: "2024-11-02", "Tuesday, 12 March 2024", "March 12, 2024 10:45 AM"
+    (_rx(r"^(?:[^\W\d]+\.?,?\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\s+[^\W\d]+\.?,?\s+\d{4}|[^\W\d]+\.?\s+\d{1,2},?\s+\d{4})(?:[\sT,]+\d{1,2}[:.h]\d{2}.{0,12})?$"), 8),
     # a date and time standing alone: a year and a clock time in a line of at most 10 words
     (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
     (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
@@ -260,7 +263,31 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
         i += 1
     if head:
         out = _strip_head(out)
+        out = _strip_tail(out)
     return out
+
+
+_SIGN_OFF = re.compile(r"^(?:[-—–(\[*]|by\b|reporting\b|editing\b|writing\b|with\b|additional\b|contribut)", re.I)
+
+
+def _strip_tail(lines: list[str]) -> list[str]:
+    """Page furniture after the last paragraph: up to three 1-4 word labels ("Jerusalem Post Store").
+
+    Sign-offs ("— Reuters", "(Reporting by ...)", "By Jane Doe") stay; so does a short line that
+    follows a line that is not prose, which is more likely part of a list in the article.
+    """
+    end = len(lines)
+    while end > 1 and len(lines) - end < 3:
+        line = lines[end - 1]
+        if count_words(line) > 4 or line.endswith(_END_PUNCT) or _SIGN_OFF.match(line):
+            break
+        end -= 1
+    if end == len(lines) or end == 0:
+        return lines
+    prev = lines[end - 1]
+    if count_words(prev) >= 12 and prev.endswith(_END_PUNCT):
+        return lines[:end]
+    return lines
 
 
 def _strip_head(lines: list[str]) -> list[str]:

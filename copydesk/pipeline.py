@@ -31,7 +31,7 @@ import dedup
 from copydesk.config import Config
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, read_part,
-                     same_site, url_key, write_manifest)
+                     same_site, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
 from storage.corpus import STATE, iso
 
@@ -65,6 +65,7 @@ class Doc:
     assignment: dedup.Assignment | None = None
     outcome: str | None = None
     reason: str | None = None
+    warc: bytes | None = None       # the raw response as a compressed WARC record (from the worker)
 
 
 class Step(Protocol):
@@ -72,8 +73,15 @@ class Step(Protocol):
 
 
 # -- extraction ---------------------------------------------------------------------------------
-def _extract(body: bytes, url: str | None, content_type: str | None) -> cleaning.Article | cleaning.Rejected:
-    return cleaning.analyze(body, url, content_type=content_type)
+Extracted = tuple["cleaning.Article | cleaning.Rejected", bytes | None]
+
+
+def _extract(page: Page) -> Extracted:
+    """Runs in a worker: the cleaned article, and for an article its raw response already made into
+    a compressed WARC record (compression is CPU work too; the main thread only appends it)."""
+    result = cleaning.analyze(page.body, page.url, content_type=page.content_type)
+    warc = warc_member(RawResponse(page.url, page.body, page.status, page.headers, page.fetched_at)) if result else None
+    return result, warc
 
 
 class Extractor:
@@ -95,26 +103,26 @@ class Extractor:
         if self.pool is None:
             f: Future = Future()
             try:
-                f.set_result(_extract(page.body, page.url, page.content_type))
+                f.set_result(_extract(page))
             except Exception as e:  # noqa: BLE001 - a broken page must not stop the run
                 f.set_exception(e)
             return f
-        return self.pool.schedule(_extract, args=(page.body, page.url, page.content_type), timeout=self.timeout)
+        return self.pool.schedule(_extract, args=(page,), timeout=self.timeout)
 
     @staticmethod
-    def outcome(future: Future) -> cleaning.Article | cleaning.Rejected:
+    def outcome(future: Future) -> Extracted:
         """The extraction result, with time-outs and worker crashes turned into a reason."""
         from concurrent.futures import TimeoutError as FuturesTimeout
 
         try:
             return future.result()
         except FuturesTimeout:
-            return cleaning.Rejected("extraction_timeout")
+            return cleaning.Rejected("extraction_timeout"), None
         except Exception as e:  # noqa: BLE001
             name = type(e).__name__
-            return cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}")
+            return cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}"), None
 
-    def run(self, pages: Iterable[Page]) -> Iterator[tuple[Page, cleaning.Article | cleaning.Rejected]]:
+    def run(self, pages: Iterable[Page]) -> Iterator[tuple[Page, Extracted]]:
         """Ordered results with a bounded number of pages in flight."""
         window: deque[tuple[Page, Future]] = deque()
         depth = max(1, self.workers) * 4
@@ -390,7 +398,7 @@ class Pipeline:
             word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
             similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
             authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
-        raw = RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)
+        raw = d.warc or RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)
         self.writer.add(rec, raw)
         keys = {d.key, url_key(d.page.url), url_key(d.url)}
         if d.page.request_url:
@@ -408,14 +416,15 @@ class Pipeline:
     def run(self, pages: Iterable[Page]) -> Iterator[Doc]:
         """Ingest a stream of pages (extraction in the pool, in order); yields every document with
         its outcome set. Checkpoints as it goes; call ``close`` at the end."""
-        for page, result in self.extractor.run(pages):
-            yield from self.finish(page, result)
+        for page, extracted in self.extractor.run(pages):
+            yield from self.finish(page, extracted)
 
-    def finish(self, page: Page, result: cleaning.Article | cleaning.Rejected) -> list[Doc]:
+    def finish(self, page: Page, extracted: Extracted) -> list[Doc]:
         """The steps after extraction, for one page."""
+        result, warc = extracted
         self.stats[page.source].pages += 1
         self.run_id(page.source)
-        doc = Doc(page)
+        doc = Doc(page, warc=warc)
         if not result:
             reason = result.reason
             self.drop(doc, FAILED if reason.startswith("extraction_") else SKIPPED, reason)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,7 @@ _DEFAULTS = dict(
     shingle="char", ngram=4, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
     max_reps=4, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
-    segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06,
+    segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06, compact_min=10_000,
 )
 
 
@@ -91,6 +92,7 @@ class Deduper:
         self.max_reps, self.rep_growth = int(o["max_reps"]), float(o["rep_growth"])
         self.prefix_slack = float(o["prefix_slack"])
         self.prefix_margin = float(o["prefix_margin"])
+        self.compact_min = int(o["compact_min"])
         self.segments, self.seg_min, self.min_coverage = int(o["segments"]), float(o["seg_min"]), float(o["min_coverage"])
         self.lines = LineTable(min_clusters=int(o["template_clusters"]))
         self.params = {
@@ -122,6 +124,8 @@ class Deduper:
         self._rep_soff = _Grow(np.int64)
         self._rep_slen = _Grow(np.int32)
         self._rep_alive = _Grow(np.bool_)
+        self._rep_ford = _Grow(np.int64)  # ordinal of the rep's record in bands.u32 / sigs.u32
+        self._gen_reps = 0
         self._cluster_reps: dict[str, list[int]] = {}  # only clusters that have grown past their founder
         self._pending_samples: dict[int, np.ndarray] = {}
         self._mm = np.empty(0, dtype=np.uint32)
@@ -187,10 +191,12 @@ class Deduper:
     def flush(self) -> None:
         if self.path is None or self._app is None:
             return
-        self._index_tail_merge_hint()
         self._app.write()
         self._commit()
         self._remap_samples()
+        dead = len(self._ids) - self._alive
+        if dead >= self.compact_min and dead >= self._alive:
+            self._compact()
 
     def close(self) -> None:
         self.flush()
@@ -278,6 +284,8 @@ class Deduper:
         elif self._becomes_rep(a, prepared["sample"].size):
             rep = self._rep_slot.append(slot)
             self._rep_alive.append(True)
+            self._rep_ford.append(self._gen_reps)
+            self._gen_reps += 1
             smp = prepared["sample"]
             self._rep_soff.append(self._samples_len)
             self._rep_slen.append(smp.size)
@@ -408,8 +416,54 @@ class Deduper:
         self._mm = persist.read_array(self._gen_dir(self._gen) / "samples.u32", np.uint32, n, mmap=True)
         self._pending_samples.clear()
 
-    def _index_tail_merge_hint(self) -> None:
-        pass
+    def _compact(self) -> None:
+        """Rewrite the live documents into a new generation and reload from it: the files and the
+        in-memory arrays shrink back to the documents inside the window."""
+        assert self.path is not None
+        old_dir = self._gen_dir(self._gen)
+        nk = self.bands + self.lead_bands
+        old_keys = persist.read_array(old_dir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"], mmap=True).reshape(-1, nk)
+        old_sigs = persist.read_array(old_dir / "sigs.u32", np.dtype("<u4"), self._lengths["sigs.u32"], mmap=True).reshape(-1, self.signer.num_perm)
+        live = [slot for slot, doc_id in enumerate(self._ids) if doc_id is not None]
+        rec = np.zeros(len(live), dtype=persist.DOC)
+        idx = np.array(live, dtype=np.int64)
+        rec["ts"] = self._ts.a[idx]
+        rec["sim"] = [np.nan if self._sim[i] is None else self._sim[i] for i in live]
+        rec["exact"] = self._exact_of_slot.a[idx]
+        reps = self._rep_of_slot.a[idx]
+        rec["flags"] = np.where(reps >= 0, persist.FLAG_REP, 0) | np.where(rec["exact"] != 0, persist.FLAG_SHORT, 0)
+        rep_list = reps[reps >= 0]
+        samples = [self._rep_sample(int(r)) for r in rep_list]
+        lens = np.array([x.size for x in samples], dtype=np.int64)
+        offs = np.concatenate([[0], np.cumsum(lens)[:-1]]) if lens.size else lens
+        rec["soff"][reps >= 0] = offs
+        rec["slen"][reps >= 0] = lens
+        ford = self._rep_ford.a[rep_list]
+        new_gen = self._gen + 1
+        gdir = self._gen_dir(new_gen)
+        gdir.mkdir(exist_ok=True)
+        blobs = {
+            "docs.bin": rec.tobytes(),
+            "ids.jsonl": "".join(json.dumps([self._ids[i], self._cluster[i], self._dup[i]], ensure_ascii=False) + "\n"
+                                 for i in live).encode("utf-8"),
+            "bands.u32": np.ascontiguousarray(old_keys[ford]).tobytes(),
+            "sigs.u32": np.ascontiguousarray(old_sigs[ford]).tobytes(),
+            "samples.u32": (np.concatenate(samples) if samples else np.empty(0, np.uint32)).astype("<u4").tobytes(),
+        }
+        for name, data in blobs.items():
+            with open(gdir / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        del old_keys, old_sigs
+        self._mm = np.empty(0, dtype=np.uint32)
+        self._gen = new_gen
+        self._commit()  # the commit point: from here on the new generation is the index
+        shutil.rmtree(old_dir, ignore_errors=True)
+        lines_state = self.lines
+        self._reset()
+        self.lines = lines_state
+        self._open()
 
     def _load(self, cur: dict) -> None:
         gdir = self._gen_dir(self._gen)
@@ -469,6 +523,10 @@ class Deduper:
         self._rep_alive.a[:nrep] = True
         self._rep_alive.n = nrep
         self._index.build(keys[rep_ord[rep_docs]], np.arange(nrep, dtype=np.int32))
+        self._rep_ford = _Grow(np.int64, max(nrep, 1024))
+        self._rep_ford.a[:nrep] = rep_ord[rep_docs]
+        self._rep_ford.n = nrep
+        self._gen_reps = int(is_rep.sum())
         for rep, slot in enumerate(slots_of_reps.tolist()):
             if self._dup[slot] is not None:
                 self._cluster_reps.setdefault(self._cluster[slot], []).append(rep)

@@ -15,6 +15,8 @@ _M2 = np.uint64(0xBF58476D1CE4E5B9)
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """uint32 [n, bands] keys of the first bands*rows values of each uint32 signature row."""
+    if bands == 0:
+        return np.empty((np.atleast_2d(signatures).shape[0], 0), dtype=np.uint32)
     sig = np.atleast_2d(signatures)[:, : bands * rows].astype(np.uint64).reshape(-1, bands, rows)
     with np.errstate(over="ignore"):
         h = np.full(sig.shape[:2], np.uint64(0x243F6A8885A308D3) ^ np.uint64(rows), dtype=np.uint64)

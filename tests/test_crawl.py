@@ -14,7 +14,7 @@ import pytest
 from copydesk.demo import DemoWorld
 from sites import Route, Site, rss
 from storage import Corpus
-from textgen import article_html, paragraphs
+from copydesk.demo.synth import article_html, paragraphs
 from truth import check_against_truth
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"

@@ -122,3 +122,22 @@ def test_flush_killed_at_random_moments_leaves_a_loadable_index(tmp_path):
     d.add("after", S.text(S.HARBOUR))
     d.close()
     assert len(Deduper(path, window_days=None)) == n + 1
+
+
+def test_evicted_documents_are_compacted_away(tmp_path):
+    day = 86400.0
+    d = Deduper(tmp_path, window_days=5, compact_min=10)
+    for k in range(30):
+        d.add(f"old-{k}", S.filler_story(k), timestamp=k * 60.0)
+    d.add("h", S.text(S.HARBOUR), timestamp=10 * day)
+    d.add("h-copy", S.reprint(S.HARBOUR), timestamp=10 * day + 1)
+    d.flush()  # 30 evicted, 2 live: rewritten into a new generation
+    gens = [p.name for p in tmp_path.iterdir() if p.is_dir()]
+    assert gens == ["g000002"]
+    assert len(d) == 2 and "old-3" not in d
+    assert d.add("h-trim", S.trimmed(S.HARBOUR, 0.5), timestamp=10 * day + 2).cluster_id == "h"
+    d.close()
+    again = Deduper(tmp_path, window_days=5)
+    assert len(again) == 3
+    assert again.assignment("h-copy") == d.assignment("h-copy")
+    assert again.add("h-ocr", S.ocr_noise(S.text(S.HARBOUR)), timestamp=10 * day + 3).cluster_id == "h"

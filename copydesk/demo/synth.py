@@ -1,4 +1,4 @@
-"""Deterministic, distinct article text for test sites: every seed gives a different story."""
+"""Synthetic, deterministic, distinct news articles (tests and benchmarks): every seed gives a different story."""
 from __future__ import annotations
 
 import random
@@ -59,3 +59,33 @@ def article_html(seed: int, *, title_text: str | None = None, lang: str = "en", 
             f'<body><header><nav><a href="/">Home</a> <a href="/world/">World</a></nav></header>'
             f"<main><article><h1>{t}</h1><p class=\"byline\">By Staff Reporter</p>{body}</article></main>"
             f"<footer><p>Test Site footer</p></footer></body></html>")
+
+
+_TEMPLATES = [
+    ("<header><div class='logo'>The {site} Courier</div><nav>{nav}</nav></header>",
+     "<footer><p>© 2026 The {site} Courier. All rights reserved.</p><p>Subscribe to our newsletter</p></footer>"),
+    ("<div id='top'><ul class='menu'>{nav}</ul></div><div class='share'>Share this article</div>",
+     "<div class='related'><h3>Related stories</h3><ul><li><a href='/x'>More news from {site}</a></li></ul></div>"
+     "<div class='comments'><h3>Leave a Reply</h3><form><textarea></textarea></form></div>"),
+    ("<div class='cookie'>We use cookies to improve your experience. Accept</div><nav>{nav}</nav>",
+     "<aside><h4>Most read</h4><p>Weather warning for {site}</p></aside><footer>Contact us · Privacy</footer>"),
+]
+
+
+def page(seed: int, *, site: str = "bench", url: str | None = None, copy_of: int | None = None) -> str:
+    """A full article page in one of a few site templates; ``copy_of`` makes it a syndicated copy of
+    another seed's story (other template, new headline, a dateline, the last paragraph cut)."""
+    story = copy_of if copy_of is not None else seed
+    paras = paragraphs(story)
+    head_html, foot_html = _TEMPLATES[seed % len(_TEMPLATES)]
+    t = title(story)
+    if copy_of is not None:
+        paras = [f"GRENMOUTH (Wire) - {paras[0]}", *paras[1:-1]]
+        t = f"Update: {t}"
+    nav = "".join(f"<a href='/section/{n}/'>{n.title()}</a> " for n in ("world", "business", "sport", "opinion"))
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    canon = f'<link rel="canonical" href="{url}">' if url else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{t} | {site}</title>{canon}'
+            f'<meta property="article:published_time" content="2026-11-02T08:00:00Z"></head><body>'
+            f"{head_html.format(site=site, nav=nav)}<main><article><h1>{t}</h1><p class='byline'>By Staff Writer</p>"
+            f"{body}</article></main>{foot_html.format(site=site)}</body></html>")
