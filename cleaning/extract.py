@@ -15,7 +15,7 @@ import trafilatura
 from . import postclean
 from .encoding import decode_html, looks_binary
 from .model import Article, Rejected, count_words
-from .parse import parse_html, recover_tree, sanitize, unwrap_layout_tables
+from .parse import parse_html, recovery_trees, sanitize, unwrap_layout_tables
 from .second_opinion import choose, readability_text
 
 DEFAULT_MIN_WORDS = 50
@@ -76,14 +76,13 @@ def analyze(
 
     tree = None
     if count_words(text) < min_words:
-        tree = parse_html(markup)
-        better = recover_tree(markup, tree)
-        if better is not None:
-            tree = better
-            rec = _trafilatura(tree, url, favor_precision, fast=False, metadata=True)
+        for candidate in recovery_trees(markup):
+            rec = _trafilatura(candidate, url, favor_precision, fast=False, metadata=doc is None)
             rec_text = _post(rec.text if rec else "", post_clean)
             if count_words(rec_text) > count_words(text):
-                doc, text = _merge_meta(rec, doc), rec_text
+                doc, text, tree = _merge_meta(rec, doc), rec_text, candidate
+            if count_words(text) >= min_words:
+                break
 
     if _has_layout_table_rows(text):
         tree = parse_html(markup) if tree is None else tree

@@ -138,21 +138,21 @@ def flatten_markup(markup: str) -> lxml.html.HtmlElement | None:
     return parse_html(f"<html><body><article>{body}</article></body></html>")
 
 
-def recover_tree(markup: str, tree: lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
-    """A better tree than `tree` when the markup holds much more visible text than the tree does.
+def recovery_trees(markup: str):
+    """Trees to retry extraction on when the first attempt found (almost) no text, best first.
 
-    Returns None when there is nothing to gain.
+    The markup with runaway elements closed, parsed by lxml; then, when that tree still holds
+    far less text than the markup shows, a flat rebuild by the standard library's tokenizer.
     """
-    visible = markup_words(markup)
-    have = body_words(tree)
-    if visible < 20 or have >= 0.5 * visible:
-        return None
     repaired = repair_markup(markup)
-    if repaired != markup:
-        tree2 = parse_html(repaired)
-        if body_words(tree2) >= 0.5 * visible:
-            return tree2
-    return flatten_markup(repaired)
+    tree = parse_html(repaired)
+    if tree is not None:
+        yield tree
+    visible = markup_words(repaired)
+    if visible >= 20 and body_words(tree) < 0.5 * visible:
+        flat = flatten_markup(repaired)
+        if flat is not None:
+            yield flat
 
 
 _TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption")

@@ -132,7 +132,7 @@ _END_PUNCT = tuple('.!?…"”»\')')
 _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # copyright and reprint notices
     (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|\W*$))"), 40),
-    (_rx(r"^copyright\b"), 8),
+    (_rx(r"^copyright\b[^.!?]*$"), 8),
     (_rx(r"\ball rights reserved\b"), 40),
     (_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
     (_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
@@ -140,11 +140,12 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"^the post .{3,200} appeared first on\b"), 40),
     (_rx(r"^(?:source|via|republished (?:with|by)|reposted from)\s*:"), 12),
     # share / follow / subscribe / newsletter
-    (_rx(r"^(?:share|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?: (?:this|on|via|it|the|article|story|post|page|by email|link)\b|\s*[:|]|$)"), 10),
+    (_rx(r"^share(?:\W*$|\s*[:|]| (?:this|it|via|by email|the (?:article|story|post|page)|(?:on|to|with) (?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|email|messenger|friends))\b)"), 10),
+    (_rx(r"^(?:tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?:\s+(?:this|it)\b.*|\s*[:|].*|\W*)$"), 10),
     (_rx(r"^(?:(?:facebook|twitter|x|pinterest|whatsapp|linkedin|reddit|email|print|telegram|messenger|copy link|tumblr|share)\s*[|,·•]?\s*){2,}$"), 12),
     (_rx(r"^follow (?:us|@|[\w.]+ on\b)"), 15),
     (_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
-    (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list)|sign up\b|get the latest\b.*\b(?:newsletter|inbox)|don't miss\b.*\bnewsletter)"), 20),
+    (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list))(?!\w)|^sign up(?: (?:for|to|now|today|here)\b|\W*$)|^get the latest\b.*\b(?:newsletter|inbox)|^don't miss\b.*\bnewsletter"), 20),
     (_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
     (_rx(r"\bshare (?:it|this(?: \w+)?) with (?:a|your) friends?\b|^(?:like|enjoyed|enjoy) this (?:story|article|post)\b"), 15),
     (_rx(r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered|register)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b"), 40),
@@ -156,7 +157,7 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"^(?:previous|next|older|newer) (?:article|post|story|entry)\b"), 16),
     (_rx(r"^(?:tags|tagged|filed under|categories|category|topics|posted in|labels)\s*:"), 30),
     # datelines and bylines standing alone: "Updated at 1:23 p.m.", "05/10/2018 - Posted by: X"
-    (_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)\b\D{0,30}\d"), 12),
+    (_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)(?:\s+(?:on|at|em|el|am|le|il))?\s*:?\s*(?:\w+,?\s+)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday)"), 12),
     (_rx(r"^(?:[\d/.\-\s]+[-|–·]\s*)?(?:posted|published|publicado|publicada|publié|pubblicato|veröffentlicht) (?:by|por|par|von|da)\b"), 25),
     # a date standing alone: "2024-11-02", "Tuesday, 12 March 2024", "March 12, 2024 10:45 AM"
     (_rx(r"^(?:[^\W\d]+\.?,?\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\s+[^\W\d]+\.?,?\s+\d{4}|[^\W\d]+\.?\s+\d{1,2},?\s+\d{4})(?:[\sT,]+\d{1,2}[:.h]\d{2}.{0,12})?$"), 8),
@@ -187,7 +188,7 @@ _LIST_HEADING = _rx(
 _COMMENTS_HEADING = _rx(
     r"^(?:leave a (?:reply|comment)|post a comment|add (?:a|your) comment|no comments\W*|\d+ comments?\W*|comments?\W*"
     r"|(?:show|view|load|read|see) (?:all )?(?:\d+ )?comments\b.*|comments are closed\W*|join the (?:discussion|conversation)\W*"
-    r"|(?:reader|user|top rated|readers'?) comments\W*|discussion\W*|have your say\W*|write a comment\W*|responses?\W*"
+    r"|(?:reader|user|top rated|readers'?) comments\W*|have your say\W*|write a comment\W*"
     r"|\d+ (?:responses|replies|thoughts) (?:to|on)\b.*|one (?:response|reply|thought) (?:to|on)\b.*"
     r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*"
     r"|tell us what you think\W*|what do you think\?|share your (?:thoughts|views|comments)\b.*"

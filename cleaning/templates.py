@@ -137,7 +137,11 @@ class SiteTemplates:
     # ------------------------------------------------------------------ public API
 
     def learn(self, site: str, text: str) -> None:
-        """Observe one page's clean text (learn the text as extracted, before or after strip())."""
+        """Observe one page's clean text: the text as extracted, *before* strip().
+
+        Learning stripped text would stop counting the template lines it just removed, and they
+        would come back once their first sightings leave the window.
+        """
         lines = [line for line in text.split("\n") if line.strip()][: self.max_lines_per_page]
         if not lines:
             return
@@ -162,6 +166,12 @@ class SiteTemplates:
         if total and total - count_words("\n".join(kept)) > self.max_strip_share * total:
             kept = [line for line, v in zip(lines, verdicts) if not (v and self._is_label(line))]
         return "\n".join(kept)
+
+    def process(self, site: str, text: str) -> str:
+        """strip() then learn() the unstripped text: the per-page call for a pipeline."""
+        stripped = self.strip(site, text)
+        self.learn(site, text)
+        return stripped
 
     def flush(self) -> None:
         for site, model in self._models.items():

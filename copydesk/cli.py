@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="copydesk", description="News ingestion: crawl, clean, dedup, store.")
-    p.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default), ERROR")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO for serve, WARNING otherwise)")
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="text for people, json lines for journald and log collectors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from copydesk import logs
 
-    logs.setup(args.log_level, args.log_format)
+    logs.setup(args.log_level or ("INFO" if args.command == "serve" else "WARNING"), args.log_format)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as e:

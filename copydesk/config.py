@@ -41,6 +41,7 @@ class CrawlSettings:
     max_page_bytes: int = 10_000_000
     retries: int = 2
     extract_timeout: float = 20.0
+    checkpoint_interval: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def _crawl(r: _Reader) -> CrawlSettings:
         max_page_bytes=r.integer("max_page_bytes", d.max_page_bytes, minimum=1024),
         retries=r.integer("retries", d.retries, minimum=0),
         extract_timeout=r.duration("extract_timeout", d.extract_timeout),
+        checkpoint_interval=r.duration("checkpoint_interval", d.checkpoint_interval),
     )
     r.done()
     return out

@@ -7,7 +7,7 @@ import sys
 import time
 
 
-_CHATTY = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability", "courlan", "asyncio")
+_CHATTY = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability", "courlan", "asyncio", "apscheduler")
 
 
 class JsonFormatter(logging.Formatter):

@@ -265,7 +265,6 @@ class Pipeline:
     """Owns a corpus for one run (the caller holds the corpus lock)."""
 
     checkpoint_docs = 500
-    checkpoint_seconds = 10.0
     max_attempts = 3
 
     def __init__(self, config: Config, *, corpus: Path | None = None, kind: str = "ingest",
@@ -289,7 +288,7 @@ class Pipeline:
         self._skipped: list[tuple[str, str, str, str | None]] = []
         self._failed: list[tuple[str, str, str, str | None]] = []
         self._errors: list[tuple[int | None, str | None, str | None, str, str, str | None]] = []
-        self._validators: list[tuple[str, str | None, str | None]] = []
+        self._validators: dict[str, list[tuple[str, str | None, str | None]]] = {}
         self._pending_keys: set[str] = set()
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
         self._last_checkpoint = time.monotonic()
@@ -383,11 +382,11 @@ class Pipeline:
         """An article URL decided without storing it (robots.txt, filters, not HTML, ...)."""
         self.drop(Doc(Page(url, b"", source, _now(), request_url=request_url)), SKIPPED, reason)
 
-    def remember_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        """ETag/Last-Modified of a feed, sitemap or section page; saved only when the run completes,
-        so a crashed run never turns the next fetch into a 304 that hides unfetched articles."""
+    def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
+        """ETag/Last-Modified of a feed, sitemap or section page; saved only when the source's run
+        completes, so a crashed run never turns the next fetch into a 304 that hides unfetched articles."""
         if etag or last_modified:
-            self._validators.append((url, etag, last_modified))
+            self._validators.setdefault(source, []).append((url, etag, last_modified))
 
     def store(self, d: Doc) -> None:
         a, asg = d.article, d.assignment
@@ -441,10 +440,10 @@ class Pipeline:
 
     def maybe_checkpoint(self) -> None:
         if (self.writer.pending >= self.checkpoint_docs
-                or time.monotonic() - self._last_checkpoint >= self.checkpoint_seconds):
+                or time.monotonic() - self._last_checkpoint >= self.config.crawl.checkpoint_interval):
             self.checkpoint()
 
-    def checkpoint(self, *, validators: bool = False) -> None:
+    def checkpoint(self, *, validators_of: Iterable[str] = ()) -> None:
         """Make everything processed so far durable (see the module docstring for the order)."""
         parts = self.writer.flush()
         docs = []
@@ -455,11 +454,10 @@ class Pipeline:
         self.templates.flush()
         self.state.commit_checkpoint(
             parts=[(p.name, p.records, p.bytes) for p in parts], docs=docs, skipped=self._skipped,
-            failed=self._failed, errors=self._errors, validators=self._validators if validators else (),
+            failed=self._failed, errors=self._errors,
+            validators=[v for src in validators_of for v in self._validators.pop(src, [])],
             templates=self.template_store.take_dirty())
         self._skipped, self._failed, self._errors = [], [], []
-        if validators:
-            self._validators = []
         self.deduper.flush()
         self._pending_keys.clear()
         self._write_manifest()
@@ -471,16 +469,29 @@ class Pipeline:
             "threshold": self.config.dedup.threshold, "window_days": self.config.dedup.window / 86400,
             **getattr(self.deduper, "params", {})})
 
-    def finish_runs(self, status: str = "completed") -> None:
-        self.stats.finish()
-        for source, run in self.runs.items():
-            self.state.finish_run(run, status, self.stats[source].as_dict())
-        self.runs.clear()
+    def begin_run(self, source: str) -> None:
+        """Start counting a new run of ``source`` (the daemon runs each source many times)."""
+        self.stats.sources.pop(source, None)
+        self.stats[source]  # counting (and its clock) starts now
+        self._validators.pop(source, None)
+        self.run_id(source)
+
+    def end_run(self, source: str, status: str = "completed") -> dict[str, Any]:
+        """Checkpoint, and record the run of ``source`` with its counts; returns the counts."""
+        self.checkpoint(validators_of=[source] if status == "completed" else [])
+        c = self.stats[source]
+        c.finished = c.finished or time.monotonic()
+        counts = c.as_dict()
+        run = self.runs.pop(source, None)
+        if run is not None:
+            self.state.finish_run(run, status, counts)
+        return counts
 
     def close(self, status: str = "completed") -> None:
         try:
-            self.checkpoint(validators=status == "completed")
-            self.finish_runs(status)
+            for source in list(self.runs):
+                self.end_run(source, status)
+            self.checkpoint()
         finally:
             self.extractor.close()
             self.deduper.close()

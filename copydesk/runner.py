@@ -24,7 +24,7 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
 
     sources = [cfg.source(n) for n in names]
     for name in names:
-        pipeline.run_id(name)
+        pipeline.begin_run(name)
     process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)

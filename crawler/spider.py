@@ -131,9 +131,9 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.stats[response.meta["source"]].not_modified += 1
             return True
-        self.pipeline.remember_validators(response.url if not response.meta.get("redirect_urls") else
-                                          response.meta["redirect_urls"][0],
-                                          _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        self.pipeline.remember_validators(response.meta["source"], url, _header(response, b"ETag"),
+                                          _header(response, b"Last-Modified"))
         return False
 
     def parse_feed(self, response: Response) -> Iterator[Request]:

@@ -60,7 +60,7 @@ _DEFAULTS = dict(
     shingle="char", ngram=4, spaces=False, num_perm=128, seed=1, bands=32, rows=4,
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
     max_reps=4, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
-    segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06, compact_min=10_000,
+    segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06, compact_min=10_000, prefilter=0.2, prefilter_perm=64,
 )
 
 
@@ -93,6 +93,7 @@ class Deduper:
         self.prefix_slack = float(o["prefix_slack"])
         self.prefix_margin = float(o["prefix_margin"])
         self.compact_min = int(o["compact_min"])
+        self.prefilter, self.prefilter_perm = float(o["prefilter"]), int(o["prefilter_perm"])
         self.segments, self.seg_min, self.min_coverage = int(o["segments"]), float(o["seg_min"]), float(o["min_coverage"])
         self.lines = LineTable(min_clusters=int(o["template_clusters"]))
         self.params = {
@@ -124,6 +125,7 @@ class Deduper:
         self._rep_soff = _Grow(np.int64)
         self._rep_slen = _Grow(np.int32)
         self._rep_alive = _Grow(np.bool_)
+        self._rep_sig = np.zeros((1024, self.prefilter_perm), dtype=np.uint32)  # signature heads, for a cheap pre-check
         self._rep_ford = _Grow(np.int64)  # ordinal of the rep's record in bands.u32 / sigs.u32
         self._gen_reps = 0
         self._cluster_reps: dict[str, list[int]] = {}  # only clusters that have grown past their founder
@@ -249,6 +251,12 @@ class Deduper:
             return None
         alive = self._rep_alive.a[reps]
         reps, shared = reps[alive], shared[alive]
+        if self.prefilter > 0 and reps.size:
+            # estimated Jaccard from the signature heads: drops the chance band collisions of
+            # unrelated texts before the exact (and slower) verification
+            est = (self._rep_sig[reps] == prepared["sig"][None, : self.prefilter_perm]).mean(axis=1)
+            keep = est >= self.prefilter
+            reps, shared = reps[keep], shared[keep]
         if reps.size > self.max_candidates:
             order = np.lexsort((reps, -shared))[: self.max_candidates]
             reps = reps[order]
@@ -285,6 +293,9 @@ class Deduper:
             rep = self._rep_slot.append(slot)
             self._rep_alive.append(True)
             self._rep_ford.append(self._gen_reps)
+            if rep >= self._rep_sig.shape[0]:
+                self._rep_sig = np.concatenate([self._rep_sig, np.zeros_like(self._rep_sig)])
+            self._rep_sig[rep] = prepared["sig"][: self.prefilter_perm]
             self._gen_reps += 1
             smp = prepared["sample"]
             self._rep_soff.append(self._samples_len)
@@ -523,6 +534,11 @@ class Deduper:
         self._rep_alive.a[:nrep] = True
         self._rep_alive.n = nrep
         self._index.build(keys[rep_ord[rep_docs]], np.arange(nrep, dtype=np.int32))
+        sigs = persist.read_array(gdir / "sigs.u32", np.dtype("<u4"), self._lengths["sigs.u32"], mmap=True)
+        sigs = sigs.reshape(-1, self.signer.num_perm) if sigs.size else np.empty((0, self.signer.num_perm), np.uint32)
+        self._rep_sig = np.zeros((max(nrep, 1024), self.prefilter_perm), dtype=np.uint32)
+        self._rep_sig[:nrep] = sigs[rep_ord[rep_docs], : self.prefilter_perm]
+        del sigs
         self._rep_ford = _Grow(np.int64, max(nrep, 1024))
         self._rep_ford.a[:nrep] = rep_ord[rep_docs]
         self._rep_ford.n = nrep

@@ -29,76 +29,69 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 class BandIndex:
-    """Items (int32) under nbands uint32 keys each. The sorted part is one flat array of
-    (band << 32 | key) so a query is a single vectorised searchsorted; recent inserts wait in a
-    dict until `tail_limit` of them are merged in linear time."""
+    """Items (int32) under nbands uint32 keys each, as a small log-structured merge tree.
 
-    def __init__(self, nbands: int, tail_limit: int = 16384) -> None:
+    Each level is one flat sorted array of (band << 32 | key) with the items alongside, so a lookup
+    is one vectorised searchsorted per level. New items wait in a fixed-size tail that is scanned
+    directly; a full tail becomes a new level, and levels are merged while the newest is at least
+    half the size of the one before it (O(log n) levels, each entry merged O(log n) times).
+    """
+
+    def __init__(self, nbands: int, tail_limit: int = 1024) -> None:
         self.nbands = nbands
         self.tail_limit = tail_limit
         self._band_base = np.arange(nbands, dtype=np.uint64) << np.uint64(32)
-        self._keys = np.empty(0, dtype=np.uint64)
-        self._items = np.empty(0, dtype=np.int32)
-        self._tail: dict[int, list[int]] = {}
+        self._levels: list[tuple[np.ndarray, np.ndarray]] = []
+        self._tail_keys = np.zeros((tail_limit, nbands), dtype=np.uint32)
+        self._tail_items = np.zeros(tail_limit, dtype=np.int32)
         self._tail_n = 0
 
     def __len__(self) -> int:
-        return self._keys.size // max(self.nbands, 1) + self._tail_n
+        return sum(k.size for k, _ in self._levels) // max(self.nbands, 1) + self._tail_n
 
-    def _combined(self, keys: np.ndarray) -> np.ndarray:
-        return self._band_base + keys.astype(np.uint64)
+    def _run(self, keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        combined = (self._band_base[None, :] + keys.astype(np.uint64)).ravel()
+        order = np.argsort(combined, kind="stable")
+        return combined[order], np.repeat(items.astype(np.int32), self.nbands)[order]
 
     def build(self, keys: np.ndarray, items: np.ndarray) -> None:
         """Replace the content with items (int32 [n]) having keys (uint32 [n, nbands])."""
-        combined = (self._band_base[None, :] + keys.astype(np.uint64)).ravel()
-        order = np.argsort(combined, kind="stable")
-        self._keys = combined[order]
-        self._items = np.repeat(items.astype(np.int32), self.nbands)[order]
-        self._tail = {}
+        self._levels = [self._run(keys, items)] if len(items) else []
         self._tail_n = 0
 
     def add(self, keys: np.ndarray, item: int) -> None:
-        for k in self._combined(keys).tolist():
-            self._tail.setdefault(k, []).append(item)
-        self._tail_n += 1
-        if self._tail_n >= self.tail_limit:
+        if self._tail_n == self.tail_limit:
             self.merge()
+        self._tail_keys[self._tail_n] = keys
+        self._tail_items[self._tail_n] = item
+        self._tail_n += 1
 
     def merge(self) -> None:
-        if not self._tail_n:
-            return
-        pairs = sorted((k, i) for k, items in self._tail.items() for i in items)
-        new_keys = np.fromiter((k for k, _ in pairs), dtype=np.uint64, count=len(pairs))
-        new_items = np.fromiter((i for _, i in pairs), dtype=np.int32, count=len(pairs))
-        pos = np.searchsorted(self._keys, new_keys, side="right") + np.arange(new_keys.size)
-        total = self._keys.size + new_keys.size
-        keep = np.ones(total, dtype=bool)
-        keep[pos] = False
-        keys = np.empty(total, dtype=np.uint64)
-        items = np.empty(total, dtype=np.int32)
-        keys[pos], items[pos] = new_keys, new_items
-        keys[keep], items[keep] = self._keys, self._items
-        self._keys, self._items = keys, items
-        self._tail = {}
-        self._tail_n = 0
+        if self._tail_n:
+            self._levels.append(self._run(self._tail_keys[: self._tail_n], self._tail_items[: self._tail_n]))
+            self._tail_n = 0
+        while len(self._levels) >= 2 and self._levels[-1][0].size * 2 >= self._levels[-2][0].size:
+            (k1, i1), (k2, i2) = self._levels[-2], self._levels[-1]
+            keys = np.concatenate([k1, k2])
+            order = np.argsort(keys, kind="stable")  # two sorted runs: timsort merges them in linear time
+            self._levels[-2:] = [(keys[order], np.concatenate([i1, i2])[order])]
 
     def query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Items sharing at least one band key, and how many bands each shares (items sorted)."""
-        combined = self._combined(keys)
+        combined = self._band_base + keys.astype(np.uint64)
         found = []
-        if self._keys.size:
-            lo = np.searchsorted(self._keys, combined, side="left")
-            hi = np.searchsorted(self._keys, combined, side="right")
+        for lk, li in self._levels:
+            lo = np.searchsorted(lk, combined, side="left")
+            hi = np.searchsorted(lk, combined, side="right")
             for b in np.nonzero(hi > lo)[0].tolist():
-                found.append(self._items[lo[b] : hi[b]])
-        if self._tail:
-            for k in combined.tolist():
-                hit = self._tail.get(k)
-                if hit:
-                    found.append(np.array(hit, dtype=np.int32))
+                found.append(li[lo[b] : hi[b]])
+        if self._tail_n:
+            rows, _ = np.nonzero(self._tail_keys[: self._tail_n] == keys[None, :])
+            if rows.size:
+                found.append(self._tail_items[rows])
         if not found:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(found), return_counts=True)
 
     def nbytes(self) -> int:
-        return self._keys.nbytes + self._items.nbytes
+        return sum(k.nbytes + i.nbytes for k, i in self._levels) + self._tail_keys.nbytes + self._tail_items.nbytes

@@ -14,9 +14,14 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def fix_debris(text: str) -> str:
-    text = html.unescape(text)
-    text = _ENTITY_DEBRIS.sub(" ", text)
-    return _LINE_END_HYPHEN.sub(r"\1\2", text)
+    # the substring checks skip the (comparatively slow) regex scans on the common clean text
+    if "&" in text:
+        text = html.unescape(text)
+    if ";" in text:
+        text = _ENTITY_DEBRIS.sub(" ", text)
+    if "-" in text and "\n" in text:
+        text = _LINE_END_HYPHEN.sub(r"\1\2", text)
+    return text
 
 
 def words(text: str) -> list[str]:

@@ -1,0 +1,166 @@
+"""Pages per second of a full `copydesk crawl` of a local site, next to the same pages through the
+pipeline alone (no network) and trafilatura's extraction alone, in one run.
+
+    python bench/crawl.py [--pages 2000] [--per-host 16]
+
+The site (robots.txt, a sitemap index of sitemaps, N synthetic article pages in a few templates,
+10% of them syndicated copies) is served from its own process on 127.0.0.1; the pages are rendered
+once in memory. The crawl is the real command line (`python -m copydesk.cli crawl`), so its time
+includes start-up, robots.txt, sitemaps, politeness and the final checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from copydesk import config as config_mod  # noqa: E402
+from copydesk.demo.synth import page  # noqa: E402
+from copydesk.pipeline import Page, Pipeline  # noqa: E402
+
+PER_SITEMAP = 500
+
+
+def build_site(n: int, base: str) -> dict[str, tuple[bytes, str]]:
+    routes: dict[str, tuple[bytes, str]] = {"/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain")}
+    paths = [f"/2026/11/{i // 100:02d}/story-{i}.html" for i in range(n)]
+    for i, p in enumerate(paths):
+        routes[p] = (page(i, site="benchsite", url=base + p, copy_of=(i - 1) if i % 10 == 9 else None).encode(),
+                     "text/html; charset=utf-8")
+    children = []
+    for k in range(0, n, PER_SITEMAP):
+        name = f"/sitemap-{k // PER_SITEMAP}.xml"
+        children.append(name)
+        urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths[k:k + PER_SITEMAP])
+        routes[name] = (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}'
+                        f"</urlset>".encode(), "application/xml")
+    index = "".join(f"<sitemap><loc>{base}{c}</loc></sitemap>" for c in children)
+    routes["/sitemap.xml"] = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                              f"{index}</sitemapindex>".encode(), "application/xml")
+    return routes
+
+
+def serve(n: int, port_queue: multiprocessing.Queue) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    routes = build_site(n, base)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body, ctype = routes.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in routes else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server.RequestHandlerClass = Handler
+    server.daemon_threads = True
+    port_queue.put(base)
+    server.serve_forever()
+
+
+def pages_in_memory(n: int, base: str) -> list[Page]:
+    now = dt.datetime.now(dt.timezone.utc)
+    return [Page(base + p, body, "bench", now, content_type=ctype)
+            for p, (body, ctype) in build_site(n, base).items() if p.endswith(".html")]
+
+
+def _traf(body: bytes) -> None:
+    import trafilatura
+
+    trafilatura.extract(body.decode(), include_comments=False, with_metadata=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--per-host", type=int, default=16, help="crawl.per_host_concurrency (a local mirror allows many)")
+    args = ap.parse_args()
+    n, cores = args.pages, os.cpu_count() or 1
+
+    q: multiprocessing.Queue = multiprocessing.get_context("fork").Queue()
+    server = multiprocessing.get_context("fork").Process(target=serve, args=(n, q), daemon=True)
+    server.start()
+    base = q.get(timeout=60)
+    work = Path(tempfile.mkdtemp(prefix="copydesk-crawl-bench-"))
+    try:
+        cfg = work / "copydesk.toml"
+        cfg.write_text(f"""corpus = "corpus"
+[crawl]
+user_agent = "copydesk-bench"
+concurrency = {args.per_host * 2}
+per_host_concurrency = {args.per_host}
+[[sources]]
+name = "bench"
+sitemaps = ["{base}/sitemap.xml"]
+""")
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], capture_output=True,
+                           text=True, cwd=ROOT)
+        crawl_wall = time.perf_counter() - t
+        if r.returncode != 0:
+            sys.exit(f"crawl failed ({r.returncode}):\n{r.stderr[-3000:]}")
+        st = json.loads(subprocess.run([sys.executable, "-m", "copydesk.cli", "status", "-c", str(cfg), "--json"],
+                                       capture_output=True, text=True, cwd=ROOT).stdout)
+        counts = st["sources"][0]["last_run"]["counts"]
+        stored = counts["stored_new"] + counts["stored_copy"]
+        crawl_run = counts["elapsed_s"]
+
+        mem = pages_in_memory(n, base)
+        pcfg = dataclasses.replace(config_mod.Config(), corpus=work / "pipeline-only")
+        pipe = Pipeline(pcfg)
+        list(pipe.extractor.run(mem[:cores]))  # start the workers outside the timing, as a crawl does
+        t = time.perf_counter()
+        for _ in pipe.run(mem):
+            pass
+        pipe.close()
+        pipe_time = time.perf_counter() - t
+        pipe_stored = pipe.stats.total().stored_new + pipe.stats.total().stored_copy
+
+        bodies = [p.body for p in mem]
+        t = time.perf_counter()
+        for b in bodies:
+            _traf(b)
+        traf1 = time.perf_counter() - t
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            t = time.perf_counter()
+            pool.map(_traf, bodies, chunksize=8)
+            trafn = time.perf_counter() - t
+    finally:
+        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{n} article pages, {cores} cores, per_host_concurrency {args.per_host}\n")
+    print("| measurement | pages | seconds | pages/s |\n|---|---|---|---|")
+    print(f"| `copydesk crawl` (whole command, incl. start-up) | {stored} | {crawl_wall:.1f} | {stored / crawl_wall:.1f} |")
+    print(f"| `copydesk crawl` (the run itself, from its counts) | {stored} | {crawl_run:.1f} | {stored / crawl_run:.1f} |")
+    print(f"| pipeline only, no network (pool of {cores}) | {pipe_stored} | {pipe_time:.1f} | {pipe_stored / pipe_time:.1f} |")
+    print(f"| trafilatura.extract alone, 1 process | {n} | {traf1:.1f} | {n / traf1:.1f} |")
+    print(f"| trafilatura.extract alone, pool of {cores} | {n} | {trafn:.1f} | {n / trafn:.1f} |")
+    print(f"\ncrawl rate / pipeline-only rate: {100 * (stored / crawl_run) / (pipe_stored / pipe_time):.0f}% (run), "
+          f"{100 * (stored / crawl_wall) / (pipe_stored / pipe_time):.0f}% (whole command)")
+    print(f"crawl counts: requests {counts['requests']}, new {counts['stored_new']}, copies {counts['stored_copy']}, "
+          f"skipped {counts['skipped']}, failed {counts['failed']}")
+
+
+if __name__ == "__main__":
+    main()

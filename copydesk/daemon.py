@@ -1,0 +1,157 @@
+"""`copydesk serve`: every source crawled on its own schedule, in one long-lived process.
+
+Process model (docs/operations.md): one Twisted reactor for the life of the daemon, Scrapy's
+CrawlerRunner starting one crawl per scheduled run, APScheduler's TwistedScheduler deciding when.
+The Pipeline (state store, dedup index, extraction pool) is opened once and shared by every run,
+so the index is loaded once at start-up, never per run. Twisted's reactor cannot be restarted, which
+is why a daemon that starts a crawl per run either keeps one reactor (this) or forks a child per
+run (which would reload the index every time).
+
+Stopping: the first SIGTERM/SIGINT stops the scheduler and asks running crawls to close (in-flight
+pages finish, nothing new is requested), checkpoints and exits 0; a second signal abandons the
+crawls at once, still checkpointing only complete records, and exits 130.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from typing import Any
+
+from copydesk.config import Config, Source
+from copydesk.pipeline import Pipeline
+from copydesk.schedule import trigger
+from storage import CorpusLock
+
+log = logging.getLogger("copydesk.serve")
+
+
+class Daemon:
+    def __init__(self, cfg: Config, *, metrics_port: int | None = None):
+        self.cfg = cfg
+        self.metrics_port = metrics_port
+        self.pipeline: Pipeline | None = None
+        self.running: dict[str, Any] = {}      # source -> its Scrapy Crawler while a run is in progress
+        self.stopping = 0
+        self.started = time.time()
+        self.exit_code = 0
+
+    # -- one run of one source (on the reactor thread) ----------------------------------------
+    def run_source(self, source: Source) -> Any:
+        """Start a crawl of ``source``; returns a Deferred that fires when it has ended."""
+        from twisted.internet import defer
+
+        from crawler.spider import NewsSpider
+
+        if self.stopping or source.name in self.running:
+            return defer.succeed(None)
+        pipe = self.pipeline
+        assert pipe is not None
+        pipe.begin_run(source.name)
+        crawler = self.runner.create_crawler(NewsSpider)
+        self.running[source.name] = crawler
+        log.info("run of %s started", source.name, extra={"source": source.name})
+        d = self.runner.crawl(crawler, config=self.cfg, sources=[source], pipeline=pipe)
+
+        def done(result: Any) -> None:
+            self.running.pop(source.name, None)
+            reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+            status = "completed" if reason == "finished" and not self.stopping else "interrupted"
+            if isinstance(result, Exception) or getattr(result, "value", None) is not None:
+                status = "failed"
+                log.error("run of %s failed: %s", source.name, result, extra={"source": source.name})
+            counts = pipe.end_run(source.name, status)
+            if self.metrics:
+                self.metrics.run_finished(source.name, status, counts)
+            log.info("run of %s %s: new %d, copies %d, skipped %d, failed %d, %.1fs", source.name, status,
+                     counts["stored_new"], counts["stored_copy"], sum(counts["skipped"].values()),
+                     sum(counts["failed"].values()), counts["elapsed_s"],
+                     extra={"source": source.name, "counts": counts})
+
+        d.addBoth(done)
+        return d
+
+    def job(self, name: str) -> None:
+        """APScheduler runs this in the reactor's thread pool; it blocks until the crawl has ended,
+        so max_instances=1 really means one run of a source at a time."""
+        from twisted.internet import reactor, threads
+
+        threads.blockingCallFromThread(reactor, self.run_source, self.cfg.source(name))
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def serve(self) -> int:
+        from scrapy.utils.reactor import install_reactor
+
+        install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+        from apscheduler.schedulers.twisted import TwistedScheduler
+        from scrapy.crawler import CrawlerRunner
+        from twisted.internet import reactor
+
+        from crawler.settings import scrapy_settings
+
+        with CorpusLock(self.cfg.corpus, command="copydesk serve") as lock:
+            if lock.took_over:
+                log.warning("took over the corpus lock of a process that died: %s", lock.took_over)
+            self.pipeline = Pipeline(self.cfg, kind="serve")
+            if any(self.pipeline.repaired.values()):
+                log.warning("start-up repair: %s", self.pipeline.repaired)
+            self.runner = CrawlerRunner(scrapy_settings(self.cfg))
+            self.metrics = None
+            if self.metrics_port is not None:
+                from copydesk.metrics import Metrics
+
+                self.metrics = Metrics(self, self.metrics_port)
+            reactor.getThreadPool().adjustPoolsize(maxthreads=max(10, len(self.cfg.sources) + 2))
+            self.scheduler = TwistedScheduler(reactor=reactor, timezone="UTC")
+            for s in self.cfg.sources:
+                last = self.pipeline.state.last_completed(s.name)
+                self.scheduler.add_job(self.job, trigger(self.cfg, s, last_completed=last), args=[s.name], id=s.name,
+                                       name=s.name, max_instances=1, coalesce=True, misfire_grace_time=None)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: reactor.callFromThread(self.stop))
+            reactor.callWhenRunning(self.scheduler.start)
+            reactor.callWhenRunning(self._announce)
+            try:
+                reactor.run(installSignalHandlers=False)
+            finally:
+                if self.metrics:
+                    self.metrics.close()
+                self.pipeline.close("interrupted")
+        log.info("stopped")
+        return self.exit_code
+
+    def _announce(self) -> None:
+        nxt = {j.id: j.next_run_time for j in self.scheduler.get_jobs()}
+        log.info("serving %d source(s) from %s (pid %d); next runs: %s", len(self.cfg.sources), self.cfg.corpus,
+                 os.getpid(), ", ".join(f"{k} {v:%H:%M:%S}" for k, v in nxt.items() if v))
+
+    def stop(self) -> None:
+        from twisted.internet import defer, reactor
+
+        self.stopping += 1
+        if self.stopping == 1:
+            log.info("stopping: waiting for %d running crawl(s) to finish their in-flight pages", len(self.running))
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            d = defer.DeferredList([defer.ensureDeferred(_stop_crawler(c)) for c in list(self.running.values())])
+            d.addBoth(lambda _: reactor.callLater(0, reactor.stop))
+        else:
+            log.warning("second signal: stopping at once (complete records are kept)")
+            self.exit_code = 130
+            reactor.stop()
+
+    def status(self) -> dict[str, Any]:
+        jobs = {j.id: j.next_run_time for j in self.scheduler.get_jobs()} if self.scheduler.running else {}
+        return {"status": "stopping" if self.stopping else "ok", "pid": os.getpid(),
+                "uptime_s": round(time.time() - self.started, 1), "running": sorted(self.running),
+                "next_runs": {k: v.isoformat() if v else None for k, v in jobs.items()}}
+
+
+async def _stop_crawler(crawler: Any) -> None:
+    if crawler.crawling:
+        await crawler.stop_async()
+
+
+def serve(cfg: Config, *, metrics_port: int | None = None) -> int:
+    return Daemon(cfg, metrics_port=metrics_port).serve()

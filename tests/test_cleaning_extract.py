@@ -1,0 +1,180 @@
+"""analyze()/extract() on copydesk's own fixture pages (tests/fixtures/cleaning), damaged HTML, rejections."""
+from __future__ import annotations
+
+import json
+import pickle
+import statistics
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.extraction import bag_prf, leaks
+from bench.extraction import main as bench_main
+from cleaning import Article, Rejected, analyze, extract
+from cleaning.model import count_words
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
+CASES = [json.loads(line) for line in (FIXTURES / "cases.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+PARAS = [
+    "The council voted on Tuesday to extend the eastern tram line by six kilometres, ending a long dispute over its route.",
+    "Engineers expect construction to begin in the autumn, and the first trams could run before the end of 2027.",
+    "Opponents said the money would be better spent on buses in the northern suburbs, where many routes were cut last year.",
+    "Supporters pointed to a survey in which two thirds of residents said they would use the new line every week.",
+]
+BODY = "".join(f"<p>{p}</p>" for p in PARAS)
+EXPECTED = "\n".join(PARAS)
+
+
+def page(body: str = BODY, head: str = "<title>Tram line extension approved</title>") -> str:
+    return f"<html><head>{head}</head><body><header><a href='/'>Home</a></header><article>{body}</article></body></html>"
+
+
+def case(case_id_part: str) -> tuple[dict, str]:
+    c = next(c for c in CASES if case_id_part in c["id"])
+    return c, (FIXTURES / c["html_path"]).read_text(encoding="utf-8")
+
+
+def test_fixture_set_is_large_and_varied():
+    assert len(CASES) >= 30
+    kinds = {c["id"].split("-")[1] for c in CASES}
+    assert {"wordpress", "blogger", "newscms", "table", "longcomments", "cookie", "inlinescript", "contentfarm",
+            "entities", "mojibake", "splitbody", "photocredits"} <= kinds
+
+
+def test_fixture_set_quality_floor():
+    """Mean token F1 over the whole fixture set: fails if cleaning regresses."""
+    f1s, leaking, empty = [], 0, 0
+    for c in CASES:
+        html = (FIXTURES / c["html_path"]).read_text(encoding="utf-8")
+        art = extract(html, c["url"])
+        text = art.text if art else ""
+        f1s.append(bag_prf(text, c["expected_text"])[2])
+        leaking += bool(leaks(text, c["expected_text"]))
+        empty += not text
+    assert empty == 0
+    assert statistics.mean(f1s) >= 0.975, statistics.mean(f1s)
+    assert min(f1s) >= 0.85
+    assert leaking <= 1
+
+
+def test_metadata_from_a_wordpress_page():
+    c, html = case("wordpress-tram-vote")
+    art = analyze(html, c["url"])
+    assert isinstance(art, Article)
+    assert art.text == c["expected_text"]
+    assert art.title == "Harbour council approves tram extension after late-night vote"
+    assert art.authors == ["Mara Lindqvist"]
+    assert art.published == "2024-03-12"
+    assert art.language == "en"
+    assert art.canonical_url == "https://riversidenotes.example/tram-vote"
+    assert art.site_name == "Riverside Notes"
+    assert art.url == c["url"]
+    assert art.word_count == count_words(c["expected_text"]) == 132  # "3,000" is two word tokens
+
+
+@pytest.mark.parametrize("part,lang", [("de-radweg", "de"), ("es-mercado", "es"), ("fr-vendanges", "fr")])
+def test_language_and_repaired_text_of_non_english_pages(part, lang):
+    c, html = case(part)
+    art = extract(html, c["url"])
+    assert art is not None and art.language == lang
+    assert art.text == c["expected_text"]  # mojibake and entity debris repaired
+
+
+def test_bytes_input_with_declared_legacy_charset():
+    html = page(BODY.replace("tram line", "tramlínea"), '<meta charset="windows-1252"><title>x</title>')
+    art = analyze(html.encode("cp1252"), "https://example.org/a", content_type="text/html")
+    assert isinstance(art, Article) and "tramlínea" in art.text
+
+
+def test_headline_is_metadata_not_text():
+    art = extract(page("<h1>Tram line extension approved</h1>" + BODY), "https://example.org/a")
+    assert art.title == "Tram line extension approved" and art.text == EXPECTED
+
+
+def test_rejections_carry_a_reason():
+    assert analyze("") == Rejected("empty")
+    assert analyze(b"") == Rejected("empty")
+    assert analyze("   \n ") == Rejected("empty")
+    assert analyze("plain words, no markup at all " * 20) == Rejected("not_html")
+    assert analyze(page("<p>Too short to be an article.</p>")) == Rejected("too_short")
+    assert analyze(page(), min_words=500) == Rejected("too_short")
+    assert not analyze("")  # Rejected is falsy
+    assert extract(page("<p>Short.</p>")) is None
+
+
+def test_link_list_page_is_not_an_article():
+    links = "".join(f"<li><a href='/{i}'>Headline number {i} about the city</a></li>" for i in range(40))
+    html = f"<html><body><nav><ul>{links}</ul></nav></body></html>"
+    result = analyze(html, "https://example.org/")
+    assert isinstance(result, Rejected) and result.reason in ("not_article", "too_short", "extraction_failed")
+
+
+def test_results_are_picklable_and_deterministic():
+    c, html = case("newscms")
+    first, second = analyze(html, c["url"]), analyze(html, c["url"])
+    assert first == second
+    assert pickle.loads(pickle.dumps(first)) == first
+    assert pickle.loads(pickle.dumps(Rejected("too_short"))) == Rejected("too_short")
+
+
+def test_comments_are_excluded():
+    c, html = case("longcomments")
+    art = extract(html, c["url"])
+    assert art.text == c["expected_text"]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: "<html><head><title>T</title></head><body><!-- nav " + b + "</body></html>",        # unclosed comment
+    lambda b: "<html><head><title>T</head><body>" + b + "</body></html>",                         # unclosed title
+    lambda b: "<html><head><script>var a = 1;</head><body>" + b + "</body></html>",              # unclosed script
+    lambda b: "<html><head><style>p { color: red }</head><body>" + b + "</body></html>",         # unclosed style
+    lambda b: "<html><body>" + "<div>" * 3000 + b + "</div>" * 3000 + "</body></html>",          # nesting too deep for libxml2
+    lambda b: "<html><body>\x00<article>" + b + "</article>\x01\x02</body></html>",             # NUL and control bytes
+    lambda b: "<?xml version='1.0' encoding='utf-8'?><html><body><article>" + b + "</article></body></html>",
+    lambda b: "<html><body><article>" + b,                                                          # truncated
+])
+def test_damaged_html_is_recovered(damage):
+    art = extract(damage(BODY), "https://example.org/damaged")
+    assert art is not None
+    assert bag_prf(art.text, EXPECTED)[2] >= 0.95, art.text
+
+
+def test_damaged_bytes_are_recovered():
+    data = ("<html><head><meta charset='utf-8'><title>T</head><body>" + BODY).encode() + b"\xff\xfe\x00"
+    art = extract(data, "https://example.org/damaged")
+    assert art is not None and bag_prf(art.text, EXPECTED)[2] >= 0.95
+
+
+def test_bench_script_runs_on_the_fixture_folder(tmp_path, capsys):
+    pred = tmp_path / "pred.jsonl"
+    assert bench_main([str(FIXTURES), "--pred", str(pred), "--limit", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "| copydesk | 4 |" in out and "| trafilatura default | 4 |" in out
+    rows = [json.loads(line) for line in pred.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [c["id"] for c in CASES[:4]]
+
+
+def test_second_opinion_choice():
+    from cleaning.second_opinion import choose
+
+    prose = [p + " It was the " + w + " time." for p, w in zip(PARAS * 3, "first second third fourth fifth sixth "
+                                                                           "seventh eighth ninth tenth eleventh twelfth".split())]
+    first_part = "\n".join(prose[:3])
+    full = "\n".join(prose)
+    assert choose(first_part, full, 50).source == "readability"  # contains it and adds prose
+    links = "\n".join(f"Headline number {i} about the city" for i in range(40))
+    assert choose(first_part, first_part + "\n" + links, 50).source == "trafilatura"  # adds only a link list
+    assert choose("Order Reprints", full, 50).source == "readability"  # trafilatura found almost nothing
+    assert choose(full, "\n".join(prose[:2]), 50).source == "trafilatura"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<div>", "<!--", "-->", "<script>", "</script>", "<title>", "<br>",
+                                 "&amp;", "&#0;", "\x00", "\ud800", "<table><tr><td>", PARAS[0], PARAS[1], "<", ">"]),
+                max_size=40))
+def test_analyze_is_total_on_markup_soup(parts):
+    result = analyze("<html><body>" + "".join(parts), "https://example.org/x")
+    assert isinstance(result, (Article, Rejected))
