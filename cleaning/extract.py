@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import lxml.html
 import trafilatura
 
 from . import postclean
@@ -17,6 +17,9 @@ from .encoding import decode_html, looks_binary
 from .model import Article, Rejected, count_words
 from .parse import parse_html, recovery_trees, sanitize, unwrap_layout_tables
 from .second_opinion import choose, readability_text
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 DEFAULT_MIN_WORDS = 50
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -116,7 +119,7 @@ def extract(html: str | bytes, url: str | None = None, **options) -> Article | N
 # ----------------------------------------------------------------------------- steps
 
 
-def _trafilatura(page, url: str | None, favor_precision: bool, *, fast: bool, metadata: bool):
+def _trafilatura(page: str | HtmlElement, url: str | None, favor_precision: bool, *, fast: bool, metadata: bool) -> Any:
     try:
         return trafilatura.bare_extraction(
             page,  # a str, or a tree (trafilatura copies a tree it is given)
@@ -192,7 +195,8 @@ def _drop_headline(text: str, title: str | None) -> str:
     return text
 
 
-def _merge_meta(primary, fallback):
+def _merge_meta(primary: Any, fallback: Any) -> Any:
+    """trafilatura Documents: fill the metadata `primary` lacks from `fallback`."""
     if primary is None:
         return fallback
     if fallback is None:
@@ -251,7 +255,7 @@ def _clean_field(value: str | None) -> str | None:
     return value or None
 
 
-def _article(text: str, doc, url: str | None, markup: str) -> Article:
+def _article(text: str, doc: Any, url: str | None, markup: str) -> Article:
     return Article(
         text=text,
         title=_clean_field(getattr(doc, "title", None)),

@@ -141,9 +141,9 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"^(?:source|via|republished (?:with|by)|reposted from)\s*:"), 12),
     # share / follow / subscribe / newsletter
     (_rx(r"^share(?:\W*$|\s*[:|]| (?:this|it|via|by email|the (?:article|story|post|page)|(?:on|to|with) (?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|email|messenger|friends))\b)"), 10),
-    (_rx(r"^(?:tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?:\s+(?:this|it)\b.*|\s*[:|].*|\W*)$"), 10),
+    (_rx(r"^(?:tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?:\s+(?:this|it)(?:\s+(?:story|article|post|page|link))?\W*|\s*[:|].*|\W*)$"), 10),
     (_rx(r"^(?:(?:facebook|twitter|x|pinterest|whatsapp|linkedin|reddit|email|print|telegram|messenger|copy link|tumblr|share)\s*[|,·•]?\s*){2,}$"), 12),
-    (_rx(r"^follow (?:us|@|[\w.]+ on\b)"), 15),
+    (_rx(r"^follow (?:us\b|@\w|[\w.@]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|threads|bluesky|mastodon|youtube)\b)"), 15),
     (_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
     (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list))(?!\w)|^sign up(?: (?:for|to|now|today|here)\b|\W*$)|^get the latest\b.*\b(?:newsletter|inbox)|^don't miss\b.*\bnewsletter"), 20),
     (_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
@@ -165,7 +165,7 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
     (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
     # photo and video credits standing alone
-    (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?\s*[:/|©-]"), 15),
+    (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?(?:\s*[:/|©]|\s+[-–—]\s)"), 15),
     (_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
     (_rx(r"^image (?:copyright|caption)\b|^media caption\b|^getty images\b|^(?:ap|afp|reuters|epa|getty) photo\b"), 25),
     (_rx(r"/\s*(?:getty images|afp|ap|reuters|epa|shutterstock|bloomberg|istock(?:photo)?|ap images|efe|anadolu)(?: via getty images)?\)?$"), 15),

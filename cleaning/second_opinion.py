@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import lxml.html
+from readability import Document
 
 from .model import count_words
 
@@ -28,8 +30,6 @@ logging.getLogger("readability.readability").setLevel(logging.ERROR)
 
 def readability_text(tree: lxml.html.HtmlElement) -> str:
     """readability-lxml's main content as text, one block per line. Mutates `tree`."""
-    from readability import Document
-
     try:
         summary = Document(tree).summary(html_partial=True)
         frag = lxml.html.fragment_fromstring(summary, create_parent="div")
@@ -63,8 +63,6 @@ def _reads_as_prose(lines: list[str]) -> bool:
 
 def _containment(small: str, large: str) -> float:
     """Share of the tokens of `small` that also occur in `large` (as bags)."""
-    from collections import Counter
-
     a = Counter(_WORD.findall(small.lower()))
     b = Counter(_WORD.findall(large.lower()))
     n = sum(a.values())

@@ -11,12 +11,9 @@ from typing import Any, NoReturn
 
 from copydesk import config as config_mod
 from copydesk.config import Config, ConfigError
+from copydesk.errors import UsageError
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or a refused command: exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("serve", help="the daemon: every source on its schedule until SIGTERM/SIGINT")
     with_config(sp)
-    sp.add_argument("--metrics-port", type=int, help="serve Prometheus metrics and /healthz on 127.0.0.1:PORT")
+    sp.add_argument("--metrics-port", type=int, help="serve Prometheus metrics at /metrics and a health check at /healthz")
+    sp.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
 
     sp = sub.add_parser("ingest", help="clean, dedup and store local HTML files, directories or WARC files")
     with_config(sp)
@@ -205,7 +203,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)
-    return daemon.serve(cfg, metrics_port=args.metrics_port)
+    return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -28,9 +28,9 @@ log = logging.getLogger("copydesk.serve")
 
 
 class Daemon:
-    def __init__(self, cfg: Config, *, metrics_port: int | None = None):
+    def __init__(self, cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1"):
         self.cfg = cfg
-        self.metrics_port = metrics_port
+        self.metrics_port, self.metrics_host = metrics_port, metrics_host
         self.pipeline: Pipeline | None = None
         self.running: dict[str, Any] = {}      # source -> its Scrapy Crawler while a run is in progress
         self.stopping = 0
@@ -101,7 +101,7 @@ class Daemon:
             if self.metrics_port is not None:
                 from copydesk.metrics import Metrics
 
-                self.metrics = Metrics(self, self.metrics_port)
+                self.metrics = Metrics(self, self.metrics_port, self.metrics_host)
             reactor.getThreadPool().adjustPoolsize(maxthreads=max(10, len(self.cfg.sources) + 2))
             self.scheduler = TwistedScheduler(reactor=reactor, timezone="UTC")
             for s in self.cfg.sources:
@@ -153,5 +153,5 @@ async def _stop_crawler(crawler: Any) -> None:
         await crawler.stop_async()
 
 
-def serve(cfg: Config, *, metrics_port: int | None = None) -> int:
-    return Daemon(cfg, metrics_port=metrics_port).serve()
+def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
+    return Daemon(cfg, metrics_port=metrics_port, metrics_host=metrics_host).serve()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from copydesk import config as config_mod
 from copydesk import report, runner
+from copydesk.errors import UsageError
 
 MARKER = "_state/demo-corpus"
 
@@ -17,9 +18,7 @@ def prepare(corpus: Path) -> None:
     directory that is not an earlier demo corpus."""
     if corpus.exists() and any(corpus.iterdir()):
         if not (corpus / MARKER).exists():
-            from copydesk.cli import UsageError
-
-            raise UsageError(f"{corpus} exists and is not a demo corpus; choose another --corpus")
+                raise UsageError(f"{corpus} exists and is not a demo corpus; choose another --corpus")
         shutil.rmtree(corpus)
     (corpus / "_state").mkdir(parents=True, exist_ok=True)
     (corpus / MARKER).write_text("made by `copydesk demo`; the next demo run replaces this directory\n")

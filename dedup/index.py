@@ -28,6 +28,18 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h.astype(np.uint32)
 
 
+def _merge_sorted(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two sorted runs in linear time and little extra memory (no argsort of the whole)."""
+    pos = np.searchsorted(k1, k2, side="right") + np.arange(k2.size)
+    keys = np.empty(k1.size + k2.size, dtype=k1.dtype)
+    items = np.empty(keys.size, dtype=i1.dtype)
+    other = np.ones(keys.size, dtype=bool)
+    other[pos] = False
+    keys[pos], items[pos] = k2, i2
+    keys[other], items[other] = k1, i1
+    return keys, items
+
+
 class BandIndex:
     """Items (int32) under nbands uint32 keys each, as a small log-structured merge tree.
 
@@ -72,9 +84,7 @@ class BandIndex:
             self._tail_n = 0
         while len(self._levels) >= 2 and self._levels[-1][0].size * 2 >= self._levels[-2][0].size:
             (k1, i1), (k2, i2) = self._levels[-2], self._levels[-1]
-            keys = np.concatenate([k1, k2])
-            order = np.argsort(keys, kind="stable")  # two sorted runs: timsort merges them in linear time
-            self._levels[-2:] = [(keys[order], np.concatenate([i1, i2])[order])]
+            self._levels[-2:] = [_merge_sorted(k1, i1, k2, i2)]
 
     def query(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Items sharing at least one band key, and how many bands each shares (items sorted)."""

@@ -55,7 +55,7 @@ def test_fixture_set_quality_floor():
         leaking += bool(leaks(text, c["expected_text"]))
         empty += not text
     assert empty == 0
-    assert statistics.mean(f1s) >= 0.975, statistics.mean(f1s)
+    assert statistics.mean(f1s) >= 0.985, statistics.mean(f1s)  # 0.994 at the time of writing; 0.975 without post-cleaning
     assert min(f1s) >= 0.85
     assert leaking <= 1
 

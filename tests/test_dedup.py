@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import Assignment, Deduper
 from dedup.shingles import Shingling
@@ -65,8 +67,8 @@ def test_cluster_id_is_first_member_and_duplicate_of_the_matched_article():
     assert first == Assignment("x1", "x1", None, None)
     full = d.add("x2", S.text(S.HARBOUR))
     assert (full.cluster_id, full.duplicate_of) == ("x1", "x1")
-    # the full text became a representative (longer than the excerpt); a late section of the story
-    # that the excerpt does not contain is matched against it
+    # the full text became a representative of x1's cluster: a copy that matches it better than
+    # the excerpt names it as duplicate_of, while the cluster stays x1
     late = d.add("x3", S.reprint(S.HARBOUR))
     assert (late.cluster_id, late.duplicate_of) == ("x1", "x2")
 
@@ -129,3 +131,31 @@ def test_signatures_are_datasketch_minhash_with_pinned_scheme():
     m.update_batch([int(h) for h in sh])
     assert np.array_equal(m.hashvalues, signer.sign(sh))
     assert signer.minhash(signer.sign(sh)).scheme == "affine32"
+
+
+POOL = [S.text(S.HARBOUR), S.reprint(S.HARBOUR), S.trimmed(S.HARBOUR, 0.5), S.text(S.ORCHARD),
+        S.trimmed(S.ORCHARD, 0.7), S.text(S.HARBOUR_SAME_EVENT), S.filler_story(1), "Short note on the weather."]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, len(POOL) - 1)), max_size=12))
+def test_replaying_a_stream_gives_the_same_assignments(stream):
+    def run() -> list[Assignment]:
+        d = Deduper(window_days=None)
+        return [d.add(f"id{i}", POOL[k], timestamp=float(i)) for i, k in stream]
+
+    first = run()
+    assert first == run()
+    by_id: dict[str, Assignment] = {}
+    for a in first:  # an id keeps its first assignment however often it is added
+        assert by_id.setdefault(a.doc_id, a) == a
+        assert (a.duplicate_of is None) == (a.cluster_id == a.doc_id)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=300, unique=True))
+def test_numpy_signature_equals_datasketch_update_batch(values):
+    hashes = np.array(sorted(values), dtype=np.uint32)
+    m = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=lambda x: x)
+    m.update_batch(values)
+    assert np.array_equal(m.hashvalues, Signer(128, 1).sign(hashes))

@@ -13,7 +13,9 @@ RECORD_KEYS = ("id", "url", "source", "site", "title", "text", "published", "fet
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", comparable(s)).strip()
+    """Words only: punctuation that debris repair may settle either way (`would,quot;` -> `would"`)
+    does not count, every word does."""
+    return " ".join(re.findall(r"\w+", comparable(s).lower()))
 
 
 def check_against_truth(records: list[dict], pages: list[DemoPage]) -> None:

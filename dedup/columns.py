@@ -1,0 +1,20 @@
+"""A growable 1-D numpy column (amortised O(1) append, contiguous view)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Column:
+    def __init__(self, dtype: type | np.dtype, cap: int = 1024) -> None:
+        self.a = np.zeros(cap, dtype=dtype)
+        self.n = 0
+
+    def append(self, v: float | int) -> int:
+        if self.n == self.a.size:
+            self.a = np.concatenate([self.a, np.zeros_like(self.a)])
+        self.a[self.n] = v
+        self.n += 1
+        return self.n - 1
+
+    def view(self) -> np.ndarray:
+        return self.a[: self.n]

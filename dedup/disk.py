@@ -1,0 +1,217 @@
+"""Loading, flushing and compacting a Deduper's index directory (layout and commit rule: persist.py)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import persist
+from .columns import Column as grow
+
+if TYPE_CHECKING:
+    from .clusters import Assignment
+
+
+class DiskState:
+    """Mixin of Deduper: everything that touches `self.path`."""
+
+    path: Path | None
+    _lengths: dict[str, int]
+    _gen: int
+    _commits: int
+    _app: persist.Appender | None
+
+    def _gen_dir(self: Any, gen: int) -> Path:
+        assert self.path is not None
+        return self.path / f"g{gen:06d}"
+
+    def _open(self: Any) -> None:
+        assert self.path is not None
+        self.path.mkdir(parents=True, exist_ok=True)
+        cur = persist.read_current(self.path)
+        if cur is None:
+            self._gen = 1
+            self._commits = 0
+            self._lengths = {name: 0 for name in persist.FILES}
+            self._gen_dir(self._gen).mkdir(exist_ok=True)
+            for name in persist.FILES:
+                persist.truncate_to(self._gen_dir(self._gen) / name, 0)
+            self._app = persist.Appender(self._gen_dir(self._gen))
+            self._commit()
+            return
+        persist.check_params(cur["params"], self.params, self.path)
+        self._gen, self._commits, self._lengths = cur["generation"], cur["commits"], cur["lengths"]
+        self._load(cur)
+        self._app = persist.Appender(self._gen_dir(self._gen))
+
+    def _journal(self: Any, a: "Assignment", ts: float, prepared: dict, rep: int, exact: int) -> None:
+        assert self._app is not None
+        rec = np.zeros(1, dtype=persist.DOC)
+        rec["ts"] = ts
+        rec["sim"] = np.nan if a.similarity is None else a.similarity
+        rec["flags"] = (persist.FLAG_REP if rep >= 0 else 0) | (persist.FLAG_SHORT if prepared["short"] else 0)
+        rec["exact"] = exact
+        if rep >= 0:
+            rec["soff"] = self._rep_soff.a[rep]
+            rec["slen"] = self._rep_slen.a[rep]
+            self._app.append("bands.u32", prepared["keys"].astype("<u4").tobytes())
+            self._app.append("sigs.u32", prepared["sig"].astype("<u4").tobytes())
+            self._app.append("samples.u32", prepared["sample"].astype("<u4").tobytes())
+        self._app.append("docs.bin", rec.tobytes())
+        line = json.dumps([a.doc_id, a.cluster_id, a.duplicate_of], ensure_ascii=False) + "\n"
+        self._app.append("ids.jsonl", line.encode("utf-8"))
+
+    def _commit(self: Any) -> None:
+        assert self.path is not None
+        gdir = self._gen_dir(self._gen)
+        lengths = {name: (gdir / name).stat().st_size for name in persist.FILES}
+        self._commits += 1
+        sources, rows, clock = self.lines.to_arrays()
+        lines_name = f"lines-{self._commits:08d}.npy"
+        with open(gdir / lines_name, "wb") as fh:
+            np.save(fh, rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+        persist.fsync_dir(gdir)
+        old = [p for p in gdir.glob("lines-*.npy") if p.name != lines_name]
+        persist.write_json_atomic(self.path / "CURRENT.json", {
+            "params": self.params, "generation": self._gen, "commits": self._commits, "lengths": lengths,
+            "newest": self._newest, "lines": {"file": lines_name, "sources": sources, "clock": clock},
+            "documents": self._alive,
+        })
+        self._lengths = lengths
+        for p in old:
+            p.unlink(missing_ok=True)
+
+    def _remap_samples(self: Any) -> None:
+        assert self.path is not None
+        n = self._lengths["samples.u32"]
+        self._mm = persist.read_array(self._gen_dir(self._gen) / "samples.u32", np.uint32, n, mmap=True)
+        self._pending_samples.clear()
+
+    def _compact(self: Any) -> None:
+        """Rewrite the live documents into a new generation and reload from it: the files and the
+        in-memory arrays shrink back to the documents inside the window."""
+        assert self.path is not None
+        old_dir = self._gen_dir(self._gen)
+        nk = self.bands + self.lead_bands
+        old_keys = persist.read_array(old_dir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"], mmap=True).reshape(-1, nk)
+        old_sigs = persist.read_array(old_dir / "sigs.u32", np.dtype("<u4"), self._lengths["sigs.u32"], mmap=True).reshape(-1, self.signer.num_perm)
+        live = [slot for slot, doc_id in enumerate(self._ids) if doc_id is not None]
+        rec = np.zeros(len(live), dtype=persist.DOC)
+        idx = np.array(live, dtype=np.int64)
+        rec["ts"] = self._ts.a[idx]
+        rec["sim"] = [np.nan if self._sim[i] is None else self._sim[i] for i in live]
+        rec["exact"] = self._exact_of_slot.a[idx]
+        reps = self._rep_of_slot.a[idx]
+        rec["flags"] = np.where(reps >= 0, persist.FLAG_REP, 0) | np.where(rec["exact"] != 0, persist.FLAG_SHORT, 0)
+        rep_list = reps[reps >= 0]
+        samples = [self._rep_sample(int(r)) for r in rep_list]
+        lens = np.array([x.size for x in samples], dtype=np.int64)
+        offs = np.concatenate([[0], np.cumsum(lens)[:-1]]) if lens.size else lens
+        rec["soff"][reps >= 0] = offs
+        rec["slen"][reps >= 0] = lens
+        ford = self._rep_ford.a[rep_list]
+        new_gen = self._gen + 1
+        gdir = self._gen_dir(new_gen)
+        gdir.mkdir(exist_ok=True)
+        blobs = {
+            "docs.bin": rec.tobytes(),
+            "ids.jsonl": "".join(json.dumps([self._ids[i], self._cluster[i], self._dup[i]], ensure_ascii=False) + "\n"
+                                 for i in live).encode("utf-8"),
+            "bands.u32": np.ascontiguousarray(old_keys[ford]).tobytes(),
+            "sigs.u32": np.ascontiguousarray(old_sigs[ford]).tobytes(),
+            "samples.u32": (np.concatenate(samples) if samples else np.empty(0, np.uint32)).astype("<u4").tobytes(),
+        }
+        for name, data in blobs.items():
+            with open(gdir / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        del old_keys, old_sigs
+        self._mm = np.empty(0, dtype=np.uint32)
+        self._gen = new_gen
+        self._commit()  # the commit point: from here on the new generation is the index
+        shutil.rmtree(old_dir, ignore_errors=True)
+        lines_state = self.lines
+        self._reset()
+        self.lines = lines_state
+        self._open()
+
+    def _load(self: Any, cur: dict) -> None:
+        gdir = self._gen_dir(self._gen)
+        for name in persist.FILES:  # drop anything written after the last commit
+            persist.truncate_to(gdir / name, self._lengths[name])
+        self._newest = cur.get("newest")
+        li = cur["lines"]
+        rows = np.load(gdir / li["file"]) if (gdir / li["file"]).exists() else np.empty((0, 5), np.uint64)
+        self.lines.load_arrays(li["sources"], rows, li["clock"])
+        docs = persist.read_array(gdir / "docs.bin", persist.DOC, self._lengths["docs.bin"])
+        nk = self.bands + self.lead_bands
+        keys = persist.read_array(gdir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"]).reshape(-1, nk)
+        with open(gdir / "ids.jsonl", "rb") as fh:
+            raw = fh.read(self._lengths["ids.jsonl"]).splitlines()
+        horizon = -np.inf if (self.window is None or self._newest is None) else self._newest - self.window
+        is_rep = (docs["flags"] & persist.FLAG_REP) != 0
+        rep_ord = np.cumsum(is_rep) - 1
+        alive = docs["ts"] >= horizon
+        n = int(alive.sum())
+        self._ts = grow(np.float64, max(n, 1024))
+        self._rep_of_slot = grow(np.int32, max(n, 1024))
+        self._exact_of_slot = grow(np.uint64, max(n, 1024))
+        nrep = int((alive & is_rep).sum())
+        for g in ("_rep_slot", "_rep_soff", "_rep_slen"):
+            setattr(self, g, grow(np.int64 if g == "_rep_soff" else np.int32, max(nrep, 1024)))
+        self._rep_alive = grow(np.bool_, max(nrep, 1024))
+        alive_idx = np.nonzero(alive)[0]
+        sims = docs["sim"]
+        for i in alive_idx.tolist():
+            doc_id, cluster_id, dup = json.loads(raw[i])
+            slot = len(self._ids)
+            self._slot[doc_id] = slot
+            self._ids.append(doc_id)
+            self._cluster.append(cluster_id)
+            self._dup.append(dup)
+            s = float(sims[i])
+            self._sim.append(None if math.isnan(s) else s)
+        self._alive = len(self._ids)
+        self._ts.a[:n] = docs["ts"][alive_idx]
+        self._ts.n = n
+        self._exact_of_slot.a[:n] = docs["exact"][alive_idx]
+        self._exact_of_slot.n = n
+        for slot, e in enumerate(self._exact_of_slot.view().tolist()):
+            if e:
+                self._exact.setdefault(e, slot)
+        rep_docs = alive_idx[is_rep[alive_idx]]
+        slots_of_reps = np.nonzero(is_rep[alive_idx])[0]
+        self._rep_of_slot.a[:n] = -1
+        self._rep_of_slot.a[slots_of_reps] = np.arange(nrep, dtype=np.int32)
+        self._rep_of_slot.n = n
+        self._rep_slot.a[:nrep] = slots_of_reps
+        self._rep_slot.n = nrep
+        self._rep_soff.a[:nrep] = docs["soff"][rep_docs]
+        self._rep_soff.n = nrep
+        self._rep_slen.a[:nrep] = docs["slen"][rep_docs]
+        self._rep_slen.n = nrep
+        self._rep_alive.a[:nrep] = True
+        self._rep_alive.n = nrep
+        self._index.build(keys[rep_ord[rep_docs]], np.arange(nrep, dtype=np.int32))
+        sigs = persist.read_array(gdir / "sigs.u32", np.dtype("<u4"), self._lengths["sigs.u32"], mmap=True)
+        sigs = sigs.reshape(-1, self.signer.num_perm) if sigs.size else np.empty((0, self.signer.num_perm), np.uint32)
+        self._rep_sig = np.zeros((max(nrep, 1024), self.prefilter_perm), dtype=np.uint32)
+        self._rep_sig[:nrep] = sigs[rep_ord[rep_docs], : self.prefilter_perm]
+        del sigs
+        self._rep_ford = grow(np.int64, max(nrep, 1024))
+        self._rep_ford.a[:nrep] = rep_ord[rep_docs]
+        self._rep_ford.n = nrep
+        self._gen_reps = int(is_rep.sum())
+        for rep, slot in enumerate(slots_of_reps.tolist()):
+            if self._dup[slot] is not None:
+                self._cluster_reps.setdefault(self._cluster[slot], []).append(rep)
+        self._samples_len = self._lengths["samples.u32"] // 4
+        self._remap_samples()
