@@ -198,6 +198,19 @@ _COMMENTS_HEADING = _rx(
 _BREADCRUMB = re.compile(r"^[^>»›|/]{1,40}(?:\s[>»›|/]\s[^>»›|/]{1,40}){2,}$")
 
 
+# A byline or source credit standing alone: "By Jane Doe", "BY JANE DOE AND OLE BERG",
+# "By Jane Doe, Harbour Times", "From Meridian Press". Case matters: "By the end of May" is prose.
+_NAME = r"(?:[A-Z][\w'’.-]*|(?:de|da|di|del|van|von|der|den|la|le|al|el|bin|ibn|of|the|and|&)(?=\s))"
+_BYLINE = re.compile(
+    rf"^(?:(?:By|BY)\s+{_NAME}(?:\s+{_NAME}){{0,5}}(?:\s*,\s*{_NAME}(?:\s+{_NAME}){{0,5}})?"
+    rf"|From\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,3}})\s*$"
+)
+
+
+def is_byline(line: str) -> bool:
+    return len(line) <= 80 and _BYLINE.match(line) is not None
+
+
 def boilerplate_rule(line: str, words: int | None = None) -> int | None:
     """Index of the first line rule that matches `line`, or None."""
     if words is None:
@@ -254,7 +267,7 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
                 seen_words += counts[i]
                 i += 1
             continue
-        if words <= 60 and boilerplate_rule(line, words) is not None:
+        if words <= 60 and (boilerplate_rule(line, words) is not None or is_byline(line)):
             i += 1
             continue
         if out and line == out[-1] and words <= 30:
@@ -274,7 +287,7 @@ _SIGN_OFF = re.compile(r"^(?:[-—–(\[*]|by\b|reporting\b|editing\b|writing\b|
 def _strip_tail(lines: list[str]) -> list[str]:
     """Page furniture after the last paragraph: up to three 1-4 word labels ("Jerusalem Post Store").
 
-    Sign-offs ("— Reuters", "(Reporting by ...)", "By Jane Doe") stay; so does a short line that
+    Sign-offs ("— Reuters", "(Reporting by ...)", "Contributing: ...") stay; so does a short line that
     follows a line that is not prose, which is more likely part of a list in the article.
     """
     end = len(lines)

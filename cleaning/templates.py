@@ -137,15 +137,17 @@ class SiteTemplates:
     # ------------------------------------------------------------------ public API
 
     def learn(self, site: str, text: str) -> None:
-        """Observe one page's clean text: the text as extracted, *before* strip().
+        """Observe one page's clean text: the text as extracted, not the output of strip().
 
         Learning stripped text would stop counting the template lines it just removed, and they
-        would come back once their first sightings leave the window.
+        would come back once their first sightings leave the window. learn() may come before or
+        after strip() for the same page: strip() does not count the page it is given as one of
+        the earlier pages.
         """
         lines = [line for line in text.split("\n") if line.strip()][: self.max_lines_per_page]
         if not lines:
             return
-        keys = tuple(dict.fromkeys(line_key(line) for line in lines))
+        keys = self._page_keys(lines)
         model = self._model(site)
         if model.pages and self._is_known_page(lines, model):
             return  # a re-fetch or near copy of a page already in the window
@@ -159,8 +161,18 @@ class SiteTemplates:
         if not model.pages or not text:
             return text
         lines = text.split("\n")
-        n = len(model.pages)
-        verdicts = [self._is_template(line, model.counts.get(line_key(line), 0), n) for line in lines]
+        # learn() may already have seen this very page (learn-then-strip order): it must not count
+        # as its own earlier page, or every label of every page would look like template.
+        own: set[int] = set()
+        if model.pages[-1] == self._page_keys([line for line in lines if line.strip()][: self.max_lines_per_page]):
+            own = set(model.pages[-1])
+        n = len(model.pages) - (1 if own else 0)
+        if n <= 0:
+            return text
+        verdicts = []
+        for line in lines:
+            key = line_key(line)
+            verdicts.append(self._is_template(line, model.counts.get(key, 0) - (key in own), n))
         kept = [line for line, v in zip(lines, verdicts) if not v]
         total = count_words(text)
         if total and total - count_words("\n".join(kept)) > self.max_strip_share * total:
@@ -184,6 +196,10 @@ class SiteTemplates:
         return [line for line in text.split("\n") if line not in kept]
 
     # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _page_keys(lines: list[str]) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(line_key(line) for line in lines))
 
     @staticmethod
     def _is_known_page(lines: list[str], model: _SiteModel) -> bool:

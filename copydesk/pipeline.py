@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import cleaning
 import dedup
@@ -179,8 +180,9 @@ class Templates:
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
-            self.templates.learn(d.site, d.text)
-            d.text = self.templates.strip(d.site, d.text)
+            site = urlsplit(d.url).netloc or d.site  # host:port, so local mirrors on one host stay apart
+            self.templates.learn(site, d.text)
+            d.text = self.templates.strip(site, d.text)
             if len(d.text.split()) < self.min_words:
                 self.p.drop(d, SKIPPED, "too_short")
                 continue

@@ -168,3 +168,10 @@ def test_clean_text_is_total_and_normalised(raw):
 def test_clean_text_is_idempotent(lines):
     once = clean_text("\n".join(lines))
     assert clean_text(once) == once
+
+
+def test_bylines_and_source_credits_standing_alone():
+    text = "\n".join(["By Mara Lindqvist", P1, "From Harbour Wire", P2, "BY MARA LINDQVIST AND OLE BERG", P3])
+    assert clean_text(text) == ARTICLE
+    keep = "\n".join([P1, "By the end of May, the first rails had been laid.", "By contrast, the bus budget shrank."])
+    assert clean_text(keep) == keep

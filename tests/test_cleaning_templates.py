@@ -138,3 +138,18 @@ def test_process_strips_then_learns_the_unstripped_text():
     # template lines stay learned across the whole run (the window slides past the first pages)
     assert all("Harbour Times Store" not in out for out in outs[1:])
     assert outs[-1] == "\n".join(article(149))
+
+
+def test_learn_then_strip_order_gives_the_same_result():
+    a, b = SiteTemplates({}), SiteTemplates({})
+    for i in range(12):
+        text = page(i)
+        out_a = a.strip("harbour.example", text)
+        a.learn("harbour.example", text)
+        b.learn("harbour.example", text)
+        out_b = b.strip("harbour.example", text)
+        assert out_a == out_b
+    # the very first page keeps its labels in both orders
+    fresh = SiteTemplates({})
+    fresh.learn("x.example", page(0))
+    assert fresh.strip("x.example", page(0)) == page(0)
