@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     gold = {str(d["id"]): "\0g:" + str(d["id"]) for d in docs}
     for c in read_jsonl(args.set_dir / "clusters.jsonl"):
         for i in c["ids"]:
-            gold[str(i)] = str(c["cluster_id"])
+            if str(i) in gold:  # the universe is docs.jsonl, as in score_dedup.py
+                gold[str(i)] = str(c["cluster_id"])
     meta = read_jsonl(args.set_dir / "meta.jsonl") if (args.set_dir / "meta.jsonl").is_file() else None
     negs = read_jsonl(args.set_dir / "pairs_hard_negatives.jsonl") if (args.set_dir / "pairs_hard_negatives.jsonl").is_file() else None
     options = {}
@@ -121,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[tuple[str, dict, float]] = []
     if not args.no_baseline:
-        from datasketch import MinHash  # noqa: F401
-
         pred, speed = _baseline(docs)
         rows.append(("datasketch word5, t=0.8, components", score(gold, pred, meta, negs), speed))
     pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source)

@@ -240,7 +240,7 @@ def _language(text: str, markup: str) -> str | None:
         try:
             import py3langid
 
-            lang, _score = py3langid.classify(text[:1500])
+            lang, _score = py3langid.classify(text[:800])
             return lang
         except Exception:  # detection is optional metadata
             pass

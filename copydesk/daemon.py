@@ -127,30 +127,33 @@ class Daemon:
                  os.getpid(), ", ".join(f"{k} {v:%H:%M:%S}" for k, v in nxt.items() if v))
 
     def stop(self) -> None:
-        from twisted.internet import defer, reactor
+        from twisted.internet import reactor
 
         self.stopping += 1
         if self.stopping == 1:
-            log.info("stopping: waiting for %d running crawl(s) to finish their in-flight pages", len(self.running))
+            log.info("stopping: %d running crawl(s) finish their in-flight pages", len(self.running))
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
-            d = defer.DeferredList([defer.ensureDeferred(_stop_crawler(c)) for c in list(self.running.values())])
-            d.addBoth(lambda _: reactor.callLater(0, reactor.stop))
+            self.runner.stop()
+            # Stop the reactor only when every crawl has ended: APScheduler's job threads wait on
+            # them, and the reactor joins its thread pool when it stops.
+            self.runner.join().addBoth(lambda _: reactor.callLater(0, reactor.stop))
         else:
-            log.warning("second signal: stopping at once (complete records are kept)")
-            self.exit_code = 130
-            reactor.stop()
+            log.warning("second signal: stopping at once (only complete records are kept)")
+            assert self.pipeline is not None
+            try:
+                for source in list(self.pipeline.runs):
+                    self.pipeline.end_run(source, "interrupted")
+                self.pipeline.deduper.close()
+                self.pipeline.state.close()
+            finally:
+                os._exit(130)
 
     def status(self) -> dict[str, Any]:
         jobs = {j.id: j.next_run_time for j in self.scheduler.get_jobs()} if self.scheduler.running else {}
         return {"status": "stopping" if self.stopping else "ok", "pid": os.getpid(),
                 "uptime_s": round(time.time() - self.started, 1), "running": sorted(self.running),
                 "next_runs": {k: v.isoformat() if v else None for k, v in jobs.items()}}
-
-
-async def _stop_crawler(crawler: Any) -> None:
-    if crawler.crawling:
-        await crawler.stop_async()
 
 
 def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:

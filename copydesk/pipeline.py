@@ -172,7 +172,7 @@ class Identify:
 
 
 class Templates:
-    """Site-level template learning (cleaning.SiteTemplates): strip lines learned as the site's
+    """Site-level template learning (cleaning.SiteTemplates): strip the lines learned as the site's
     template, then learn from this page."""
 
     def __init__(self, pipeline: Pipeline, templates: cleaning.SiteTemplates, min_words: int):
@@ -181,8 +181,7 @@ class Templates:
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
             site = urlsplit(d.url).netloc or d.site  # host:port, so local mirrors on one host stay apart
-            self.templates.learn(site, d.text)
-            d.text = self.templates.strip(site, d.text)
+            d.text = self.templates.process(site, d.text)
             if len(d.text.split()) < self.min_words:
                 self.p.drop(d, SKIPPED, "too_short")
                 continue

@@ -111,7 +111,9 @@ class Deduper(DiskState):
         self._gen_reps = 0
         self._cluster_reps: dict[str, list[int]] = {}  # only clusters that have grown past their founder
         self._pending_samples: dict[int, np.ndarray] = {}
-        self._mm = np.empty(0, dtype=np.uint32)
+        if getattr(self, "_reader", None) is not None:
+            self._reader.close()
+        self._reader: persist.SampleReader | None = None
         self._samples_len = 0  # uint32 values in samples.u32 (committed + pending)
         self._index = BandIndex(self.bands + self.lead_bands)
         self._alive = 0
@@ -142,7 +144,7 @@ class Deduper(DiskState):
         prepared = self._prepare(text, source)
         match: tuple[int, float] | None = None
         if prepared["short"]:
-            hit = self._exact.get(prepared["exact"])
+            hit = self._exact.get(prepared["exact"]) if prepared["exact"] else None
             if hit is not None:
                 match = (hit, 1.0)
         else:
@@ -182,7 +184,13 @@ class Deduper(DiskState):
             self._compact()
 
     def close(self) -> None:
+        """Flush, then release the files; a closed Deduper answers `in`, len() and assignment()
+        but must not be added to."""
         self.flush()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self._app = None
 
     # ------------------------------------------------------------------ internals
 
@@ -209,7 +217,8 @@ class Deduper(DiskState):
         words = norm.split()
         out: dict = {"line_hashes": hashes, "short": len(words) < self.short_words}
         if out["short"]:
-            out["exact"] = xxhash.xxh64_intdigest(norm.encode("utf-8")) or 1
+            # 0 marks an empty text: it is never matched, not even with another empty text
+            out["exact"] = (xxhash.xxh64_intdigest(norm.encode("utf-8")) or 1) if words else 0
             return out
         ordered = self.shingling.ordered(norm)
         sig = self.signer.sign(np.sort(ordered))
@@ -223,8 +232,8 @@ class Deduper(DiskState):
         pending = self._pending_samples.get(rep)
         if pending is not None:
             return pending
-        off, n = int(self._rep_soff.a[rep]), int(self._rep_slen.a[rep])
-        return np.asarray(self._mm[off : off + n])
+        assert self._reader is not None
+        return self._reader.read(int(self._rep_soff.a[rep]), int(self._rep_slen.a[rep]))
 
     def _best_match(self, prepared: dict) -> tuple[int, float] | None:
         reps, shared = self._index.query(prepared["keys"])
@@ -269,7 +278,8 @@ class Deduper(DiskState):
         rep = -1
         if prepared["short"]:
             exact = prepared["exact"]
-            self._exact.setdefault(exact, slot)
+            if exact:
+                self._exact.setdefault(exact, slot)
         elif self._becomes_rep(a, prepared["sample"].size):
             rep = self._rep_slot.append(slot)
             self._rep_alive.append(True)

@@ -90,8 +90,11 @@ class DiskState:
 
     def _remap_samples(self: Any) -> None:
         assert self.path is not None
-        n = self._lengths["samples.u32"]
-        self._mm = persist.read_array(self._gen_dir(self._gen) / "samples.u32", np.uint32, n, mmap=True)
+        path = self._gen_dir(self._gen) / "samples.u32"
+        if self._reader is None or self._reader.path != path:
+            if self._reader is not None:
+                self._reader.close()
+            self._reader = persist.SampleReader(path)
         self._pending_samples.clear()
 
     def _compact(self: Any) -> None:
@@ -134,7 +137,6 @@ class DiskState:
                 fh.flush()
                 os.fsync(fh.fileno())
         del old_keys, old_sigs
-        self._mm = np.empty(0, dtype=np.uint32)
         self._gen = new_gen
         self._commit()  # the commit point: from here on the new generation is the index
         shutil.rmtree(old_dir, ignore_errors=True)
@@ -175,7 +177,7 @@ class DiskState:
             slot = len(self._ids)
             self._slot[doc_id] = slot
             self._ids.append(doc_id)
-            self._cluster.append(cluster_id)
+            self._cluster.append(doc_id if cluster_id == doc_id else cluster_id)  # one string, not two
             self._dup.append(dup)
             s = float(sims[i])
             self._sim.append(None if math.isnan(s) else s)

@@ -105,3 +105,22 @@ class Appender:
                 fh.flush()
                 os.fsync(fh.fileno())
             chunks.clear()
+
+
+class SampleReader:
+    """Reads representatives' samples from samples.u32 with pread: only the candidates' bytes are
+    read, and page-cache pages are not mapped into the process (a memory map's fault-around would
+    leave most of the file counted in the daemon's resident memory)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def read(self, offset: int, count: int) -> np.ndarray:
+        data = os.pread(self._fd, count * 4, offset * 4)
+        return np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

@@ -104,6 +104,12 @@ def test_short_texts_use_an_exact_hash():
     assert other.cluster_id == "s3"
 
 
+def test_empty_texts_are_never_grouped():
+    d = Deduper(window_days=None)
+    assert d.add("e1", "").cluster_id == "e1"
+    assert d.add("e2", " \n\n -- ").cluster_id == "e2"
+
+
 def test_restore_inserts_a_known_assignment():
     d = Deduper(window_days=None)
     d.restore(Assignment("h", "h", None, None), S.text(S.HARBOUR))
