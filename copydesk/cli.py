@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         print("copydesk: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - the last line of defence: one clear line, status 1
-        from storage import LockedError, StateError
+        from storage import CorpusNotWritable, LockedError, StateError
 
-        if isinstance(e, LockedError):
+        if isinstance(e, (LockedError, CorpusNotWritable)):
             print(f"copydesk: {e}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(e, StateError):

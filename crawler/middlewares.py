@@ -91,3 +91,74 @@ class PoliteThrottle(AutoThrottle):
         floor = self.crawl_delays.get(key or "", 0.0)
         if slot.delay < floor:
             slot.delay = floor
+
+
+class SafetyMiddleware:
+    """What the crawler may touch: http(s) only; a source's own hosts, plus the redirects of its
+    article URLs; never a loopback, private, link-local, multicast, reserved or cloud-metadata
+    address, unless the source itself is configured on such an address (a local mirror, tests).
+
+    Runs before the robots.txt middleware, so a refused redirect target does not even get its
+    robots.txt fetched. Requests without a source (robots.txt itself) were vetted with the request
+    that caused them.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self._local_ok: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        from urllib.parse import urlsplit
+
+        from scrapy.exceptions import IgnoreRequest
+
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            raise IgnoreRequest(f"unsafe scheme refused: {parts.scheme}")
+        source = request.meta.get("source")
+        spider = self.crawler.spider
+        if source is None or spider is None:
+            return None
+        hosts = spider.hosts.get(source, frozenset())
+        host = (parts.hostname or "").lower()
+        if host in hosts:
+            return None
+        if not (request.meta.get("kind") == "article" and request.meta.get("redirect_urls")):
+            raise IgnoreRequest(f"offsite request refused: {host}")
+        if await _is_internal(host) and not await self._source_is_local(source, hosts):
+            raise IgnoreRequest(f"redirect to an internal address refused: {host}")
+        return None
+
+    async def _source_is_local(self, source: str, hosts: frozenset[str]) -> bool:
+        if source not in self._local_ok:
+            self._local_ok[source] = any([await _is_internal(h) for h in hosts])
+        return self._local_ok[source]
+
+
+async def _is_internal(host: str) -> bool:
+    """True when ``host`` is, or resolves to, an address no crawler should reach from the outside in."""
+    import ipaddress
+    import socket
+
+    from scrapy.utils.defer import maybe_deferred_to_future
+    from twisted.internet.threads import deferToThread
+
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, None))
+        except OSError:
+            return False  # unresolvable: the download fails by itself with a DNS error
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for a in addresses:
+        if getattr(a, "ipv4_mapped", None):
+            a = a.ipv4_mapped
+        if (a.is_loopback or a.is_private or a.is_link_local or a.is_multicast or a.is_reserved
+                or a.is_unspecified or str(a) in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")):
+            return True
+    return False

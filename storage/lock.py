@@ -26,6 +26,12 @@ class LockedError(RuntimeError):
             f"{holder.get('host', '?')}, since {since}); stop it first, or point this command at another corpus")
 
 
+class CorpusNotWritable(RuntimeError):
+    def __init__(self, corpus: Path, error: OSError):
+        super().__init__(f"corpus {corpus} is not writable: {error.strerror or error}"
+                         f"{f' ({error.filename})' if error.filename else ''}")
+
+
 class CorpusLock:
     def __init__(self, corpus: str | Path, command: str | None = None):
         self.path = Path(corpus) / "_state" / "writer.lock"
@@ -34,8 +40,11 @@ class CorpusLock:
         self.previous: dict[str, Any] = {}
 
     def acquire(self) -> CorpusLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise CorpusNotWritable(self.path.parent.parent, e) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
