@@ -53,7 +53,8 @@ def build_site(n: int, base: str) -> dict[str, tuple[bytes, str]]:
     return routes
 
 
-def serve(n: int, port_queue: multiprocessing.Queue) -> None:
+def serve(n: int, port_queue: multiprocessing.Queue, delay: float = 0.0) -> None:
+    """Serve the site until killed; puts its base URL on ``port_queue``. ``delay``: seconds per article."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     routes = build_site(n, base)
@@ -66,6 +67,8 @@ def serve(n: int, port_queue: multiprocessing.Queue) -> None:
 
         def do_GET(self) -> None:
             body, ctype = routes.get(self.path, (b"not found", "text/plain"))
+            if delay and self.path.endswith(".html"):
+                time.sleep(delay)
             self.send_response(200 if self.path in routes else 404)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -76,6 +79,15 @@ def serve(n: int, port_queue: multiprocessing.Queue) -> None:
     server.daemon_threads = True
     port_queue.put(base)
     server.serve_forever()
+
+
+def start_site(n: int, delay: float = 0.0) -> tuple[multiprocessing.Process, str]:
+    """The site in its own process (so it does not share the crawler's GIL); returns (process, base URL)."""
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=serve, args=(n, q, delay), daemon=True)
+    proc.start()
+    return proc, q.get(timeout=60)
 
 
 def pages_in_memory(n: int, base: str) -> list[Page]:
@@ -97,10 +109,7 @@ def main() -> None:
     args = ap.parse_args()
     n, cores = args.pages, os.cpu_count() or 1
 
-    q: multiprocessing.Queue = multiprocessing.get_context("fork").Queue()
-    server = multiprocessing.get_context("fork").Process(target=serve, args=(n, q), daemon=True)
-    server.start()
-    base = q.get(timeout=60)
+    server, base = start_site(n)
     work = Path(tempfile.mkdtemp(prefix="copydesk-crawl-bench-"))
     try:
         cfg = work / "copydesk.toml"

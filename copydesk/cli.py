@@ -104,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, StateError):
             print(f"copydesk: {e}", file=sys.stderr)
             return EXIT_FATAL
+        import errno
+
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"copydesk: no space left on device writing {e.filename}; what was reported stored before "
+                  "is intact and the rest will be fetched again: free space and run again", file=sys.stderr)
+            return EXIT_FATAL
         logging.getLogger("copydesk").exception("fatal error")
         print(f"copydesk: fatal: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_FATAL
@@ -123,7 +129,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     with CorpusLock(cfg.corpus):
         pipe = Pipeline(cfg, kind="ingest")
-        status = "failed"
         try:
             with report.progress() as prog:
                 task = prog.add_task("ingesting", total=len(files), detail="")
@@ -138,9 +143,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     c = pipe.stats[args.source]
                     prog.update(task, completed=min(counter["files"], len(files)),
                                 detail=f"new {c.stored_new} · copies {c.stored_copy} · skipped {sum(c.skipped.values())}")
-            status = "completed"
-        finally:
-            pipe.close(status)
+        except KeyboardInterrupt:
+            pipe.close("interrupted")  # Ctrl-C: keep everything complete so far
+            raise
+        except BaseException:
+            pipe.abort()
+            raise
+        pipe.close()
     report.print_summary(pipe.stats, title=f"ingest: {len(files)} file(s)", crawl=False, corpus=cfg.corpus)
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -101,12 +102,17 @@ def parse_duration(value: Any, key: str) -> float:
     """'90s', '15m', '2h', '1d' (or a number of seconds) -> seconds."""
     if isinstance(value, bool):
         raise ConfigError(key, f"expected a duration like '15m', got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str) and (m := _DURATION.match(value)):
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    else:
-        raise ConfigError(key, f"expected a duration like '90s', '15m', '2h' or '1d', got {value!r}")
+    try:
+        if isinstance(value, (int, float)):
+            seconds = float(value)
+        elif isinstance(value, str) and (m := _DURATION.match(value)):
+            seconds = float(m.group(1)) * _UNITS[m.group(2)]
+        else:
+            raise ConfigError(key, f"expected a duration like '90s', '15m', '2h' or '1d', got {value!r}")
+    except OverflowError:  # an integer past float range (TOML integers are unbounded in tomllib)
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise ConfigError(key, f"must be a finite duration, got {_short(value)}")
     if seconds <= 0:
         raise ConfigError(key, f"must be positive, got {value!r}")
     return seconds
@@ -122,9 +128,16 @@ def load(path: str | Path | None = None, *, required: bool = False) -> Config:
             raise ConfigError("", f"config file not found: {p}")
         return Config()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
         raise ConfigError("", f"not valid TOML: {e}", p) from None
+    except OSError as e:  # a directory, no permission, ...
+        raise ConfigError("", f"cannot read the config file: {e.strerror or e}", p) from None
+    try:
+        data = tomllib.loads(text)
+    # ValueError: an integer of more than 4300 digits; RecursionError: arrays or tables nested thousands deep
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as e:
+        raise ConfigError("", f"not valid TOML: {_short(e)}", p) from None
     try:
         return from_dict(data, base=p.parent, path=p)
     except ConfigError as e:
@@ -144,9 +157,12 @@ def from_dict(data: dict[str, Any], *, base: Path = Path("."), path: Path | None
     for i, name in enumerate(names):
         if name in names[:i]:
             raise ConfigError(f"sources[{i}].name", f"duplicate source name {name!r}")
-    corpus_path = Path(corpus).expanduser()
-    if not corpus_path.is_absolute():
-        corpus_path = (base / corpus_path).resolve()
+    try:
+        corpus_path = Path(corpus).expanduser()
+        if not corpus_path.is_absolute():
+            corpus_path = (base / corpus_path).resolve()
+    except (RuntimeError, ValueError, OSError) as e:  # "~nosuchuser/x", an embedded NUL byte
+        raise ConfigError("corpus", f"not a usable path ({e}): {_short(corpus)}") from None
     return Config(corpus_path, crawl, schedule, filt, dedup, sources, path)
 
 
@@ -219,7 +235,7 @@ def _dedup(r: _Reader) -> DedupSettings:
 
 def _source(r: _Reader) -> Source:
     name = r.string("name", None, allow_empty=False)
-    if not _SOURCE_NAME.match(name):
+    if not _SOURCE_NAME.fullmatch(name):
         raise ConfigError(r.key("name"), f"use letters, digits, '-', '_' or '.' (at most 64), got {name!r}")
     feeds = _urls(r, "feeds")
     sitemaps = _urls(r, "sitemaps")
@@ -228,7 +244,7 @@ def _source(r: _Reader) -> Source:
     for i, pattern in enumerate(follow):
         try:
             re.compile(pattern)
-        except re.error as e:
+        except (re.error, OverflowError, RecursionError) as e:  # "a{9999999999}", "((((...))))" thousands deep
             raise ConfigError(r.key(f"follow[{i}]"), f"not a valid regular expression ({e}): {pattern!r}") from None
     if not (feeds or sitemaps or start_urls):
         raise ConfigError(r.key("feeds"), "a source needs at least one of feeds, sitemaps or start_urls")
@@ -253,8 +269,12 @@ def _source(r: _Reader) -> Source:
 def _urls(r: _Reader, name: str) -> tuple[str, ...]:
     urls = r.strings(name)
     for i, url in enumerate(urls):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # "http://[::1": an unterminated IPv6 literal
+            ok = False
+        if not ok:
             raise ConfigError(r.key(f"{name}[{i}]"), f"expected an http(s) URL, got {url!r}")
     return urls
 
@@ -298,7 +318,11 @@ class _Reader:
         return v
 
     def number(self, name: str, default: float) -> float:
-        return float(self._typed(name, default, (int, float), "a number"))
+        v = self._typed(name, default, (int, float), "a number")
+        try:
+            return float(v)
+        except OverflowError:
+            raise ConfigError(self.key(name), f"number out of range: {_short(v)}") from None
 
     def duration(self, name: str, default: float) -> float:
         return parse_duration(self.value(name, default), self.key(name))
@@ -329,6 +353,15 @@ class _Reader:
             key = self.key(unknown[0])
             known = ", ".join(sorted(self.used))
             raise ConfigError(key, f"unknown key (known keys here: {known})")
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """repr() of a value for a message, cut short (a 5,000-digit integer must not flood the terminal)."""
+    try:
+        text = repr(value)
+    except ValueError:  # int.__repr__ past sys.get_int_max_str_digits()
+        return f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def as_dict(config: Config) -> dict[str, Any]:

@@ -13,6 +13,7 @@ order, so a crash at any point leaves a corpus that the next start repairs (``re
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -489,13 +490,30 @@ class Pipeline:
         return counts
 
     def close(self, status: str = "completed") -> None:
+        """Checkpoint everything, record the runs, release. On failure, see ``abort``."""
         try:
             for source in list(self.runs):
                 self.end_run(source, status)
             self.checkpoint()
-        finally:
+        except BaseException:
+            self.abort()
+            raise
+        self.extractor.close()
+        self.deduper.close()
+        self.state.close()
+
+    def abort(self, status: str = "failed") -> None:
+        """Release without making anything more durable: the corpus, state and index stay at the
+        last checkpoint (the index must never hold a document the corpus does not), and the pages
+        processed since are fetched again by the next run."""
+        self.writer.discard()
+        with contextlib.suppress(Exception):
+            for source, run in list(self.runs.items()):
+                self.state.finish_run(run, status, self.stats[source].as_dict())
+        self.runs.clear()
+        with contextlib.suppress(Exception):
             self.extractor.close()
-            self.deduper.close()
+        with contextlib.suppress(Exception):
             self.state.close()
 
 

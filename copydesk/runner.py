@@ -39,7 +39,6 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
             log.warning("took over the corpus lock left by a dead process: %s", lock.took_over)
         stats = RunStats()
         pipe = Pipeline(cfg, kind=kind, stats=stats)
-        status = "failed"
         try:
             with report.progress() as prog:
                 task = prog.add_task("crawling", total=None, detail="")
@@ -52,8 +51,10 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
 
                 pipe.on_outcome = update
                 status = crawl(cfg, names, pipe)
-        finally:
-            pipe.close(status)
+        except BaseException:
+            pipe.abort()
+            raise
+        pipe.close(status)
     report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {status}", corpus=cfg.corpus)
     return 0 if status == "completed" else 130
 

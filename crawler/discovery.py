@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -67,9 +68,23 @@ def maybe_gunzip(body: bytes, max_size: int) -> bytes:
 
 
 def screen_xml(body: bytes) -> None:
-    """Refuse XML that declares entities: nothing legitimate in a feed or sitemap needs them."""
+    """Refuse XML that declares entities: nothing legitimate in a feed or sitemap needs them.
+
+    UTF-16/UTF-32 documents spell ``<!ENTITY`` with NUL bytes between the letters: they are
+    screened with the NULs removed as well.
+    """
     if _ENTITY_DECL.search(body[:65536]) or (len(body) > 65536 and _ENTITY_DECL.search(body)):
         raise DiscoveryError("xml_entities_refused", "the document declares XML entities")
+    if b"\x00" in body and _ENTITY_DECL.search(body.replace(b"\x00", b"")):
+        raise DiscoveryError("xml_entities_refused", "the document declares XML entities")
+
+
+def _join(base_url: str, href: str) -> str | None:
+    """urljoin, or None for a URL that cannot be parsed (``http://[::1``: urlsplit raises ValueError)."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return None
 
 
 def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -> list[Link]:
@@ -78,7 +93,12 @@ def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -
     if not body.strip():
         raise DiscoveryError("empty")
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    # feedparser re-encodes the document to UTF-8 before parsing (BOM, EBCDIC, UTF-16 without BOM,
+    # declared charsets): screen exactly what its XML parser will see, too.
+    screen_xml(convert_to_utf8(dict(headers), body, {}))
+    # A BytesIO, never the bytes: feedparser.parse(b"/etc/passwd") opens and reads that local file.
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
     if parsed.bozo and not parsed.entries:
         raise DiscoveryError("bad_feed", str(getattr(parsed, "bozo_exception", "unparseable")))
     if not parsed.get("version") and not parsed.entries:
@@ -92,7 +112,9 @@ def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -
         when = e.get("published_parsed") or e.get("updated_parsed")
         published = (f"{when.tm_year:04d}-{when.tm_mon:02d}-{when.tm_mday:02d}T{when.tm_hour:02d}:"
                      f"{when.tm_min:02d}:{when.tm_sec:02d}Z") if when else None
-        links.append(Link(urljoin(base_url, href.strip()), published, e.get("title"), feed_lang))
+        url = _join(base_url, href.strip())
+        if url:
+            links.append(Link(url, published, e.get("title"), feed_lang))
     return links
 
 
@@ -116,7 +138,7 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
     kind = _local(root.tag)
     if kind == "sitemapindex":
         locs = [_text(sm, "loc") for sm in root if _local(sm.tag) == "sitemap"]
-        return Sitemap("index", [urljoin(base_url, u) for u in locs if u], [])
+        return Sitemap("index", [j for u in locs if u and (j := _join(base_url, u))], [])
     if kind != "urlset":
         raise DiscoveryError("not_a_sitemap", f"root element <{kind}>")
     links = []
@@ -134,7 +156,9 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
             pub = next((c for c in news if _local(c.tag) == "publication"), None)
             if pub is not None:
                 lang = (_text(pub, "language") or "")[:2].lower() or None
-        links.append(Link(urljoin(base_url, loc), published, title, lang))
+        url = _join(base_url, loc)
+        if url:
+            links.append(Link(url, published, title, lang))
     return Sitemap("urlset", [], links)
 
 
@@ -149,7 +173,7 @@ def _text(el: etree._Element, name: str) -> str | None:
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
     """The `Sitemap:` lines of a robots.txt."""
     text = body.decode("utf-8", errors="replace")
-    return [urljoin(base_url, m.group(1)) for m in _SITEMAP_LINE.finditer(text)]
+    return [u for m in _SITEMAP_LINE.finditer(text) if (u := _join(base_url, m.group(1)))]
 
 
 def is_gzip_name(url: str) -> bool:

@@ -1,0 +1,65 @@
+"""Invariants of a corpus directory, checked after a crash (tests, bench/kill_trials.py).
+
+Call it on a corpus that no process is writing, after a start has run its recovery (opening a
+Pipeline does): what it reports are real problems, not work in progress.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import dedup
+from storage.corpus import DOCUMENTS, RAW, STATE, Corpus, Record
+from storage.state import StateStore
+
+REQUIRED = tuple(Record.__dataclass_fields__)
+
+
+def verify(corpus: str | Path, *, dedup_options: dict | None = None) -> list[str]:
+    root = Path(corpus)
+    problems: list[str] = []
+    ids: list[str] = []
+    urls: list[str] = []
+    for part in Corpus(root).part_files():
+        for n, line in enumerate(part.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                problems.append(f"{part.name}:{n}: not a JSON line")
+                continue
+            missing = [k for k in REQUIRED if k not in rec]
+            if missing:
+                problems.append(f"{part.name}:{n}: missing {missing}")
+            ids.append(rec.get("id"))
+            urls.append(rec.get("url"))
+        raw = root / RAW / part.parent.name / part.name.replace(".jsonl", ".warc.gz")
+        if not raw.exists():
+            problems.append(f"{part.name}: no raw WARC part")
+    problems += [f"id stored {n} times: {i}" for i, n in Counter(ids).items() if n > 1]
+    problems += [f"url stored {n} times: {u}" for u, n in Counter(urls).items() if n > 1]
+    leftovers = [p.name for p in (root / DOCUMENTS).rglob("*.partial")] if (root / DOCUMENTS).exists() else []
+    problems += [f"temporary file left: {p}" for p in leftovers]
+    try:
+        manifest = json.loads((root / "manifest.json").read_text())
+        if manifest.get("documents") != len(ids):
+            problems.append(f"manifest counts {manifest.get('documents')} documents, the parts hold {len(ids)}")
+    except (OSError, ValueError) as e:
+        problems.append(f"manifest.json unreadable: {e}")
+    state = StateStore(root / STATE / "state.sqlite3")
+    try:
+        known = set(state.doc_ids())
+    finally:
+        state.close()
+    if known != set(ids):
+        problems.append(f"state and parts differ: {len(known - set(ids))} only in state, {len(set(ids) - known)} only in parts")
+    d = dedup.Deduper(root / STATE / "dedup", **(dedup_options or {}))
+    try:
+        not_indexed = [i for i in ids if i not in d]
+        if not_indexed:
+            problems.append(f"{len(not_indexed)} stored document(s) not in the dedup index")
+        if len(d) != len(set(ids)):
+            problems.append(f"the dedup index holds {len(d)} documents, the corpus {len(set(ids))}")
+    finally:
+        d.close()
+    return problems
