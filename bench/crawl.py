@@ -77,6 +77,7 @@ def serve(n: int, port_queue: multiprocessing.Queue, delay: float = 0.0) -> None
 
     server.RequestHandlerClass = Handler
     server.daemon_threads = True
+    server.handle_error = lambda *_: None  # clients that vanish (killed crawlers) are not news
     port_queue.put(base)
     server.serve_forever()
 

@@ -65,6 +65,7 @@ class Site:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda *_: None  # clients that give up (time-outs, kills) are expected
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
