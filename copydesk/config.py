@@ -57,6 +57,15 @@ class FilterSettings:
     languages: tuple[str, ...] = ()
     since: dt.date | None = None
 
+    def too_old(self, published: str | None) -> bool:
+        """True when an ISO date(-time) is before ``since``; unknown or unparseable dates pass."""
+        if not (self.since and published):
+            return False
+        try:
+            return dt.date.fromisoformat(published[:10]) < self.since
+        except ValueError:
+            return False
+
 
 @dataclass(frozen=True)
 class DedupSettings:

@@ -197,7 +197,7 @@ class Filter:
         f = pipeline.config.filter
         self.keywords = [k.casefold() for k in f.keywords]
         self.languages = set(f.languages)
-        self.since = f.since
+        self.filter = f
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
@@ -216,12 +216,8 @@ class Filter:
                 return "filter_keywords"
         if self.languages and (a.language or "").lower() not in self.languages:
             return "filter_language"
-        if self.since and a.published:
-            try:
-                if dt.date.fromisoformat(a.published[:10]) < self.since:
-                    return "filter_since"
-            except ValueError:
-                pass
+        if self.filter.too_old(a.published):
+            return "filter_since"
         return None
 
 

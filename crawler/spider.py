@@ -42,7 +42,7 @@ class NewsSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.max_bytes = config.crawl.max_page_bytes
         f = config.filter
-        self.since, self.languages = f.since, set(f.languages)
+        self.languages = set(f.languages)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -116,12 +116,8 @@ class NewsSpider(scrapy.Spider):
                                                     "language": link.language})
 
     def _prefilter(self, link: Link) -> str | None:
-        if self.since and link.published:
-            try:
-                if dt.date.fromisoformat(link.published[:10]) < self.since:
-                    return "filter_since"
-            except ValueError:
-                pass
+        if self.config.filter.too_old(link.published):
+            return "filter_since"
         if self.languages and link.language and link.language not in self.languages:
             return "filter_language"
         return None
