@@ -91,6 +91,22 @@ def start_site(n: int, delay: float = 0.0) -> tuple[multiprocessing.Process, str
     return proc, q.get(timeout=60)
 
 
+def memory_samples(proc: subprocess.Popen, every: float = 0.5) -> list[tuple[float, float, float]]:
+    """(seconds since start, crawler RSS MB, crawler + extraction workers RSS MB) until ``proc`` ends."""
+    import psutil
+
+    ps, t0, out = psutil.Process(proc.pid), time.perf_counter(), []
+    while proc.poll() is None:
+        try:
+            own = ps.memory_info().rss
+            kids = sum(c.memory_info().rss for c in ps.children(recursive=True))
+            out.append((time.perf_counter() - t0, own / 2**20, (own + kids) / 2**20))
+        except psutil.Error:
+            break
+        time.sleep(every)
+    return out
+
+
 def pages_in_memory(n: int, base: str) -> list[Page]:
     now = dt.datetime.now(dt.timezone.utc)
     return [Page(base + p, body, "bench", now, content_type=ctype)
@@ -124,29 +140,31 @@ name = "bench"
 sitemaps = ["{base}/sitemap.xml"]
 """)
         t = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], capture_output=True,
-                           text=True, cwd=ROOT)
+        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        mem = memory_samples(proc)
+        err = proc.stderr.read()
         crawl_wall = time.perf_counter() - t
-        if r.returncode != 0:
-            sys.exit(f"crawl failed ({r.returncode}):\n{r.stderr[-3000:]}")
+        if proc.wait() != 0:
+            sys.exit(f"crawl failed ({proc.returncode}):\n{err[-3000:]}")
         st = json.loads(subprocess.run([sys.executable, "-m", "copydesk.cli", "status", "-c", str(cfg), "--json"],
                                        capture_output=True, text=True, cwd=ROOT).stdout)
         counts = st["sources"][0]["last_run"]["counts"]
         stored = counts["stored_new"] + counts["stored_copy"]
         crawl_run = counts["elapsed_s"]
 
-        mem = pages_in_memory(n, base)
+        mem_pages = pages_in_memory(n, base)
         pcfg = dataclasses.replace(config_mod.Config(), corpus=work / "pipeline-only")
         pipe = Pipeline(pcfg)
-        list(pipe.extractor.run(mem[:cores]))  # start the workers outside the timing, as a crawl does
+        list(pipe.extractor.run(mem_pages[:cores]))  # start the workers outside the timing, as a crawl does
         t = time.perf_counter()
-        for _ in pipe.run(mem):
+        for _ in pipe.run(mem_pages):
             pass
         pipe.close()
         pipe_time = time.perf_counter() - t
         pipe_stored = pipe.stats.total().stored_new + pipe.stats.total().stored_copy
 
-        bodies = [p.body for p in mem]
+        bodies = [p.body for p in mem_pages]
         t = time.perf_counter()
         for b in bodies:
             _traf(b)
@@ -168,6 +186,11 @@ sitemaps = ["{base}/sitemap.xml"]
     print(f"| trafilatura.extract alone, pool of {cores} | {n} | {trafn:.1f} | {n / trafn:.1f} |")
     print(f"\ncrawl rate / pipeline-only rate: {100 * (stored / crawl_run) / (pipe_stored / pipe_time):.0f}% (run), "
           f"{100 * (stored / crawl_wall) / (pipe_stored / pipe_time):.0f}% (whole command)")
+    steady = [m for m in mem if m[0] >= 10] or mem
+    if steady:
+        print(f"crawler memory (RSS MB, crawler / with extraction workers): at 10 s {steady[0][1]:.0f} / "
+              f"{steady[0][2]:.0f}, at the end {mem[-1][1]:.0f} / {mem[-1][2]:.0f}, peak "
+              f"{max(m[1] for m in mem):.0f} / {max(m[2] for m in mem):.0f} ({len(mem)} samples)")
     print(f"crawl counts: requests {counts['requests']}, new {counts['stored_new']}, copies {counts['stored_copy']}, "
           f"skipped {counts['skipped']}, failed {counts['failed']}")
 

@@ -167,7 +167,7 @@ HTML_TOKENS = [
     b"&#xD800;", b"&nbsp;", b"&quot;", b",quot;", b"<?xml version='1.0' encoding='utf-16'?>",
     b'<meta charset="utf-7">', b'<meta charset="x-unknown-charset">', b'<meta charset="utf-16">',
     b'<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">', b"\x00", b"\xff\xfe", b"\xfe\xff",
-    b"\xef\xbb\xbf", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x80\xa8", b"\u202e".decode("unicode_escape").encode(),
+    b"\xef\xbb\xbf", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x80\xa8", "\u202e".encode(),
     b"<h1>", b"</h1>", b"<a href='", b"'>", b"No comments:", b"Post a Comment", b"Related posts", b"function(){",
     b"<!DOCTYPE html>", b"<html lang='zz'>", b"<pre>", b"<template>", b"<frameset>", b"<plaintext>",
 ]
@@ -584,7 +584,7 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         dt_ = time.perf_counter() - t0
-        if outcome not in outcomes and len(corpus) < 2000 and error is None:
+        if outcome not in outcomes and len(corpus) < 500 and len(data) < 100_000 and error is None:
             corpus.append(data)  # a new outcome: keep the input as a seed (poor man's feedback)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if dt_ > slow and error is None:
@@ -640,7 +640,7 @@ def run_atheris(target_name: str, seconds: float, out: Path, slow: float, max_rs
     """
     import atheris
 
-    with atheris.instrument_imports():
+    with atheris.instrument_imports(include=["cleaning", "crawler", "copydesk", "feedparser", "tomllib"]):
         import cleaning  # noqa: F401
         import copydesk.config  # noqa: F401
         import crawler.discovery  # noqa: F401

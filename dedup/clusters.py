@@ -22,6 +22,7 @@ from . import persist
 from .disk import DiskState
 from .boilerplate import LineTable, line_hash
 from .columns import Column as _Grow
+from .columns import grown
 from .index import BandIndex, band_keys
 from .normalize import lines as normalized_lines
 from .shingles import Shingling, sample
@@ -114,6 +115,7 @@ class Deduper(DiskState):
         if getattr(self, "_reader", None) is not None:
             self._reader.close()
         self._reader: persist.SampleReader | None = None
+        self._index_saved: dict | None = None  # the band-table snapshot CURRENT.json refers to
         self._samples_len = 0  # uint32 values in samples.u32 (committed + pending)
         self._index = BandIndex(self.bands + self.lead_bands)
         self._alive = 0
@@ -186,7 +188,9 @@ class Deduper(DiskState):
     def close(self) -> None:
         """Flush, then release the files; a closed Deduper answers `in`, len() and assignment()
         but must not be added to."""
-        self.flush()
+        if self.path is not None and self._app is not None:
+            self._app.write()
+            self._commit(save_index=True)
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -285,7 +289,8 @@ class Deduper(DiskState):
             self._rep_alive.append(True)
             self._rep_ford.append(self._gen_reps)
             if rep >= self._rep_sig.shape[0]:
-                self._rep_sig = np.concatenate([self._rep_sig, np.zeros_like(self._rep_sig)])
+                extra = grown(self._rep_sig.shape[0]) - self._rep_sig.shape[0]
+                self._rep_sig = np.concatenate([self._rep_sig, np.zeros((extra, self.prefilter_perm), np.uint32)])
             self._rep_sig[rep] = prepared["sig"][: self.prefilter_perm]
             self._gen_reps += 1
             smp = prepared["sample"]

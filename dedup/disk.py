@@ -66,7 +66,7 @@ class DiskState:
         line = json.dumps([a.doc_id, a.cluster_id, a.duplicate_of], ensure_ascii=False) + "\n"
         self._app.append("ids.jsonl", line.encode("utf-8"))
 
-    def _commit(self: Any) -> None:
+    def _commit(self: Any, save_index: bool = False) -> None:
         assert self.path is not None
         gdir = self._gen_dir(self._gen)
         lengths = {name: (gdir / name).stat().st_size for name in persist.FILES}
@@ -78,11 +78,15 @@ class DiskState:
             fh.flush()
             os.fsync(fh.fileno())
         persist.fsync_dir(gdir)
-        old = [p for p in gdir.glob("lines-*.npy") if p.name != lines_name]
+        if save_index:
+            self._index_saved = self._save_index()
+        index = self._index_saved
+        keep = {lines_name} | ({index["keys"], index["items"]} if index else set())
+        old = [p for p in list(gdir.glob("lines-*.npy")) + list(gdir.glob("index-*")) if p.name not in keep]
         persist.write_json_atomic(self.path / "CURRENT.json", {
             "params": self.params, "generation": self._gen, "commits": self._commits, "lengths": lengths,
             "newest": self._newest, "lines": {"file": lines_name, "sources": sources, "clock": clock},
-            "documents": self._alive,
+            "documents": self._alive, "index": index,
         })
         self._lengths = lengths
         for p in old:
@@ -138,6 +142,7 @@ class DiskState:
                 os.fsync(fh.fileno())
         del old_keys, old_sigs
         self._gen = new_gen
+        self._index_saved = None
         self._commit()  # the commit point: from here on the new generation is the index
         shutil.rmtree(old_dir, ignore_errors=True)
         lines_state = self.lines
@@ -154,66 +159,96 @@ class DiskState:
         rows = np.load(gdir / li["file"]) if (gdir / li["file"]).exists() else np.empty((0, 5), np.uint64)
         self.lines.load_arrays(li["sources"], rows, li["clock"])
         docs = persist.read_array(gdir / "docs.bin", persist.DOC, self._lengths["docs.bin"])
-        nk = self.bands + self.lead_bands
-        keys = persist.read_array(gdir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"]).reshape(-1, nk)
         with open(gdir / "ids.jsonl", "rb") as fh:
-            raw = fh.read(self._lengths["ids.jsonl"]).splitlines()
+            # one json.loads over the whole file (as one array) is several times faster than a call per line
+            rows = json.loads(b"[" + b",".join(fh.read(self._lengths["ids.jsonl"]).splitlines()) + b"]")
         horizon = -np.inf if (self.window is None or self._newest is None) else self._newest - self.window
         is_rep = (docs["flags"] & persist.FLAG_REP) != 0
-        rep_ord = np.cumsum(is_rep) - 1
         alive = docs["ts"] >= horizon
-        n = int(alive.sum())
-        self._ts = grow(np.float64, max(n, 1024))
-        self._rep_of_slot = grow(np.int32, max(n, 1024))
-        self._exact_of_slot = grow(np.uint64, max(n, 1024))
-        nrep = int((alive & is_rep).sum())
-        for g in ("_rep_slot", "_rep_soff", "_rep_slen"):
-            setattr(self, g, grow(np.int64 if g == "_rep_soff" else np.int32, max(nrep, 1024)))
-        self._rep_alive = grow(np.bool_, max(nrep, 1024))
         alive_idx = np.nonzero(alive)[0]
+        n = alive_idx.size
+        slot_of_doc = np.cumsum(alive) - 1
+        # representatives keep their file ordinal as their number (evicted ones stay as dead
+        # entries until compaction), so a saved band index stays valid across restarts
+        rep_docs = np.nonzero(is_rep)[0]
+        nrep = rep_docs.size
+        rep_alive = alive[rep_docs]
         sims = docs["sim"]
-        for i in alive_idx.tolist():
-            doc_id, cluster_id, dup = json.loads(raw[i])
-            slot = len(self._ids)
-            self._slot[doc_id] = slot
-            self._ids.append(doc_id)
-            self._cluster.append(doc_id if cluster_id == doc_id else cluster_id)  # one string, not two
-            self._dup.append(dup)
-            s = float(sims[i])
-            self._sim.append(None if math.isnan(s) else s)
+        if alive_idx.size != len(rows):
+            rows = [rows[i] for i in alive_idx.tolist()]
+        self._ids = [r[0] for r in rows]
+        self._cluster = [r[0] if r[1] == r[0] else r[1] for r in rows]  # a founder's two ids: one string
+        self._dup = [r[2] for r in rows]
+        del rows
+        self._slot = {doc_id: slot for slot, doc_id in enumerate(self._ids)}
+        self._sim = [None if math.isnan(x) else x for x in sims[alive_idx].astype(np.float64).tolist()]
         self._alive = len(self._ids)
-        self._ts.a[:n] = docs["ts"][alive_idx]
-        self._ts.n = n
-        self._exact_of_slot.a[:n] = docs["exact"][alive_idx]
-        self._exact_of_slot.n = n
+
+        def column(dtype: type, values: np.ndarray, size: int) -> Any:
+            c = grow(dtype, max(size, 1024))
+            c.a[:size] = values
+            c.n = size
+            return c
+
+        self._ts = column(np.float64, docs["ts"][alive_idx], n)
+        self._exact_of_slot = column(np.uint64, docs["exact"][alive_idx], n)
         for slot, e in enumerate(self._exact_of_slot.view().tolist()):
             if e:
                 self._exact.setdefault(e, slot)
-        rep_docs = alive_idx[is_rep[alive_idx]]
-        slots_of_reps = np.nonzero(is_rep[alive_idx])[0]
-        self._rep_of_slot.a[:n] = -1
-        self._rep_of_slot.a[slots_of_reps] = np.arange(nrep, dtype=np.int32)
-        self._rep_of_slot.n = n
-        self._rep_slot.a[:nrep] = slots_of_reps
-        self._rep_slot.n = nrep
-        self._rep_soff.a[:nrep] = docs["soff"][rep_docs]
-        self._rep_soff.n = nrep
-        self._rep_slen.a[:nrep] = docs["slen"][rep_docs]
-        self._rep_slen.n = nrep
-        self._rep_alive.a[:nrep] = True
-        self._rep_alive.n = nrep
-        self._index.build(keys[rep_ord[rep_docs]], np.arange(nrep, dtype=np.int32))
+        rep_slot = np.where(rep_alive, slot_of_doc[rep_docs], -1)
+        self._rep_slot = column(np.int32, rep_slot, nrep)
+        self._rep_soff = column(np.int64, docs["soff"][rep_docs], nrep)
+        self._rep_slen = column(np.int32, docs["slen"][rep_docs], nrep)
+        self._rep_alive = column(np.bool_, rep_alive, nrep)
+        self._rep_ford = column(np.int64, np.arange(nrep), nrep)
+        self._gen_reps = nrep
+        of_slot = np.full(n, -1, dtype=np.int32)
+        of_slot[rep_slot[rep_alive]] = np.nonzero(rep_alive)[0]
+        self._rep_of_slot = column(np.int32, of_slot, n)
         sigs = persist.read_array(gdir / "sigs.u32", np.dtype("<u4"), self._lengths["sigs.u32"], mmap=True)
-        sigs = sigs.reshape(-1, self.signer.num_perm) if sigs.size else np.empty((0, self.signer.num_perm), np.uint32)
         self._rep_sig = np.zeros((max(nrep, 1024), self.prefilter_perm), dtype=np.uint32)
-        self._rep_sig[:nrep] = sigs[rep_ord[rep_docs], : self.prefilter_perm]
+        if nrep:
+            self._rep_sig[:nrep] = sigs.reshape(-1, self.signer.num_perm)[:, : self.prefilter_perm]
         del sigs
-        self._rep_ford = grow(np.int64, max(nrep, 1024))
-        self._rep_ford.a[:nrep] = rep_ord[rep_docs]
-        self._rep_ford.n = nrep
-        self._gen_reps = int(is_rep.sum())
-        for rep, slot in enumerate(slots_of_reps.tolist()):
+        self._load_index(cur, gdir, nrep, rep_alive)
+        for rep in np.nonzero(rep_alive)[0].tolist():
+            slot = int(rep_slot[rep])
             if self._dup[slot] is not None:
                 self._cluster_reps.setdefault(self._cluster[slot], []).append(rep)
         self._samples_len = self._lengths["samples.u32"] // 4
         self._remap_samples()
+
+    def _load_index(self: Any, cur: dict, gdir: Path, nrep: int, rep_alive: np.ndarray) -> None:
+        """The band tables: the saved sorted snapshot (written at close) when there is one, plus the
+        representatives inserted after it; otherwise built from bands.u32."""
+        nk = self.bands + self.lead_bands
+        saved = cur.get("index")
+        start = 0
+        levels = []
+        if saved and (gdir / saved["keys"]).exists() and saved["reps"] <= nrep:
+            count = saved["reps"] * nk
+            levels.append((persist.read_array(gdir / saved["keys"], np.dtype("<u8"), count * 8),
+                           persist.read_array(gdir / saved["items"], np.dtype("<i4"), count * 4)))
+            start = saved["reps"]
+        if nrep > start:
+            keys = persist.read_array(gdir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"], mmap=True)
+            keys = keys.reshape(-1, nk)[start:nrep]
+            live = np.nonzero(rep_alive[start:])[0]
+            if live.size:
+                levels.append(self._index._run(np.asarray(keys[live]), (live + start).astype(np.int32)))
+            del keys
+        self._index.set_levels(levels)
+        self._index_saved = saved if start else None
+
+    def _save_index(self: Any) -> dict | None:
+        """Write the band tables as one sorted snapshot (at close): the next start-up reads it instead
+        of sorting. Returns its CURRENT.json entry."""
+        gdir = self._gen_dir(self._gen)
+        keys, items = self._index.snapshot()
+        name = f"index-{self._commits + 1:08d}"
+        for suffix, arr in ((".keys.u64", keys), (".items.i32", items)):
+            with open(gdir / (name + suffix), "wb") as fh:
+                arr.tofile(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        return {"keys": name + ".keys.u64", "items": name + ".items.i32", "reps": self._gen_reps}

@@ -62,14 +62,39 @@ class BandIndex:
         return sum(k.size for k, _ in self._levels) // max(self.nbands, 1) + self._tail_n
 
     def _run(self, keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        combined = (self._band_base[None, :] + keys.astype(np.uint64)).ravel()
-        order = np.argsort(combined, kind="stable")
-        return combined[order], np.repeat(items.astype(np.int32), self.nbands)[order]
+        """One sorted level. Band b's combined keys all start with b, so the level is the bands'
+        sorted key columns laid end to end; a stable argsort of uint32 is a radix sort in numpy."""
+        n = keys.shape[0]
+        items = items.astype(np.int32, copy=False)
+        out_keys = np.empty(n * self.nbands, dtype=np.uint64)
+        out_items = np.empty(n * self.nbands, dtype=np.int32)
+        for b in range(self.nbands):
+            column = np.ascontiguousarray(keys[:, b])
+            order = np.argsort(column, kind="stable")
+            out_keys[b * n : (b + 1) * n] = column[order]
+            out_keys[b * n : (b + 1) * n] |= self._band_base[b]
+            out_items[b * n : (b + 1) * n] = items[order]
+        return out_keys, out_items
 
     def build(self, keys: np.ndarray, items: np.ndarray) -> None:
         """Replace the content with items (int32 [n]) having keys (uint32 [n, nbands])."""
         self._levels = [self._run(keys, items)] if len(items) else []
         self._tail_n = 0
+
+    def set_levels(self, levels: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self._levels = [lv for lv in levels if lv[0].size]
+        self._tail_n = 0
+        self.merge()
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
+        """Everything as one sorted level (merging all levels and the tail)."""
+        self.merge()
+        while len(self._levels) >= 2:
+            (k1, i1), (k2, i2) = self._levels[-2], self._levels[-1]
+            self._levels[-2:] = [_merge_sorted(k1, i1, k2, i2)]
+        if not self._levels:
+            return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
+        return self._levels[0]
 
     def add(self, keys: np.ndarray, item: int) -> None:
         if self._tail_n == self.tail_limit:
@@ -91,10 +116,14 @@ class BandIndex:
         combined = self._band_base + keys.astype(np.uint64)
         found = []
         for lk, li in self._levels:
+            # one left search per key; the right end only for the (few) keys that are present
             lo = np.searchsorted(lk, combined, side="left")
-            hi = np.searchsorted(lk, combined, side="right")
-            for b in np.nonzero(hi > lo)[0].tolist():
-                found.append(li[lo[b] : hi[b]])
+            inside = lo < lk.size
+            hits = np.nonzero(inside)[0]
+            hits = hits[lk[lo[hits]] == combined[hits]]
+            for b in hits.tolist():
+                end = int(np.searchsorted(lk, combined[b], side="right"))
+                found.append(li[lo[b] : end])
         if self._tail_n:
             rows, _ = np.nonzero(self._tail_keys[: self._tail_n] == keys[None, :])
             if rows.size:

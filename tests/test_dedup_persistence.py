@@ -141,3 +141,17 @@ def test_evicted_documents_are_compacted_away(tmp_path):
     assert len(again) == 3
     assert again.assignment("h-copy") == d.assignment("h-copy")
     assert again.add("h-ocr", S.ocr_noise(S.text(S.HARBOUR)), timestamp=10 * day + 3).cluster_id == "h"
+
+
+def test_band_table_snapshot_written_at_close_is_used_and_extended(tmp_path):
+    with Deduper(tmp_path) as d:
+        d.add("h", S.text(S.HARBOUR), timestamp=100.0)
+    assert json.loads((tmp_path / "CURRENT.json").read_text())["index"]["reps"] == 1
+    d2 = Deduper(tmp_path)
+    d2.add("o", S.text(S.ORCHARD), timestamp=101.0)
+    d2.flush()  # not closed: the snapshot covers "h" only, "o" comes from bands.u32
+    d3 = Deduper(tmp_path)
+    assert d3.add("h2", S.reprint(S.HARBOUR), timestamp=102.0).cluster_id == "h"
+    assert d3.add("o2", S.trimmed(S.ORCHARD, 0.6), timestamp=103.0).cluster_id == "o"
+    d3.close()
+    assert len(list(next(p for p in tmp_path.iterdir() if p.is_dir()).glob("index-*"))) == 2
