@@ -208,7 +208,7 @@ def mutate(data: bytes, r: random.Random, *, tokens: list[bytes], seeds: list[by
                 b[i] ^= 1 << r.randrange(8)
             data = bytes(b)
         elif op == 1:  # random bytes
-            data = data[:p] + os.urandom(r.randint(1, 64)) + data[p:]
+            data = data[:p] + r.randbytes(r.randint(1, 64)) + data[p:]
         elif op == 2 and data:  # delete a chunk
             data = data[:p] + data[p + r.randint(1, max(1, len(data) // 8)):]
         elif op == 3 and data:  # duplicate a chunk
@@ -264,7 +264,8 @@ def mutate(data: bytes, r: random.Random, *, tokens: list[bytes], seeds: list[by
             data = data.swapcase() if r.random() < 0.5 else data.upper()
         else:  # a token pair around a chunk
             data = data[:p] + r.choice(tokens) + data[p:p + r.randint(0, 200)] + r.choice(tokens) + data[p:]
-    return data[:max_len]
+        data = data[:max_len]  # after every step: chained growth (a 50 KB token x 2,000, then x 8) took ~1 GB
+    return data
 
 
 # ----------------------------------------------------------------------------- findings
@@ -547,8 +548,12 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
     rss_start = rss_mb()
     peak = rss_start
     rss_samples: list[float] = []
+    import resource
+
     execs = 0
     total_bytes = 0
+    rss_jumps: list[dict] = []
+    last_hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     largest = 0
 
     def on_alarm(signum, frame):
@@ -562,7 +567,7 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
         data = mutate(base, r, tokens=target.tokens, seeds=target.seeds, max_len=target.max_len)
         # `kind` of the inputs: every 50th is pure random bytes, no seed at all
         if execs % 50 == 49:
-            data = os.urandom(r.randint(0, 4096))
+            data = r.randbytes(r.randint(0, 4096))
         execs += 1
         total_bytes += len(data)
         largest = max(largest, len(data))
@@ -594,6 +599,12 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
             slowest.append((dt_, len(data), str(path) if path else ""))
             slowest.sort(reverse=True)
             del slowest[5:]
+        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # high-water mark, MB
+        if hwm - last_hwm > 100 and execs > 1:  # this input raised the process's peak by > 100 MB: keep it
+            path = save(out, target_name, "rss_jump", data, f"peak RSS {last_hwm:.0f} -> {hwm:.0f} MB, {len(data)} bytes, "
+                        f"{dt_:.2f} s, outcome {outcome}")
+            rss_jumps.append({"from_mb": round(last_hwm), "to_mb": round(hwm), "bytes": len(data), "input": str(path)})
+        last_hwm = hwm
         if execs % 20 == 0 or dt_ > 0.5:
             now = rss_mb()
             peak = max(peak, now)
@@ -613,8 +624,6 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
     elapsed = time.monotonic() - t_start
     tail = rss_samples[-max(1, len(rss_samples) // 10):] if rss_samples else [peak]
     head = rss_samples[: max(1, len(rss_samples) // 10)] if rss_samples else [rss_start]
-    import resource
-
     return {
         "target": target_name, "engine": "mutate", "seed": seed, "seconds": round(elapsed, 1), "executions": execs,
         "exec_per_s": round(execs / elapsed, 1) if elapsed else 0, "mean_input_bytes": total_bytes // max(1, execs),
@@ -624,7 +633,7 @@ def run_mutate(target_name: str, seconds: float, out: Path, seed: int, slow: flo
                    "ru_maxrss": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                    "first_tenth_mean": round(sum(head) / len(head)), "last_tenth_mean": round(sum(tail) / len(tail))},
         "outcomes": dict(sorted(outcomes.items(), key=lambda kv: -kv[1])[:25]),
-        "network_hits": len(canary.hits), "findings": findings,
+        "rss_jumps": rss_jumps, "network_hits": len(canary.hits), "findings": findings,
     }
 
 

@@ -80,12 +80,13 @@ _CODE_HINTS = re.compile(
     r"\bfunction\s*\w*\s*\(|\bdocument\.[a-zA-Z]|\bwindow\.[a-zA-Z]|\b(?:var|let|const)\s+[\w$]+\s*=[^=]"
     r"|\}\s*\)\s*;|=>\s*\{|\.innerHTML\b|\.style\.\w+\s*=|getElementById|querySelector|addEventListener"
     r"|\bgoogletag\.|\bgtag\(|\bdataLayer\b|_gaq\.push|adsbygoogle|\bfbq\(|\bjQuery\(|\$\(\s*['\"]"
-    r"|\breturn\s+[\w!]+\s*;|\bif\s*\([^)]*[=!]==?|!==|===|\+\+|\|\||&&|!important"
-    r"|[\w#.\]-]+\s*\{\s*[a-z-]+\s*:\s*[^;{}]+;|@media\b|@font-face|@import\b",
+    r"|\breturn\s+[\w!]+\s*;|\bif\s*\([^)]{0,300}[=!]==?|!==|===|\+\+|\|\||&&|!important"
+    # a CSS rule; the look-behind starts the selector at the start of its run (linear, not quadratic)
+    r"|(?<![\w#.\]-])[\w#.\]-]+\s*\{\s*[a-z-]+\s*:\s*[^;{}]+;|@media\b|@font-face|@import\b",
 )
 _CODE_CHARS = re.compile(r"[{}();=<>\[\]$]")
 _HTML_TAG = re.compile(
-    r"<!--.*?-->|<!--|-->|</?(?:script|style|div|span|iframe|noscript|ins|section|article|aside|nav|p|a|br|img|ul|li|table|tr|td|font|b|i|strong|em)\b[^>]{0,500}>",
+    r"<!--(?:[^<]|<(?!!--))*?-->|<!--|-->|</?(?:script|style|div|span|iframe|noscript|ins|section|article|aside|nav|p|a|br|img|ul|li|table|tr|td|font|b|i|strong|em)\b[^>]{0,500}>",
     re.I,
 )
 

@@ -33,12 +33,13 @@ def readability_text(tree: lxml.html.HtmlElement) -> str:
     try:
         summary = Document(tree).summary(html_partial=True)
         frag = lxml.html.fragment_fromstring(summary, create_parent="div")
+        for el in frag.iter(*_BLOCKS, "br"):
+            # lxml refuses to set text it considers not XML-compatible (ValueError), even text it parsed
+            el.tail = "\n" + (el.tail or "")
+            if el.tag != "br":
+                el.text = "\n" + (el.text or "")
     except Exception:  # readability raises on odd trees (Unparseable, empty body); it is only a second opinion
         return ""
-    for el in frag.iter(*_BLOCKS, "br"):
-        el.tail = "\n" + (el.tail or "")
-        if el.tag != "br":
-            el.text = "\n" + (el.text or "")
     lines = (" ".join(line.split()) for line in frag.text_content().split("\n"))
     return "\n".join(line for line in lines if line)
 

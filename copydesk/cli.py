@@ -209,10 +209,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    early: list[int] = []  # a stop asked for while the daemon is still importing and opening the corpus
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _: early.append(signum))
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)
-    return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host)
+    return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host, early_signals=early)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -34,12 +34,14 @@ class Daemon:
         self.pipeline: Pipeline | None = None
         self.running: dict[str, Any] = {}      # source -> its Scrapy Crawler while a run is in progress
         self.stopping = 0
+        self.shutting_down = False  # set just before the reactor stops
         self.started = time.time()
         self.exit_code = 0
 
     # -- one run of one source (on the reactor thread) ----------------------------------------
     def run_source(self, source: Source) -> Any:
         """Start a crawl of ``source``; returns a Deferred that fires when it has ended."""
+        from scrapy import signals
         from twisted.internet import defer
 
         from crawler.spider import NewsSpider
@@ -50,6 +52,7 @@ class Daemon:
         assert pipe is not None
         pipe.begin_run(source.name)
         crawler = self.runner.create_crawler(NewsSpider)
+        crawler.signals.connect(lambda: self._stop_if_stopping(crawler), signal=signals.engine_started, weak=False)
         self.running[source.name] = crawler
         log.info("run of %s started", source.name, extra={"source": source.name})
         d = self.runner.crawl(crawler, config=self.cfg, sources=[source], pipeline=pipe)
@@ -73,14 +76,27 @@ class Daemon:
         return d
 
     def job(self, name: str) -> None:
-        """APScheduler runs this in the reactor's thread pool; it blocks until the crawl has ended,
-        so max_instances=1 really means one run of a source at a time."""
-        from twisted.internet import reactor, threads
+        """APScheduler runs this in the reactor's thread pool; it waits until the crawl has ended, so
+        max_instances=1 really means one run of a source at a time. It gives up waiting once the
+        reactor is shutting down: the reactor joins its thread pool then, and a thread still waiting
+        for a call the reactor will never run would hang the stop (twisted's blockingCallFromThread
+        has no way out)."""
+        import threading
 
-        threads.blockingCallFromThread(reactor, self.run_source, self.cfg.source(name))
+        from twisted.internet import reactor
+
+        done = threading.Event()
+
+        def start() -> None:
+            self.run_source(self.cfg.source(name)).addBoth(lambda _: done.set())
+
+        reactor.callFromThread(start)
+        while not done.wait(0.5):
+            if self.shutting_down:
+                return
 
     # -- life cycle ---------------------------------------------------------------------------
-    def serve(self) -> int:
+    def serve(self, early_signals: list[int] | None = None) -> int:
         from scrapy.utils.reactor import install_reactor
 
         install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
@@ -90,6 +106,12 @@ class Daemon:
 
         from crawler.settings import scrapy_settings
 
+        # The handler only counts; a LoopingCall on the reactor acts on the count. Calling into the
+        # reactor from a signal handler raced with the reactor's start-up and lost stops.
+        signals_seen = early_signals if early_signals is not None else []
+        loop = reactor._asyncioEventloop  # asyncio's self-pipe wakes the loop for every signal
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, signals_seen.append, sig)
         with CorpusLock(self.cfg.corpus, command="copydesk serve") as lock:
             if lock.took_over:
                 log.warning("took over the corpus lock of a process that died: %s", lock.took_over)
@@ -108,10 +130,15 @@ class Daemon:
                 last = self.pipeline.state.last_completed(s.name)
                 self.scheduler.add_job(self.job, trigger(self.cfg, s, last_completed=last), args=[s.name], id=s.name,
                                        name=s.name, max_instances=1, coalesce=True, misfire_grace_time=None)
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: reactor.callFromThread(self.stop))
+            from twisted.internet.task import LoopingCall
+
+            def act_on_signals() -> None:
+                while self.stopping < min(len(signals_seen), 2):
+                    self.stop()
+
             reactor.callWhenRunning(self.scheduler.start)
             reactor.callWhenRunning(self._announce)
+            LoopingCall(act_on_signals).start(0.2, now=False)
             try:
                 reactor.run(installSignalHandlers=False)
             finally:
@@ -134,11 +161,13 @@ class Daemon:
             log.info("stopping: %d running crawl(s) finish their in-flight pages", len(self.running))
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
-            self.runner.stop()
+            for crawler in list(self.running.values()):
+                self._stop_if_stopping(crawler)
             # Stop the reactor only when every crawl has ended: APScheduler's job threads wait on
             # them, and the reactor joins its thread pool when it stops.
-            self.runner.join().addBoth(lambda _: reactor.callLater(0, reactor.stop))
+            self.runner.join().addBoth(lambda _: reactor.callLater(0, self._stop_reactor))
         else:
+            self.shutting_down = True
             log.warning("second signal: stopping at once (only complete records are kept)")
             assert self.pipeline is not None
             try:
@@ -149,6 +178,22 @@ class Daemon:
             finally:
                 os._exit(130)
 
+    def _stop_if_stopping(self, crawler: Any) -> None:
+        """Stop a crawl gracefully, but only once its engine runs: Scrapy's Crawler.stop_async()
+        before that leaves a crawl that can never finish (it clears `crawling`, and the engine's own
+        close then skips the stop). Crawls still starting are stopped by their engine_started signal."""
+        from scrapy.utils.defer import deferred_from_coro
+        from twisted.internet import reactor
+
+        if self.stopping and crawler.engine is not None and crawler.engine.running and crawler.crawling:
+            reactor.callLater(0, lambda: deferred_from_coro(crawler.stop_async()))
+
+    def _stop_reactor(self) -> None:
+        from twisted.internet import reactor
+
+        self.shutting_down = True
+        reactor.stop()
+
     def status(self) -> dict[str, Any]:
         jobs = {j.id: j.next_run_time for j in self.scheduler.get_jobs()} if self.scheduler.running else {}
         return {"status": "stopping" if self.stopping else "ok", "pid": os.getpid(),
@@ -156,5 +201,9 @@ class Daemon:
                 "next_runs": {k: v.isoformat() if v else None for k, v in jobs.items()}}
 
 
-def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1") -> int:
-    return Daemon(cfg, metrics_port=metrics_port, metrics_host=metrics_host).serve()
+def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1",
+          early_signals: list[int] | None = None) -> int:
+    """``early_signals``: filled by a handler installed before the (slow) imports; a signal that came
+    then is a stop request too."""
+    return Daemon(cfg, metrics_port=metrics_port, metrics_host=metrics_host).serve(
+        early_signals if early_signals is not None else [])  # the same list object: its handler may still append

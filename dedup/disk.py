@@ -81,7 +81,7 @@ class DiskState:
         if save_index:
             self._index_saved = self._save_index()
         index = self._index_saved
-        keep = {lines_name} | ({index["keys"], index["items"]} if index else set())
+        keep = {lines_name} | {f for lv in (index["levels"] if index else []) for f in lv}
         old = [p for p in list(gdir.glob("lines-*.npy")) + list(gdir.glob("index-*")) if p.name not in keep]
         persist.write_json_atomic(self.path / "CURRENT.json", {
             "params": self.params, "generation": self._gen, "commits": self._commits, "lengths": lengths,
@@ -225,10 +225,10 @@ class DiskState:
         saved = cur.get("index")
         start = 0
         levels = []
-        if saved and (gdir / saved["keys"]).exists() and saved["reps"] <= nrep:
-            count = saved["reps"] * nk
-            levels.append((persist.read_array(gdir / saved["keys"], np.dtype("<u8"), count * 8),
-                           persist.read_array(gdir / saved["items"], np.dtype("<i4"), count * 4)))
+        saved_levels = (saved or {}).get("levels") or []
+        if saved_levels and saved["reps"] <= nrep and all((gdir / f).exists() for lv in saved_levels for f in lv):
+            for keys_file, items_file in saved_levels:
+                levels.append((np.fromfile(gdir / keys_file, dtype="<u8"), np.fromfile(gdir / items_file, dtype="<i4")))
             start = saved["reps"]
         if nrep > start:
             keys = persist.read_array(gdir / "bands.u32", np.dtype("<u4"), self._lengths["bands.u32"], mmap=True)
@@ -241,14 +241,16 @@ class DiskState:
         self._index_saved = saved if start else None
 
     def _save_index(self: Any) -> dict | None:
-        """Write the band tables as one sorted snapshot (at close): the next start-up reads it instead
-        of sorting. Returns its CURRENT.json entry."""
+        """Write the band tables' sorted levels (at close): the next start-up reads them instead of
+        sorting. Returns their CURRENT.json entry."""
         gdir = self._gen_dir(self._gen)
-        keys, items = self._index.snapshot()
-        name = f"index-{self._commits + 1:08d}"
-        for suffix, arr in ((".keys.u64", keys), (".items.i32", items)):
-            with open(gdir / (name + suffix), "wb") as fh:
-                arr.tofile(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        return {"keys": name + ".keys.u64", "items": name + ".items.i32", "reps": self._gen_reps}
+        files = []
+        for k, (keys, items) in enumerate(self._index.snapshot()):
+            name = f"index-{self._commits:08d}-{k}"
+            for suffix, arr in ((".keys.u64", keys), (".items.i32", items)):
+                with open(gdir / (name + suffix), "wb") as fh:
+                    arr.tofile(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            files.append([name + ".keys.u64", name + ".items.i32"])
+        return {"levels": files, "reps": self._gen_reps}

@@ -86,15 +86,10 @@ class BandIndex:
         self._tail_n = 0
         self.merge()
 
-    def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
-        """Everything as one sorted level (merging all levels and the tail)."""
+    def snapshot(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The sorted levels, the tail turned into one (no full merge: saving costs no extra memory)."""
         self.merge()
-        while len(self._levels) >= 2:
-            (k1, i1), (k2, i2) = self._levels[-2], self._levels[-1]
-            self._levels[-2:] = [_merge_sorted(k1, i1, k2, i2)]
-        if not self._levels:
-            return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
-        return self._levels[0]
+        return list(self._levels)
 
     def add(self, keys: np.ndarray, item: int) -> None:
         if self._tail_n == self.tail_limit:

@@ -204,3 +204,43 @@ def test_regression_deep_tables_are_bounded_by_the_worker_timeout():
     result, seconds = timed("<html><body>" + "<table><tr><td>" * 50 + P * 4)
     check(result)
     assert seconds < 10
+
+
+def test_regression_readability_text_setter_valueerror():
+    """A mutated demo page: lxml refused to set the text it had parsed itself ("All strings must be
+    XML compatible") in readability_text's block loop, outside its try: ValueError escaped analyze()."""
+    body = (FUZZ / "regression-readability-valueerror.html.bin").read_bytes()
+    for ct in (None, "text/html"):
+        check(cleaning.analyze(body, URL, content_type=ct))
+
+
+@pytest.mark.parametrize("markup", [
+    "<html><body>" + "<table><tr><td>" * 1280 + P * 4,   # 21 KB: 25.6 s before flatten_deep_tables
+    "<html><body>" + "<table>" * 1000 + P * 4,           # 10 KB: 8.6 s
+])
+def test_regression_deep_table_nesting_is_flattened(markup):
+    result, seconds = timed(markup)
+    check(result)
+    assert seconds < 10, f"{seconds:.1f} s"
+
+
+def test_flatten_deep_tables_leaves_real_tables_alone():
+    from cleaning.extract import flatten_deep_tables
+
+    page = "<table><tr><td>" * 3 + "x" + "</td></tr></table>" * 3
+    assert flatten_deep_tables(page) == page
+    assert "<table" not in flatten_deep_tables("<TABLE><tr><td>" * 100).lower()
+
+
+@pytest.mark.parametrize("name, markup", [
+    ("long word in a code-like line", ARTICLE + "<p>" + "x" * 100_000 + " = {a:b;}</p>"),       # _CODE_HINTS CSS run: 21 s at 40k
+    ("many if(", ARTICLE + "<p>" + "if(a = " * 20_000 + "</p>"),
+    ("many unclosed <!-- in a line", ARTICLE + "<p>" + "&lt;!--" * 20_000 + "</p>"),
+    ("run of < inside <p>", "<html><body><p>" + "<" * 200_000 + "</p>" + P * 4),               # extract._TAG
+    ("20k unclosed comments before the text", "<html><body>" + "<!--<p>x</p>" * 20_000 + P * 4),  # repair_markup: 95 s at 100k
+    ("10k unclosed scripts", "<html><body>" + "<script><p>x" * 10_000 + P * 4),                # repair_markup: 4 s
+])
+def test_regression_quadratic_text_scans(name, markup):
+    result, seconds = timed(markup)
+    check(result)
+    assert seconds < 10, f"{name}: {seconds:.1f} s"

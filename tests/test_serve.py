@@ -140,3 +140,19 @@ def test_sigkill_mid_run_loses_nothing_and_keeps_the_index(slow_site, tmp_path):
         assert copy["cluster_id"] == original["cluster_id"] and copy["duplicate_of"] is not None
     manifest = json.loads((corpus / "manifest.json").read_text())
     assert manifest["documents"] == len(docs) == 63
+
+
+def test_sigterm_at_random_moments_always_stops(tmp_path):
+    """Regression: a stop that raced a run being started used to hang in the reactor's thread pool."""
+    import random
+
+    rng = random.Random(7)
+    with DemoWorld() as world:
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(world.config_toml(str(tmp_path / "corpus"), interval="1s").replace(
+            "[schedule]", "[schedule]\njitter = 0"))
+        for _ in range(6):
+            proc = start_serve(cfg)
+            time.sleep(rng.uniform(1.5, 4.0))
+            rc, took, err = stop(proc)
+            assert rc == 0 and took < 15, err[-2000:]
