@@ -55,7 +55,7 @@ def test_good_config(tmp_path):
 def test_defaults_without_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = load()
-    assert cfg.sources == () and cfg.crawl.obey_robots is True and cfg.dedup.threshold == 0.7
+    assert cfg.sources == () and cfg.crawl.obey_robots is True and cfg.dedup.threshold == 0.5
 
 
 @pytest.mark.parametrize("snippet,key,words", [
