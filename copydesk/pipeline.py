@@ -77,6 +77,18 @@ class Step(Protocol):
 # -- extraction ---------------------------------------------------------------------------------
 Extracted = tuple["cleaning.Article | cleaning.Rejected", bytes | None]
 
+# Extraction can take hundreds of times a page's size in memory on hostile pages (RELIABILITY.md):
+# a worker past this address-space limit gets a MemoryError for that page (counted), not the machine.
+WORKER_MEMORY_LIMIT = 3 * 2**30
+
+
+def _limit_worker_memory(limit: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
 
 def _extract(page: Page) -> Extracted:
     """Runs in a worker: the cleaned article, and for an article its raw response already made into
@@ -99,17 +111,23 @@ class Extractor:
 
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["cleaning", "copydesk.pipeline"])
-            self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx)
+            self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx,
+                                    initializer=_limit_worker_memory, initargs=(WORKER_MEMORY_LIMIT,))
 
     def submit(self, page: Page) -> Future:
+        return self.call(_extract, page)
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run ``fn(*args)`` in a worker (inline without a pool), with the per-task time limit: for
+        any CPU-heavy parsing of untrusted input (pages, feeds, sitemaps)."""
         if self.pool is None:
             f: Future = Future()
             try:
-                f.set_result(_extract(page))
-            except Exception as e:  # noqa: BLE001 - a broken page must not stop the run
+                f.set_result(fn(*args))
+            except Exception as e:  # noqa: BLE001 - a broken input must not stop the run
                 f.set_exception(e)
             return f
-        return self.pool.schedule(_extract, args=(page,), timeout=self.timeout)
+        return self.pool.schedule(fn, args=args, timeout=self.timeout)
 
     @staticmethod
     def outcome(future: Future) -> Extracted:
