@@ -52,13 +52,18 @@ class Daemon:
         assert pipe is not None
         pipe.begin_run(source.name)
         crawler = self.runner.create_crawler(NewsSpider)
-        crawler.signals.connect(lambda: self._stop_if_stopping(crawler), signal=signals.engine_started, weak=False)
+        def on_engine_started() -> None:
+            self._stop_if_stopping(crawler)
+
+        # a strong reference in pydispatch's global registry: disconnected below, or every crawler leaks
+        crawler.signals.connect(on_engine_started, signal=signals.engine_started, weak=False)
         self.running[source.name] = crawler
         log.info("run of %s started", source.name, extra={"source": source.name})
         d = self.runner.crawl(crawler, config=self.cfg, sources=[source], pipeline=pipe)
 
         def done(result: Any) -> None:
             self.running.pop(source.name, None)
+            crawler.signals.disconnect(on_engine_started, signal=signals.engine_started, weak=False)
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
             status = "completed" if reason == "finished" and not self.stopping else "interrupted"
             if isinstance(result, Exception) or getattr(result, "value", None) is not None:
