@@ -264,16 +264,19 @@ class Store:
 
 
 def _timestamp(d: Doc) -> float:
+    """The dedup window's clock: the publication date, never later than the fetch (a page claiming
+    a far-future date must not move the window's "now" and evict everything)."""
+    fetched = d.page.fetched_at.timestamp()
     a = d.article
     if a is not None and a.published:
         try:
             t = dt.datetime.fromisoformat(a.published)
             if t.tzinfo is None:
                 t = t.replace(tzinfo=dt.timezone.utc)
-            return t.timestamp()
+            return min(t.timestamp(), fetched)
         except ValueError:
             pass
-    return d.page.fetched_at.timestamp()
+    return fetched
 
 
 # -- the pipeline -------------------------------------------------------------------------------
