@@ -5,7 +5,6 @@ what is wrong; the CLI turns it into exit status 2. Unknown keys are errors, nev
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import re
@@ -372,7 +371,3 @@ def _short(value: Any, limit: int = 80) -> str:
         return f"<{type(value).__name__} too large to show>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
-
-def as_dict(config: Config) -> dict[str, Any]:
-    """Plain-data view (for `status --json` and the manifest)."""
-    return dataclasses.asdict(config)

@@ -32,8 +32,8 @@ import cleaning
 import dedup
 from copydesk.config import Config
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
-from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, read_part,
-                     same_site, url_key, warc_member, write_manifest)
+from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
+                     read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
 from storage.corpus import STATE, iso
 
@@ -164,12 +164,8 @@ class Extractor:
 
 # -- the steps after extraction -----------------------------------------------------------------
 class Identify:
-    """Gives the document its URL, site and stable id, and drops URLs already stored.
-
-    The id comes from the canonical URL: the page's own rel=canonical when it points to the same
-    site (a cross-site canonical is how syndicated copies name their original: they keep their
-    own URL and dedup groups them), else the fetched URL.
-    """
+    """Gives the document its URL, site and stable id (storage.identity_url), and drops URLs
+    already stored."""
 
     def __init__(self, pipeline: Pipeline):
         self.p = pipeline
@@ -181,7 +177,7 @@ class Identify:
             url = d.page.url
             if d.page.status is None and a.canonical_url and a.canonical_url.startswith(("http://", "https://")):
                 url = a.canonical_url  # a saved page: its canonical URL is where it came from
-            canonical = a.canonical_url if a.canonical_url and same_site(a.canonical_url, url) else url
+            canonical = identity_url(url, a.canonical_url)
             d.url, d.key, d.id, d.site = url, url_key(canonical), doc_id(canonical), host(url) or "local"
             if self.p.is_stored(d.key, d.id):
                 self.p.drop(d, SKIPPED, "already_stored")
@@ -330,7 +326,7 @@ class Pipeline:
                 continue
             recs = list(read_part(part))
             docs = [(StoredDoc(r["id"], r["url"], r.get("source"), r.get("site"), r["cluster_id"],
-                               r.get("duplicate_of"), rel), (url_key(_record_canonical(r)), url_key(r["url"])))
+                               r.get("duplicate_of"), rel), (url_key(identity_url(r["url"], r.get("canonical_url"))), url_key(r["url"])))
                     for r in recs]
             self.state.commit_checkpoint(parts=[(rel, len(recs), part.stat().st_size)], docs=docs)
             new_parts += 1
@@ -536,11 +532,6 @@ class Pipeline:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _record_canonical(r: dict[str, Any]) -> str:
-    c = r.get("canonical_url")
-    return c if c and same_site(c, r["url"]) else r["url"]
 
 
 def _record_timestamp(r: dict[str, Any]) -> float | None:

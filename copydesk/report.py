@@ -18,7 +18,7 @@ def interactive() -> bool:
     return sys.stdout.isatty()
 
 
-def progress(total: int | None = None, description: str = "working") -> Progress:
+def progress() -> Progress:
     """A live progress display; silent (disabled) when stdout is not a terminal."""
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[detail]}"), TimeElapsedColumn()]

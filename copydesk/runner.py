@@ -3,7 +3,6 @@ pipeline's extraction pool and a live progress display."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from copydesk import report
 from copydesk.config import Config
@@ -58,6 +57,3 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
     report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {status}", corpus=cfg.corpus)
     return 0 if status == "completed" else 130
 
-
-def summary(stats: RunStats) -> dict[str, Any]:
-    return stats.as_dict()

@@ -61,11 +61,6 @@ class RunStats:
         else:
             raise ValueError(outcome)
 
-    def finish(self) -> None:
-        now = time.monotonic()
-        for c in self.sources.values():
-            c.finished = c.finished or now
-
     def total(self) -> SourceCounts:
         t = SourceCounts(started=min((c.started for c in self.sources.values()), default=time.monotonic()))
         for c in self.sources.values():
@@ -81,6 +76,3 @@ class RunStats:
         ends = [c.finished for c in self.sources.values() if c.finished]
         t.finished = max(ends) if ends else None
         return t
-
-    def as_dict(self) -> dict[str, Any]:
-        return {name: c.as_dict() for name, c in sorted(self.sources.items())}

@@ -190,9 +190,5 @@ def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
     return [u for m in _SITEMAP_LINE.finditer(text) if (u := _join(base_url, m.group(1)))]
 
 
-def is_gzip_name(url: str) -> bool:
-    return url.lower().split("?", 1)[0].endswith(".gz")
-
-
-__all__ = ["DiscoveryError", "Link", "Sitemap", "gunzip", "is_gzip_name", "maybe_gunzip", "parse_feed",
+__all__ = ["DiscoveryError", "Link", "Sitemap", "gunzip", "maybe_gunzip", "parse_feed",
            "parse_sitemap", "robots_sitemaps", "screen_xml"]

@@ -2,9 +2,9 @@
 from storage.corpus import Corpus, CorpusWriter, PartInfo, RawResponse, Record, read_part, warc_member, write_manifest
 from storage.lock import CorpusLock, CorpusNotWritable, LockedError
 from storage.state import StateError, StateStore, StoredDoc
-from storage.urls import doc_id, host, same_site, url_key
+from storage.urls import doc_id, host, identity_url, same_site, url_key
 
 __all__ = [
     "Corpus", "CorpusLock", "CorpusNotWritable", "CorpusWriter", "LockedError", "PartInfo", "RawResponse", "Record", "StateError",
-    "StateStore", "StoredDoc", "doc_id", "host", "read_part", "same_site", "url_key", "warc_member", "write_manifest",
+    "StateStore", "StoredDoc", "doc_id", "host", "identity_url", "read_part", "same_site", "url_key", "warc_member", "write_manifest",
 ]

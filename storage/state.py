@@ -136,15 +136,6 @@ class StateStore:
             "SELECT url FROM urls WHERE status='failed' AND source=? AND attempts < ? ORDER BY decided_at",
             (source, max_attempts))]
 
-    def known_keys(self, keys: Iterable[str]) -> set[str]:
-        keys = list(keys)
-        found: set[str] = set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            q = f"SELECT key FROM urls WHERE key IN ({','.join('?' * len(chunk))})"
-            found.update(k for (k,) in self.db.execute(q, chunk))
-        return found
-
     # -- one checkpoint: everything a flush of the corpus writer made durable -------------------
     def commit_checkpoint(
         self,

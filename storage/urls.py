@@ -22,6 +22,13 @@ def url_key(url: str) -> str:
     return canonicalize_url(normalized, keep_fragments=False)
 
 
+def identity_url(url: str, canonical_url: str | None) -> str:
+    """The URL a record's identity comes from: the page's own rel=canonical when it points to the
+    same site (a cross-site canonical is how syndicated copies name their original: they keep
+    their own URL and dedup groups them), else the URL itself."""
+    return canonical_url if canonical_url and same_site(canonical_url, url) else url
+
+
 def doc_id(url: str) -> str:
     """Stable record id: 16 hex digits of SHA-256 over the canonical URL key."""
     return hashlib.sha256(url_key(url).encode("utf-8")).hexdigest()[:16]
