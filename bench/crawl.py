@@ -1,7 +1,7 @@
 """Pages per second of a full `copydesk crawl` of a local site, next to the same pages through the
 pipeline alone (no network) and trafilatura's extraction alone, in one run.
 
-    python bench/crawl.py [--pages 2000] [--per-host 16]
+    python bench/crawl.py [--pages 2000] [--per-host 16] [--rounds 3]
 
 The site (robots.txt, a sitemap index of sitemaps, N synthetic article pages in a few templates,
 10% of them syndicated copies) is served from its own process on 127.0.0.1; the pages are rendered
@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,43 +131,61 @@ def _traf(body: bytes) -> None:
     trafilatura.extract(body.decode(), include_comments=False, with_metadata=True)
 
 
+def run_crawl(work: Path, base: str, per_host: int) -> tuple[dict, float, list]:
+    """One `copydesk crawl` of the site into a new corpus; (counts of its run, whole-command seconds, memory)."""
+    work.mkdir(parents=True)
+    cfg = work / "copydesk.toml"
+    cfg.write_text(f"""corpus = "corpus"
+[crawl]
+user_agent = "copydesk-bench"
+concurrency = {per_host * 2}
+per_host_concurrency = {per_host}
+[[sources]]
+name = "bench"
+sitemaps = ["{base}/sitemap.xml"]
+""")
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    mem = memory_samples(proc)
+    err = proc.stderr.read()
+    wall = time.perf_counter() - t
+    if proc.wait() != 0:
+        sys.exit(f"crawl failed ({proc.returncode}):\n{err[-3000:]}")
+    st = json.loads(subprocess.run([sys.executable, "-m", "copydesk.cli", "status", "-c", str(cfg), "--json"],
+                                   capture_output=True, text=True, cwd=ROOT).stdout)
+    return st["sources"][0]["last_run"]["counts"], wall, mem
+
+
+def run_pipeline(work: Path, pages: list[Page], cores: int) -> tuple[int, float]:
+    """The same pages through the pipeline alone (pool of `cores`); (documents stored, seconds)."""
+    pipe = Pipeline(dataclasses.replace(config_mod.Config(), corpus=work))
+    list(pipe.extractor.run(pages[:cores]))  # start the workers outside the timing, as a crawl does
+    t = time.perf_counter()
+    for _ in pipe.run(pages):
+        pass
+    pipe.close()
+    total = pipe.stats.total()
+    return total.stored_new + total.stored_copy, time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--per-host", type=int, default=16, help="crawl.per_host_concurrency (a local mirror allows many)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="crawl and pipeline-only runs, alternated (a shared machine's speed drifts); medians reported")
     ap.add_argument("--crawl-only", action="store_true", help="only the crawl and its memory (a load run)")
     args = ap.parse_args()
     n, cores = args.pages, os.cpu_count() or 1
 
     server, base = start_site(n)
     work = Path(tempfile.mkdtemp(prefix="copydesk-crawl-bench-"))
+    rounds: list[tuple[float, float, float]] = []  # (crawl run pages/s, whole command pages/s, pipeline pages/s)
     try:
-        cfg = work / "copydesk.toml"
-        cfg.write_text(f"""corpus = "corpus"
-[crawl]
-user_agent = "copydesk-bench"
-concurrency = {args.per_host * 2}
-per_host_concurrency = {args.per_host}
-[[sources]]
-name = "bench"
-sitemaps = ["{base}/sitemap.xml"]
-""")
-        t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        mem = memory_samples(proc)
-        err = proc.stderr.read()
-        crawl_wall = time.perf_counter() - t
-        if proc.wait() != 0:
-            sys.exit(f"crawl failed ({proc.returncode}):\n{err[-3000:]}")
-        st = json.loads(subprocess.run([sys.executable, "-m", "copydesk.cli", "status", "-c", str(cfg), "--json"],
-                                       capture_output=True, text=True, cwd=ROOT).stdout)
-        counts = st["sources"][0]["last_run"]["counts"]
-        stored = counts["stored_new"] + counts["stored_copy"]
-        crawl_run = counts["elapsed_s"]
-
         if args.crawl_only:
-            steady = [m for m in mem if m[0] >= 10] or mem
+            counts, crawl_wall, mem = run_crawl(work / "crawl", base, args.per_host)
+            stored, crawl_run = counts["stored_new"] + counts["stored_copy"], counts["elapsed_s"]
             print(f"{n} pages: crawl {stored} stored in {crawl_run:.1f}s ({stored / crawl_run:.1f} pages/s; whole command "
                   f"{crawl_wall:.1f}s); requests {counts['requests']}, new {counts['stored_new']}, copies "
                   f"{counts['stored_copy']}, skipped {counts['skipped']}, failed {counts['failed']}")
@@ -175,15 +194,13 @@ sitemaps = ["{base}/sitemap.xml"]
                 print(f"| {m[0]:.0f} | {m[1]:.0f} | {m[2]:.0f} |")
             return
         mem_pages = pages_in_memory(n, base)
-        pcfg = dataclasses.replace(config_mod.Config(), corpus=work / "pipeline-only")
-        pipe = Pipeline(pcfg)
-        list(pipe.extractor.run(mem_pages[:cores]))  # start the workers outside the timing, as a crawl does
-        t = time.perf_counter()
-        for _ in pipe.run(mem_pages):
-            pass
-        pipe.close()
-        pipe_time = time.perf_counter() - t
-        pipe_stored = pipe.stats.total().stored_new + pipe.stats.total().stored_copy
+        for r in range(args.rounds):
+            counts, crawl_wall, mem = run_crawl(work / f"crawl-{r}", base, args.per_host)
+            stored = counts["stored_new"] + counts["stored_copy"]
+            pipe_stored, pipe_time = run_pipeline(work / f"pipeline-{r}", mem_pages, cores)
+            rounds.append((stored / counts["elapsed_s"], stored / crawl_wall, pipe_stored / pipe_time))
+            print(f"round {r + 1}: crawl {stored} pages in {counts['elapsed_s']:.1f}s (whole command {crawl_wall:.1f}s), "
+                  f"pipeline only {pipe_stored} in {pipe_time:.1f}s: {100 * rounds[-1][0] / rounds[-1][2]:.0f}%", flush=True)
 
         bodies = [p.body for p in mem_pages]
         t = time.perf_counter()
@@ -198,22 +215,25 @@ sitemaps = ["{base}/sitemap.xml"]
         server.terminate()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{n} article pages, {cores} cores, per_host_concurrency {args.per_host}\n")
-    print("| measurement | pages | seconds | pages/s |\n|---|---|---|---|")
-    print(f"| `copydesk crawl` (whole command, incl. start-up) | {stored} | {crawl_wall:.1f} | {stored / crawl_wall:.1f} |")
-    print(f"| `copydesk crawl` (the run itself, from its counts) | {stored} | {crawl_run:.1f} | {stored / crawl_run:.1f} |")
-    print(f"| pipeline only, no network (pool of {cores}) | {pipe_stored} | {pipe_time:.1f} | {pipe_stored / pipe_time:.1f} |")
-    print(f"| trafilatura.extract alone, 1 process | {n} | {traf1:.1f} | {n / traf1:.1f} |")
-    print(f"| trafilatura.extract alone, pool of {cores} | {n} | {trafn:.1f} | {n / trafn:.1f} |")
-    print(f"\ncrawl rate / pipeline-only rate: {100 * (stored / crawl_run) / (pipe_stored / pipe_time):.0f}% (run), "
-          f"{100 * (stored / crawl_wall) / (pipe_stored / pipe_time):.0f}% (whole command)")
+    med = [statistics.median(x[i] for x in rounds) for i in range(3)]
+    ratios = sorted(100 * x[0] / x[2] for x in rounds)
+    print(f"\n{n} article pages, {cores} cores, per_host_concurrency {args.per_host}, {len(rounds)} rounds (medians)\n")
+    print("| measurement | pages/s |\n|---|---|")
+    print(f"| `copydesk crawl` (whole command, incl. start-up) | {med[1]:.1f} |")
+    print(f"| `copydesk crawl` (the run itself, from its counts) | {med[0]:.1f} |")
+    print(f"| pipeline only, no network (pool of {cores}) | {med[2]:.1f} |")
+    print(f"| trafilatura.extract alone, 1 process | {n / traf1:.1f} |")
+    print(f"| trafilatura.extract alone, pool of {cores} | {n / trafn:.1f} |")
+    print(f"\ncrawl rate / pipeline-only rate, per round: {', '.join(f'{x:.0f}%' for x in ratios)}; "
+          f"median {statistics.median(ratios):.0f}% (run), "
+          f"{statistics.median(100 * x[1] / x[2] for x in rounds):.0f}% (whole command)")
     steady = [m for m in mem if m[0] >= 10] or mem
     if steady:
-        print(f"crawler memory (RSS MB, crawler / with extraction workers): at 10 s {steady[0][1]:.0f} / "
+        print(f"crawler memory, last round (RSS MB, crawler / with extraction workers): at 10 s {steady[0][1]:.0f} / "
               f"{steady[0][2]:.0f}, at the end {mem[-1][1]:.0f} / {mem[-1][2]:.0f}, peak "
               f"{max(m[1] for m in mem):.0f} / {max(m[2] for m in mem):.0f} ({len(mem)} samples)")
-    print(f"crawl counts: requests {counts['requests']}, new {counts['stored_new']}, copies {counts['stored_copy']}, "
-          f"skipped {counts['skipped']}, failed {counts['failed']}")
+    print(f"crawl counts, last round: requests {counts['requests']}, new {counts['stored_new']}, "
+          f"copies {counts['stored_copy']}, skipped {counts['skipped']}, failed {counts['failed']}")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ from .encoding import decode_html
 from .extract import DEFAULT_MIN_WORDS, analyze, extract
 from .model import Article, Rejected
 from .postclean import clean_text
-from .templates import SiteTemplates
+from .templates import SiteTemplates, line_keys
 
 __all__ = [
     "DEFAULT_MIN_WORDS",
     "Article",
     "Rejected",
     "SiteTemplates",
+    "line_keys",
     "analyze",
     "clean_text",
     "decode_html",

@@ -50,6 +50,11 @@ def line_key(line: str) -> int:
     return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def line_keys(text: str) -> list[int]:
+    """line_key of every line of `text` (split on "\\n"), in order."""
+    return [line_key(line) for line in text.split("\n")]
+
+
 @dataclass
 class _SiteModel:
     window: int
@@ -136,53 +141,26 @@ class SiteTemplates:
 
     # ------------------------------------------------------------------ public API
 
-    def learn(self, site: str, text: str) -> None:
+    def learn(self, site: str, text: str, keys: list[int] | None = None) -> None:
         """Observe one page's clean text: the text as extracted, not the output of strip().
 
         Learning stripped text would stop counting the template lines it just removed, and they
         would come back once their first sightings leave the window. learn() may come before or
         after strip() for the same page: strip() does not count the page it is given as one of
-        the earlier pages.
+        the earlier pages. keys: ``line_keys(text)``, when the caller has them already.
         """
-        lines = [line for line in text.split("\n") if line.strip()][: self.max_lines_per_page]
-        if not lines:
-            return
-        keys = self._page_keys(lines)
-        model = self._model(site)
-        if model.pages and self._is_known_page(lines, model):
-            return  # a re-fetch or near copy of a page already in the window
-        model.add(keys)
-        if self.write_through:
-            self._save(site, model)
+        self._learn(site, *self._keyed(text, keys))
 
-    def strip(self, site: str, text: str) -> str:
+    def strip(self, site: str, text: str, keys: list[int] | None = None) -> str:
         """`text` without the lines learned as this site's template."""
-        model = self._model(site)
-        if not model.pages or not text:
-            return text
-        lines = text.split("\n")
-        # learn() may already have seen this very page (learn-then-strip order): it must not count
-        # as its own earlier page, or every label of every page would look like template.
-        own: set[int] = set()
-        if model.pages[-1] == self._page_keys([line for line in lines if line.strip()][: self.max_lines_per_page]):
-            own = set(model.pages[-1])
-        n = len(model.pages) - (1 if own else 0)
-        if n <= 0:
-            return text
-        verdicts = []
-        for line in lines:
-            key = line_key(line)
-            verdicts.append(self._is_template(line, model.counts.get(key, 0) - (key in own), n))
-        kept = [line for line, v in zip(lines, verdicts) if not v]
-        total = count_words(text)
-        if total and total - count_words("\n".join(kept)) > self.max_strip_share * total:
-            kept = [line for line, v in zip(lines, verdicts) if not (v and self._is_label(line))]
-        return "\n".join(kept)
+        return self._strip(site, text, *self._keyed(text, keys))
 
-    def process(self, site: str, text: str) -> str:
-        """strip() then learn() the unstripped text: the per-page call for a pipeline."""
-        stripped = self.strip(site, text)
-        self.learn(site, text)
+    def process(self, site: str, text: str, keys: list[int] | None = None) -> str:
+        """strip() then learn() the unstripped text: the per-page call for a pipeline.
+        keys: ``line_keys(text)``, e.g. computed in an extraction worker."""
+        lines, keys = self._keyed(text, keys)
+        stripped = self._strip(site, text, lines, keys)
+        self._learn(site, lines, keys)
         return stripped
 
     def flush(self) -> None:
@@ -198,17 +176,58 @@ class SiteTemplates:
     # ------------------------------------------------------------------ internals
 
     @staticmethod
-    def _page_keys(lines: list[str]) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(line_key(line) for line in lines))
+    def _keyed(text: str, keys: list[int] | None) -> tuple[list[str], list[int]]:
+        lines = text.split("\n")
+        if keys is None or len(keys) != len(lines):
+            keys = line_keys(text)
+        return lines, keys
+
+    def _page_keys(self, lines: list[str], keys: list[int]) -> tuple[int, ...]:
+        """The distinct keys of the page's non-empty lines (at most max_lines_per_page of them)."""
+        kept = [k for line, k in zip(lines, keys) if line.strip()][: self.max_lines_per_page]
+        return tuple(dict.fromkeys(kept))
+
+    def _learn(self, site: str, lines: list[str], keys: list[int]) -> None:
+        pairs = [(line, k) for line, k in zip(lines, keys) if line.strip()][: self.max_lines_per_page]
+        if not pairs:
+            return
+        model = self._model(site)
+        if model.pages and self._is_known_page(pairs, model):
+            return  # a re-fetch or near copy of a page already in the window
+        model.add(tuple(dict.fromkeys(k for _, k in pairs)))
+        if self.write_through:
+            self._save(site, model)
+
+    def _strip(self, site: str, text: str, lines: list[str], keys: list[int]) -> str:
+        model = self._model(site)
+        if not model.pages or not text:
+            return text
+        # learn() may already have seen this very page (learn-then-strip order): it must not count
+        # as its own earlier page, or every label of every page would look like template.
+        own: set[int] = set()
+        if model.pages[-1] == self._page_keys(lines, keys):
+            own = set(model.pages[-1])
+        n = len(model.pages) - (1 if own else 0)
+        if n <= 0:
+            return text
+        counts = model.counts
+        verdicts = [self._is_template(line, counts.get(key, 0) - (key in own), n) for line, key in zip(lines, keys)]
+        if not any(verdicts):
+            return text
+        kept = [line for line, v in zip(lines, verdicts) if not v]
+        total = count_words(text)
+        if total and total - count_words("\n".join(kept)) > self.max_strip_share * total:
+            kept = [line for line, v in zip(lines, verdicts) if not (v and self._is_label(line))]
+        return "\n".join(kept)
 
     @staticmethod
-    def _is_known_page(lines: list[str], model: _SiteModel) -> bool:
+    def _is_known_page(pairs: list[tuple[str, int]], model: _SiteModel) -> bool:
         """Most of the page's paragraphs (its longer lines, which templates rarely have) are known."""
-        body = [line for line in lines if count_words(line) >= 15]
+        body = [k for line, k in pairs if count_words(line) >= 15]
         share = 0.5
         if not body:  # only short lines: judge on all of them, more strictly
-            body, share = lines, 0.8
-        known = sum(1 for line in body if line_key(line) in model.counts)
+            body, share = [k for _, k in pairs], 0.8
+        known = sum(1 for k in body if k in model.counts)
         return known > share * len(body)
 
     def _is_label(self, line: str) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import cleaning
@@ -68,6 +68,8 @@ class Doc:
     outcome: str | None = None
     reason: str | None = None
     warc: bytes | None = None       # the raw response as a compressed WARC record (from the worker)
+    line_keys: list[int] | None = None   # of article.text, from the worker (for Templates)
+    features: dedup.Features | None = None  # of article.text, from the worker (for Dedup)
 
 
 class Step(Protocol):
@@ -75,7 +77,17 @@ class Step(Protocol):
 
 
 # -- extraction ---------------------------------------------------------------------------------
-Extracted = tuple["cleaning.Article | cleaning.Rejected", bytes | None]
+class Extracted(NamedTuple):
+    """A worker's result for one page. For an article, also what the steps after extraction would
+    otherwise compute from its text in the main process (there it competes with the crawler's
+    reactor for one core): the raw response as a WARC record, the template line keys, the dedup
+    features. The steps use the last two only if the text is still the one they were made from."""
+
+    result: cleaning.Article | cleaning.Rejected
+    warc: bytes | None = None
+    line_keys: list[int] | None = None
+    features: dedup.Features | None = None
+
 
 # Extraction can take hundreds of times a page's size in memory on hostile pages (RELIABILITY.md):
 # a worker past this address-space limit gets a MemoryError for that page (counted), not the machine.
@@ -90,12 +102,20 @@ def _limit_worker_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+_preparer: dedup.Preparer | None = None
+
+
 def _extract(page: Page) -> Extracted:
-    """Runs in a worker: the cleaned article, and for an article its raw response already made into
-    a compressed WARC record (compression is CPU work too; the main thread only appends it)."""
+    """Runs in a worker: the cleaned article and the per-article work that needs no corpus state
+    (see Extracted)."""
+    global _preparer
     result = cleaning.analyze(page.body, page.url, content_type=page.content_type)
-    warc = warc_member(RawResponse(page.url, page.body, page.status, page.headers, page.fetched_at)) if result else None
-    return result, warc
+    if not result:
+        return Extracted(result)
+    if _preparer is None:
+        _preparer = dedup.Preparer()
+    return Extracted(result, warc_member(RawResponse(page.url, page.body, page.status, page.headers, page.fetched_at)),
+                     cleaning.line_keys(result.text), _preparer.features(result.text))
 
 
 class Extractor:
@@ -137,10 +157,10 @@ class Extractor:
         try:
             return future.result()
         except FuturesTimeout:
-            return cleaning.Rejected("extraction_timeout"), None
+            return Extracted(cleaning.Rejected("extraction_timeout"))
         except Exception as e:  # noqa: BLE001
             name = type(e).__name__
-            return cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}"), None
+            return Extracted(cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}"))
 
     def run(self, pages: Iterable[Page]) -> Iterator[tuple[Page, Extracted]]:
         """Ordered results with a bounded number of pages in flight."""
@@ -196,7 +216,8 @@ class Templates:
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
             site = urlsplit(d.url).netloc or d.site  # host:port, so local mirrors on one host stay apart
-            d.text = self.templates.process(site, d.text)
+            keys = d.line_keys if d.article is not None and d.text is d.article.text else None
+            d.text = self.templates.process(site, d.text, keys=keys)
             if len(d.text.split()) < self.min_words:
                 self.p.drop(d, SKIPPED, "too_short")
                 continue
@@ -243,7 +264,8 @@ class Dedup:
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
-            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d), source=d.page.source)
+            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d), source=d.page.source,
+                                            features=d.features)
             yield d
 
 
@@ -435,10 +457,10 @@ class Pipeline:
 
     def finish(self, page: Page, extracted: Extracted) -> list[Doc]:
         """The steps after extraction, for one page."""
-        result, warc = extracted
+        result = extracted.result
         self.stats[page.source].pages += 1
         self.run_id(page.source)
-        doc = Doc(page, warc=warc)
+        doc = Doc(page, warc=extracted.warc, line_keys=extracted.line_keys, features=extracted.features)
         if not result:
             reason = result.reason
             self.drop(doc, FAILED if reason.startswith("extraction_") else SKIPPED, reason)

@@ -55,7 +55,15 @@ class PoliteThrottle(AutoThrottle):
 
     Scrapy parses robots.txt (Protego) but does not apply Crawl-delay; its `robots_parsed` signal
     hands us the parser, and we pin the delay on the host's download slot(s).
+
+    A computed delay under `negligible_delay` becomes 0: Scrapy sends one request per delay,
+    each from its own reactor call, so on a busy reactor a delay of a fraction of a millisecond
+    (a host answering in 8 ms at a target concurrency of 16) serialises the host's requests
+    behind the reactor's loop instead of spacing them. Such a host is limited by
+    per_host_concurrency alone; a slower one (latency > target concurrency x 10 ms) is throttled.
     """
+
+    negligible_delay = 0.01
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
@@ -87,6 +95,8 @@ class PoliteThrottle(AutoThrottle):
 
     def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
         super()._adjust_delay(slot, latency, response)
+        if slot.delay < self.negligible_delay:
+            slot.delay = 0.0
         key = response.request.meta.get("download_slot") if response.request is not None else None
         floor = self.crawl_delays.get(key or "", 0.0)
         if slot.delay < floor:

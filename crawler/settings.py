@@ -33,6 +33,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 20_000_000,
+        # Scrapy starts this many asyncio tasks for every response's output; an article response
+        # yields one item and discovery responses yield requests, so more only costs reactor time
+        "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},  # http(s) only
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.SafetyMiddleware": 50,

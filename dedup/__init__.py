@@ -7,7 +7,7 @@
 
 See docs/dedup.md for the method, the threshold, the representative rule, the window and the files.
 """
-from .clusters import Assignment, Deduper
+from .clusters import Assignment, Deduper, Features, Preparer
 from .persist import IndexMismatch
 
-__all__ = ["Assignment", "Deduper", "IndexMismatch"]
+__all__ = ["Assignment", "Deduper", "Features", "IndexMismatch", "Preparer"]

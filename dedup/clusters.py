@@ -46,6 +46,66 @@ _DEFAULTS = dict(
 )
 
 
+_PREPARER_OPTIONS = ("shingle", "ngram", "spaces", "num_perm", "seed", "bands", "rows", "lead_words", "lead_bands",
+                     "sample_mod", "short_words")
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the Deduper derives from a text alone (no index state), so it can be computed in
+    another process: the preparation of all its lines, for the text with this hash, made with
+    the parameters ``params``."""
+
+    params: tuple
+    text_hash: int
+    prepared: dict
+
+
+class Preparer:
+    """Text -> line hashes, MinHash signature, band keys and shingle sample (the Deduper's
+    parameters of these; defaults as Deduper's)."""
+
+    def __init__(self, **options: float | int | str | bool) -> None:
+        o = {**{k: _DEFAULTS[k] for k in _PREPARER_OPTIONS}, **options}
+        self.shingling = Shingling(str(o["shingle"]), int(o["ngram"]), bool(o["spaces"]))
+        self.signer = Signer(int(o["num_perm"]), int(o["seed"]), SCHEME)
+        self.bands, self.rows = int(o["bands"]), int(o["rows"])
+        self.lead_words, self.lead_bands = int(o["lead_words"]), int(o["lead_bands"])
+        if self.bands * self.rows > self.signer.num_perm or self.lead_bands * self.rows > self.signer.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+        self.sample_mod = int(o["sample_mod"])
+        self.short_words = int(o["short_words"])
+        self.params = tuple(o[k] for k in _PREPARER_OPTIONS)
+
+    def features(self, text: str) -> Features:
+        lines = normalized_lines(text)
+        return Features(self.params, _text_hash(text), self.prepare(lines, [line_hash(line) for line in lines]))
+
+    def fits(self, features: Features, text: str) -> bool:
+        return features.params == self.params and features.text_hash == _text_hash(text)
+
+    def prepare(self, lines: list[str], hashes: list[int]) -> dict:
+        """From the normalised lines to use and the hashes of all the text's lines."""
+        norm = " ".join(lines)
+        words = norm.split()
+        out: dict = {"line_hashes": hashes, "short": len(words) < self.short_words}
+        if out["short"]:
+            # 0 marks an empty text: it is never matched, not even with another empty text
+            out["exact"] = (xxhash.xxh64_intdigest(norm.encode("utf-8")) or 1) if words else 0
+            return out
+        ordered = self.shingling.ordered(norm)
+        sig = self.signer.sign(np.sort(ordered))
+        lead = self.signer.sign(self.shingling.hashes(" ".join(words[: self.lead_words])))
+        keys = np.concatenate([band_keys(sig, self.bands, self.rows)[0],
+                               band_keys(lead, self.lead_bands, self.rows)[0]])
+        out.update(sig=sig, keys=keys, sample=sample(ordered, self.sample_mod))
+        return out
+
+
+def _text_hash(text: str) -> int:
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+
+
 class Deduper(DiskState):
     """Streaming near-duplicate clustering of news articles (see docs/dedup.md).
 
@@ -62,14 +122,12 @@ class Deduper(DiskState):
         o = {**_DEFAULTS, **options}
         self.threshold = float(threshold)
         self.window = None if window_days is None else float(window_days) * 86400.0
-        self.shingling = Shingling(str(o["shingle"]), int(o["ngram"]), bool(o["spaces"]))
-        self.signer = Signer(int(o["num_perm"]), int(o["seed"]), SCHEME)
-        self.bands, self.rows = int(o["bands"]), int(o["rows"])
-        self.lead_words, self.lead_bands = int(o["lead_words"]), int(o["lead_bands"])
-        if self.bands * self.rows > self.signer.num_perm or self.lead_bands * self.rows > self.signer.num_perm:
-            raise ValueError("bands * rows must not exceed num_perm")
-        self.sample_mod = int(o["sample_mod"])
-        self.short_words = int(o["short_words"])
+        self.preparer = Preparer(**{k: o[k] for k in _PREPARER_OPTIONS})
+        self.shingling, self.signer = self.preparer.shingling, self.preparer.signer
+        self.bands, self.rows = self.preparer.bands, self.preparer.rows
+        self.lead_words, self.lead_bands = self.preparer.lead_words, self.preparer.lead_bands
+        self.sample_mod = self.preparer.sample_mod
+        self.short_words = self.preparer.short_words
         self.max_candidates = int(o["max_candidates"])
         self.max_reps, self.rep_growth = int(o["max_reps"]), float(o["rep_growth"])
         self.prefix_slack = float(o["prefix_slack"])
@@ -137,13 +195,16 @@ class Deduper(DiskState):
 
     # ------------------------------------------------------------------ public API
 
-    def add(self, doc_id: str, text: str, *, timestamp: float | None = None, source: str | None = None) -> Assignment:
-        """Assign a document to a cluster and insert it. Idempotent for an id already present."""
+    def add(self, doc_id: str, text: str, *, timestamp: float | None = None, source: str | None = None,
+            features: Features | None = None) -> Assignment:
+        """Assign a document to a cluster and insert it. Idempotent for an id already present.
+        features: ``Preparer().features(text)`` when already computed (e.g. in a worker process);
+        ignored unless it was made from this very text with this Deduper's parameters."""
         slot = self._slot.get(doc_id)
         if slot is not None:
             return self._assignment(slot)
         ts = self._advance(timestamp)
-        prepared = self._prepare(text, source)
+        prepared = self._prepare(text, source, features)
         match: tuple[int, float] | None = None
         if prepared["short"]:
             hit = self._exact.get(prepared["exact"]) if prepared["exact"] else None
@@ -210,27 +271,19 @@ class Deduper(DiskState):
             self._maybe_sweep()
         return ts
 
-    def _prepare(self, text: str, source: str | None) -> dict:
+    def _prepare(self, text: str, source: str | None, features: Features | None = None) -> dict:
+        """The document's hashes, signature, band keys and shingle sample, without the lines this
+        source's other stories share (its template). ``features``: ``preparer.features(text)``,
+        when computed elsewhere (an extraction worker); used when it fits this text and index."""
+        if features is None or not self.preparer.fits(features, text):
+            features = self.preparer.features(text)
         src = source or ""
+        hashes = features.prepared["line_hashes"]
+        if not any(self.lines.is_boilerplate(src, h) for h in hashes):
+            return features.prepared
         lines = normalized_lines(text)
-        hashes = [line_hash(line) for line in lines]
         kept = [line for line, h in zip(lines, hashes) if not self.lines.is_boilerplate(src, h)]
-        if not kept:
-            kept = lines
-        norm = " ".join(kept)
-        words = norm.split()
-        out: dict = {"line_hashes": hashes, "short": len(words) < self.short_words}
-        if out["short"]:
-            # 0 marks an empty text: it is never matched, not even with another empty text
-            out["exact"] = (xxhash.xxh64_intdigest(norm.encode("utf-8")) or 1) if words else 0
-            return out
-        ordered = self.shingling.ordered(norm)
-        sig = self.signer.sign(np.sort(ordered))
-        lead = self.signer.sign(self.shingling.hashes(" ".join(words[: self.lead_words])))
-        keys = np.concatenate([band_keys(sig, self.bands, self.rows)[0],
-                               band_keys(lead, self.lead_bands, self.rows)[0]])
-        out.update(sig=sig, keys=keys, sample=sample(ordered, self.sample_mod))
-        return out
+        return self.preparer.prepare(kept or lines, hashes)
 
     def _rep_sample(self, rep: int) -> np.ndarray:
         pending = self._pending_samples.get(rep)
