@@ -94,12 +94,20 @@ class Extracted(NamedTuple):
 WORKER_MEMORY_LIMIT = 3 * 2**30
 
 
-def _limit_worker_memory(limit: int) -> None:
+# Workers run at a lower CPU priority than the process that feeds them: when the cores are busy,
+# the crawler's reactor thread (downloads, the steps after extraction) runs first, so extraction
+# never starves the downloads that keep the workers themselves busy.
+WORKER_NICE = 5
+
+
+def _init_worker(memory_limit: int, nice: int) -> None:
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard == resource.RLIM_INFINITY or hard > limit:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if hard == resource.RLIM_INFINITY or hard > memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, hard))
+    if nice:
+        os.nice(nice)
 
 
 _preparer: dedup.Preparer | None = None
@@ -132,7 +140,7 @@ class Extractor:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["cleaning", "copydesk.pipeline"])
             self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx,
-                                    initializer=_limit_worker_memory, initargs=(WORKER_MEMORY_LIMIT,))
+                                    initializer=_init_worker, initargs=(WORKER_MEMORY_LIMIT, WORKER_NICE))
 
     def submit(self, page: Page) -> Future:
         return self.call(_extract, page)

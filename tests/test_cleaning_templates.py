@@ -153,3 +153,16 @@ def test_learn_then_strip_order_gives_the_same_result():
     fresh = SiteTemplates({})
     fresh.learn("x.example", page(0))
     assert fresh.strip("x.example", page(0)) == page(0)
+
+
+def test_precomputed_line_keys_give_the_same_result():
+    """Keys computed elsewhere (an extraction worker) change nothing; keys that do not fit the text
+    (another line count) are recomputed."""
+    from cleaning import line_keys
+
+    a, b = SiteTemplates({}), SiteTemplates({})
+    for i in range(30):
+        text = page(i)
+        assert a.process("harbour.example", text) == b.process("harbour.example", text, keys=line_keys(text))
+    text = page(31)
+    assert b.process("harbour.example", text, keys=[1, 2]) == a.process("harbour.example", text)

@@ -165,3 +165,27 @@ def test_numpy_signature_equals_datasketch_update_batch(values):
     m = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=lambda x: x)
     m.update_batch(values)
     assert np.array_equal(m.hashvalues, Signer(128, 1).sign(hashes))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, len(POOL) - 1)), max_size=12))
+def test_precomputed_features_give_the_same_assignments(stream):
+    """Features from another process (Preparer) change nothing; the pipeline relies on it."""
+    from dedup import Preparer
+
+    prep = Preparer()
+    plain, fed = Deduper(window_days=None), Deduper(window_days=None)
+    for i, k in stream:
+        a = plain.add(f"id{i}", POOL[k], timestamp=float(i), source="wire")
+        assert fed.add(f"id{i}", POOL[k], timestamp=float(i), source="wire", features=prep.features(POOL[k])) == a
+
+
+def test_features_of_another_text_or_other_parameters_are_not_used():
+    from dedup import Preparer
+
+    d = fresh()
+    copy = S.reprint(S.HARBOUR)
+    other = Preparer().features(S.text(S.ORCHARD))  # made from a different text: ignored
+    assert d.add("copy", copy, source="x", features=other).cluster_id == "orig-harbour"
+    assert not d.preparer.fits(Preparer(ngram=5).features(copy), copy)
+    assert d.preparer.fits(Preparer().features(copy), copy)

@@ -28,3 +28,32 @@ def test_memory_limit(pool):
     with pytest.raises(MemoryError):
         pool.call(bytearray, WORKER_MEMORY_LIMIT + 2**30).result()
     assert pool.call(len, "still alive").result() == 11
+
+
+def test_workers_run_at_a_lower_priority(pool):
+    """So the crawler's reactor thread is served first when the cores are busy (issue #3)."""
+    import os
+
+    from copydesk.pipeline import WORKER_NICE
+
+    assert pool.call(os.nice, 0).result() == os.nice(0) + WORKER_NICE
+
+
+def test_article_results_carry_the_per_text_work():
+    """A worker returns the WARC record, template line keys and dedup features of the article."""
+    import datetime as dt
+
+    import cleaning
+    import dedup
+    from copydesk.pipeline import Page, _extract
+
+    body = ("<html><head><title>Ferry timetable changes</title></head><body><article>"
+            + "".join(f"<p>Paragraph {i} of the ferry story says the harbour timetable will change on Monday "
+                      f"for the winter season, the operator said in a statement.</p>" for i in range(8))
+            + "</article></body></html>").encode()
+    out = _extract(Page("https://harbour.example/ferry", body, "s", dt.datetime.now(dt.timezone.utc)))
+    assert isinstance(out.result, cleaning.Article)
+    assert out.warc and out.line_keys == cleaning.line_keys(out.result.text)
+    assert dedup.Preparer().fits(out.features, out.result.text)
+    rejected = _extract(Page("https://harbour.example/empty", b"", "s", dt.datetime.now(dt.timezone.utc)))
+    assert not rejected.result and rejected.warc is None and rejected.features is None
