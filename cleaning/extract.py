@@ -61,7 +61,7 @@ def analyze(
     else:
         markup = html
     markup = flatten_deep_tables(sanitize(markup))
-    if not markup.strip():
+    if not markup or markup.isspace():
         return Rejected("empty")
     if not _TAG_SNIFF.search(markup[:65536]):
         return Rejected("not_html")
@@ -69,22 +69,26 @@ def analyze(
     # Escalation: trafilatura's fast mode; its full mode (with its own fallbacks) when that comes
     # back short; tree recovery when the markup holds text the parse lost; readability when the
     # text is still short or covers well under half of the page's paragraph prose.
+    # `words` is always count_words(text): counted once per candidate, not at every test.
     doc = _trafilatura(markup, url, favor_precision, fast=True, metadata=True)
     text = _post(doc.text if doc else "", post_clean)
-    if count_words(text) < 2 * min_words:
+    words = count_words(text)
+    if words < 2 * min_words:
         full = _trafilatura(markup, url, favor_precision, fast=False, metadata=doc is None)
         full_text = _post(full.text if full else "", post_clean)
-        if count_words(full_text) > count_words(text):
-            doc, text = _merge_meta(full, doc), full_text
+        full_words = count_words(full_text)
+        if full_words > words:
+            doc, text, words = _merge_meta(full, doc), full_text, full_words
 
     tree = None
-    if count_words(text) < min_words:
+    if words < min_words:
         for candidate in recovery_trees(markup):
             rec = _trafilatura(candidate, url, favor_precision, fast=False, metadata=doc is None)
             rec_text = _post(rec.text if rec else "", post_clean)
-            if count_words(rec_text) > count_words(text):
-                doc, text, tree = _merge_meta(rec, doc), rec_text, candidate
-            if count_words(text) >= min_words:
+            rec_words = count_words(rec_text)
+            if rec_words > words:
+                doc, text, words, tree = _merge_meta(rec, doc), rec_text, rec_words, candidate
+            if words >= min_words:
                 break
 
     if _has_layout_table_rows(text):
@@ -92,22 +96,27 @@ def analyze(
         if tree is not None and unwrap_layout_tables(tree):
             alt_doc = _trafilatura(tree, url, favor_precision, fast=False, metadata=False)
             alt_text = _post(alt_doc.text if alt_doc else "", post_clean)
-            if count_words(alt_text) >= 0.5 * count_words(text):
-                doc, text = _merge_meta(alt_doc, doc), alt_text
+            alt_words = count_words(alt_text)
+            if alt_words >= 0.5 * words:
+                doc, text, words = _merge_meta(alt_doc, doc), alt_text, alt_words
 
-    if second_opinion and _wants_second_opinion(text, markup, min_words):
+    if second_opinion and _wants_second_opinion(words, markup, min_words):
         if tree is None:
             tree = parse_html(markup)
         if tree is not None:
             alt = _post(readability_text(tree), post_clean)  # readability mutates `tree`: its last use
-            text = choose(text, alt, min_words).text
+            chosen = choose(text, alt, min_words).text
+            if chosen is not text:
+                text, words = chosen, count_words(chosen)
 
-    text = _drop_headline(text, getattr(doc, "title", None))
+    shown = _drop_headline(text, getattr(doc, "title", None))
+    if shown is not text:
+        text, words = shown, count_words(shown)
     if not text:
         return Rejected("extraction_failed" if doc is None else "not_article")
-    if count_words(text) < min_words:
+    if words < min_words:
         return Rejected("too_short")
-    return _article(text, doc, url, markup)
+    return _article(text, words, doc, url, markup)
 
 
 _TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
@@ -165,27 +174,33 @@ def _post(text: str, enabled: bool) -> str:
 
 
 _TAG = re.compile(r"<[^<>]*>")  # not [^>]*: quadratic on a run of "<" without ">"
+_P_NAME_END = frozenset(">\n\t\r ")
 
 
 def _page_paragraph_words(markup: str) -> int:
     """Words inside <p> elements of the whole page (article, comments, footer alike).
 
-    A string scan rather than a parse or a regex over the page: this runs on every page.
+    A string scan rather than a parse or a regex over the page: this runs on every page. An
+    element's text ends at its "</p" or at the next "<p", whichever comes first.
     """
     n = 0
-    for part in markup.split("<p")[1:]:
-        if part[:1] not in (">", " ", "\n", "\t", "\r"):
-            continue  # <pre>, <param>, <path>...
-        start = part.find(">") + 1
-        end = part.find("</p", start)
-        if start and end > start:
-            n += len(_TAG.sub(" ", part[start:end]).split())
+    find, size = markup.find, len(markup)
+    pos = find("<p")
+    while pos != -1:
+        nxt = find("<p", pos + 2)
+        if markup[pos + 2:pos + 3] in _P_NAME_END:  # not <pre>, <param>, <path>...
+            limit = size if nxt == -1 else nxt
+            start = find(">", pos + 2, limit) + 1
+            end = find("</p", start, limit) if start else -1
+            if end > start:
+                inner = markup[start:end]
+                n += len((_TAG.sub(" ", inner) if "<" in inner else inner).split())
+        pos = nxt
     return n
 
 
-def _wants_second_opinion(text: str, markup: str, min_words: int) -> bool:
-    """trafilatura's text is too short, or covers well under half of the page's paragraph prose."""
-    words = count_words(text)
+def _wants_second_opinion(words: int, markup: str, min_words: int) -> bool:
+    """trafilatura's text (`words` long) is too short, or covers well under half of the page's paragraph prose."""
     if words < min_words:
         return True
     return words < 0.45 * _page_paragraph_words(markup)
@@ -255,9 +270,9 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
 
 
-def _language(text: str, markup: str) -> str | None:
+def _language(text: str, words: int, markup: str) -> str | None:
     """Detected from the text (py3langid) when there is enough of it, else the page's declared <html lang>."""
-    if count_words(text) >= 15:
+    if words >= 15:
         try:
             import py3langid
 
@@ -276,13 +291,13 @@ def _clean_field(value: str | None) -> str | None:
     return value or None
 
 
-def _article(text: str, doc: Any, url: str | None, markup: str) -> Article:
+def _article(text: str, words: int, doc: Any, url: str | None, markup: str) -> Article:
     return Article(
         text=text,
         title=_clean_field(getattr(doc, "title", None)),
         authors=_authors(getattr(doc, "author", None)),
         published=getattr(doc, "date", None) or None,
-        language=_language(text, markup),
+        language=_language(text, words, markup),
         description=_clean_field(getattr(doc, "description", None)),
         canonical_url=_absolute(getattr(doc, "url", None), url),
         site_name=_clean_field(getattr(doc, "sitename", None)),

@@ -18,7 +18,8 @@ from .model import count_words
 # ----------------------------------------------------------------------------- character level
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[^\S\n]+")
+# Runs of whitespace other than newlines, except a lone " " (the common case, already right).
+_SPACES = re.compile(r" [^\S\n]+|[^\S\n ][^\S\n]*")
 # U+2028/2029 and other exotic separators become newlines; NBSP and friends become spaces.
 _LINE_SEPS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -27,10 +28,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Entity debris whose "&" was lost or turned into a comma by a machine translation or a
 # careless re-encoding: ",quot;" / " quot;" / "amp;quot;".
-_ENTITY_DEBRIS = re.compile(
-    r"(?:[,&]|\b)(?:amp;)*(quot|apos|amp|nbsp|lt|gt|#0?39|#34|rsquo|lsquo|rdquo|ldquo|ndash|mdash|hellip);",
-    re.I,
-)
+_DEBRIS_NAME = r"(quot|apos|amp|nbsp|lt|gt|#0?39|#34|rsquo|lsquo|rdquo|ldquo|ndash|mdash|hellip);"
+_ENTITY_DEBRIS = re.compile(rf"(?:[,&]|\b)(?:amp;)*{_DEBRIS_NAME}", re.I)
+# How every debris match ends: found from the few ";" instead of trying the \b at every position.
+_DEBRIS_END = re.compile(_DEBRIS_NAME, re.I)
 _DEBRIS_MAP = {
     "quot": '"', "apos": "'", "amp": "&", "nbsp": " ", "lt": "<", "gt": ">", "#39": "'", "#039": "'",
     "#34": '"', "rsquo": "\u2019", "lsquo": "\u2018", "rdquo": "\u201d", "ldquo": "\u201c",
@@ -46,9 +47,18 @@ def fix_entities(text: str) -> str:
             if not _ENTITY.search(text):
                 break
             text = html.unescape(text)
-    if ";" in text:
+    if _has_debris(text):
         text = _ENTITY_DEBRIS.sub(lambda m: _DEBRIS_MAP.get(m.group(1).lower(), m.group(0)), text)
     return text
+
+
+def _has_debris(text: str) -> bool:
+    pos = text.find(";")
+    while pos != -1:
+        if _DEBRIS_END.search(text, max(0, pos - 6), pos + 1):  # the longest name has 6 characters
+            return True
+        pos = text.find(";", pos + 1)
+    return False
 
 
 def fix_mojibake(text: str) -> str:

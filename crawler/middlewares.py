@@ -77,8 +77,8 @@ class PoliteThrottle(AutoThrottle):
         floor = self.crawl_delays.get(key or "")
         if floor:
             slot = self.crawler.engine.downloader.slots.get(key)
-            if slot is not None and slot.delay < floor:
-                slot.delay = floor
+            if slot is not None:
+                _pin(slot, floor)
 
     def _robots_parsed(self, robotparser: Any, request: Request, **_: Any) -> None:
         delay = robotparser.crawl_delay(self.user_agent)
@@ -90,17 +90,27 @@ class PoliteThrottle(AutoThrottle):
         self.crawl_delays[netloc] = float(delay)
         slot = self.crawler.engine.downloader.slots.get(netloc)
         if slot is not None:
-            slot.delay = max(slot.delay, float(delay))
+            _pin(slot, float(delay))
         log.info("robots.txt of %s asks for Crawl-delay %.2fs", netloc, delay)
 
-    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
-        super()._adjust_delay(slot, latency, response)
+    def _response_downloaded(self, response: Response, request: Request, *args: Any, **kwargs: Any) -> None:
+        super()._response_downloaded(response, request, *args, **kwargs)  # AutoThrottle's new delay
+        key, slot = self._get_slot(request, None)  # type: ignore[arg-type]
+        if slot is None:
+            return
         if slot.delay < self.negligible_delay:
             slot.delay = 0.0
-        key = response.request.meta.get("download_slot") if response.request is not None else None
-        floor = self.crawl_delays.get(key or "", 0.0)
-        if slot.delay < floor:
-            slot.delay = floor
+        floor = self.crawl_delays.get(key or "")
+        if floor:
+            _pin(slot, floor)
+
+
+def _pin(slot: Any, crawl_delay: float) -> None:
+    """At least `crawl_delay` between two requests of the slot: Scrapy varies a slot's delay by
+    +-50 % (RANDOMIZE_DOWNLOAD_DELAY), which would halve a Crawl-delay, so such a slot has none."""
+    slot.jitter = 0.0
+    if slot.delay < crawl_delay:
+        slot.delay = crawl_delay
 
 
 class SafetyMiddleware:

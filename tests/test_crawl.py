@@ -205,3 +205,23 @@ def test_gzip_sitemap_file(tmp_path):
         r = copydesk("crawl", "-c", cfg)
         assert r.returncode == 0, r.stderr
         assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/a.html"]
+
+
+def test_crawl_delay_is_a_floor_between_requests(tmp_path):
+    """robots.txt Crawl-delay: at least that long between two requests to the host, although
+    AutoThrottle would go faster on a host this quick and Scrapy varies delays by +-50 %."""
+    with Site() as site:
+        news = [f"/n/{i}.html" for i in range(5)]
+        site.routes.update({p: Route(article_html(200 + i).encode()) for i, p in enumerate(news)})
+        site.routes["/robots.txt"] = Route(b"User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in news]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[crawl]\nper_host_concurrency = 4\n'
+                       f'[[sources]]\nname = "polite"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        hits = sorted(h.at for h in site.log if h.path.startswith("/n/"))
+        assert len(hits) == 5
+        gaps = [b - a for a, b in zip(hits, hits[1:])]
+        assert min(gaps) >= 0.38, gaps
