@@ -180,8 +180,8 @@ _P_NAME_END = frozenset(">\n\t\r ")
 def _page_paragraph_words(markup: str) -> int:
     """Words inside <p> elements of the whole page (article, comments, footer alike).
 
-    A string scan rather than a parse or a regex over the page: this runs on every page. An
-    element's text ends at its "</p" or at the next "<p", whichever comes first.
+    A string scan rather than a parse or a regex over the page: this runs on every page. A <p>
+    whose "</p" does not come before the next "<p" is not counted.
     """
     n = 0
     find, size = markup.find, len(markup)

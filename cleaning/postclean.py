@@ -17,12 +17,16 @@ from .model import count_words
 
 # ----------------------------------------------------------------------------- character level
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ZERO_WIDTH_CHARS = r"\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_LINE_SEP_CHARS = r"\r\u2028\u2029\x0b\x0c\x85"
+_CONTROL_CHARS = r"\x00-\x08\x0e-\x1f\x7f"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 # Runs of whitespace other than newlines, except a lone " " (the common case, already right).
 _SPACES = re.compile(r" [^\S\n]+|[^\S\n ][^\S\n]*")
 # U+2028/2029 and other exotic separators become newlines; NBSP and friends become spaces.
-_LINE_SEPS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_LINE_SEPS = re.compile(rf"\r\n?|[{_LINE_SEP_CHARS}]")
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_ODD_CHARS = re.compile(f"[{_ZERO_WIDTH_CHARS}{_LINE_SEP_CHARS}{_CONTROL_CHARS}]")
 
 # A real entity, possibly double-escaped (&amp;quot;): html.unescape handles those.
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -74,9 +78,10 @@ def fix_mojibake(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Unicode repair and whitespace: one paragraph per line, no blank lines, single spaces."""
-    text = _LINE_SEPS.sub("\n", text)
-    text = _ZERO_WIDTH.sub("", text)
-    text = _CONTROL.sub("", text)
+    if _ODD_CHARS.search(text):  # one scan instead of three on text that holds none
+        text = _LINE_SEPS.sub("\n", text)
+        text = _ZERO_WIDTH.sub("", text)
+        text = _CONTROL.sub("", text)
     text = fix_mojibake(text)
     text = fix_entities(text)
     text = unicodedata.normalize("NFC", text)

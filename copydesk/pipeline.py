@@ -325,7 +325,8 @@ class Pipeline:
         self.deduper = dedup.Deduper(self.root / STATE / "dedup", threshold=config.dedup.threshold,
                                      window_days=config.dedup.window / 86400)
         self.template_store = self.state.templates()
-        self.templates = cleaning.SiteTemplates(self.template_store)
+        # models are written back at checkpoints (flush) and on eviction, not serialised per page
+        self.templates = cleaning.SiteTemplates(self.template_store, write_through=False)
         self.writer = CorpusWriter(self.root)
         self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
         self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.DEFAULT_MIN_WORDS),

@@ -93,9 +93,10 @@ class PoliteThrottle(AutoThrottle):
             _pin(slot, float(delay))
         log.info("robots.txt of %s asks for Crawl-delay %.2fs", netloc, delay)
 
-    def _response_downloaded(self, response: Response, request: Request, *args: Any, **kwargs: Any) -> None:
-        super()._response_downloaded(response, request, *args, **kwargs)  # AutoThrottle's new delay
-        key, slot = self._get_slot(request, None)  # type: ignore[arg-type]
+    def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        # the signal hands each receiver the arguments its signature names: keep AutoThrottle's
+        super()._response_downloaded(response, request, spider)  # AutoThrottle's new delay
+        key, slot = self._get_slot(request, spider)
         if slot is None:
             return
         if slot.delay < self.negligible_delay:

@@ -88,6 +88,7 @@ def test_crawl_finishes_normally(hostile):
     _, _, r, _ = hostile
     assert r.returncode == 0, r.stderr
     assert "hostile" in r.stdout and "total" not in r.stdout  # one source: one row
+    assert "Traceback" not in r.stderr  # e.g. Scrapy logs and swallows a failing signal handler
 
 
 def test_robots_disallowed_never_requested(hostile):

@@ -1,0 +1,70 @@
+"""cleaning's fast paths (guards, string scans) agree with the plain definitions they replace."""
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaning.extract import _page_paragraph_words
+from cleaning.parse import sanitize
+from cleaning.postclean import _ENTITY_DEBRIS, _SPACES, _has_debris, normalize
+
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def paragraph_words_by_split(markup: str) -> int:
+    n = 0
+    for part in markup.split("<p")[1:]:
+        if part[:1] not in (">", " ", "\n", "\t", "\r"):
+            continue
+        start = part.find(">") + 1
+        end = part.find("</p", start)
+        if start and end > start:
+            n += len(_TAG.sub(" ", part[start:end]).split())
+    return n
+
+
+MARKUP_PARTS = ["<p", ">", "</p", "</p>", "<p>", "<p class='x'>", "<pre>", "<b>", "</b>", "<", " ", "\n", "\t",
+                "one", "two three", "é ü", "\u00a0", "<br/>", "<!-- c -->"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MARKUP_PARTS), max_size=40))
+def test_page_paragraph_words_matches_the_split_definition(parts):
+    markup = "".join(parts)
+    assert _page_paragraph_words(markup) == paragraph_words_by_split(markup)
+
+
+def test_page_paragraph_words_examples():
+    assert _page_paragraph_words("<p>one two</p><pre>x y</pre><p class=a>three <b>four</b></p>") == 4
+    assert _page_paragraph_words("<p>never closed<p>five</p>") == 1
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab ;&,#039quotamphellipQUOT\n\r\t\u00a0\u2009\u3000\u2028\x0b\x0c\x85\x01\x7f\u200b\ufeff\u00ad é")), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_sanitize_removes_exactly_the_control_characters(text):
+    assert sanitize(text) == re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_space_runs_become_one_space(text):
+    assert _SPACES.sub(" ", text) == re.sub(r"[^\S\n]+", " ", text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_entity_debris_guard_never_skips_a_match(text):
+    assert _has_debris(text) or not _ENTITY_DEBRIS.search(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_normalize_of_text_with_odd_characters(text):
+    out = normalize(text)
+    assert not re.search(r"[\r\u2028\u2029\x0b\x0c\x85\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]", out)
+    assert "\n\n" not in out and "  " not in out
