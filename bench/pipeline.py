@@ -48,6 +48,9 @@ def load_pages(directory: Path | None, synthetic: int, limit: int | None) -> lis
     return [Page(f"https://{f.stem[:12]}.example/{f.name}", f.read_bytes(), "bench", now) for f in files]
 
 
+FEATURES = "dedup features and template line keys (in the workers)"
+
+
 def trafilatura_alone(pages: list[Page]) -> float:
     t = time.perf_counter()
     for p in pages:
@@ -104,6 +107,11 @@ def pipeline_inline(pages: list[Page], corpus: Path) -> tuple[float, dict[str, f
     cleaning.analyze = timer.wrap("cleaning (all of extraction)", analyze)
     warc = cp.warc_member
     cp.warc_member = timer.wrap("raw WARC record (compression, in the workers)", warc)
+    import dedup
+
+    features, keys = dedup.Preparer.features, cleaning.line_keys
+    dedup.Preparer.features = timer.wrap(FEATURES, features)
+    cleaning.line_keys = timer.wrap(FEATURES, keys)
     try:
         pipe = Pipeline(cfg, workers=0)
         for step in pipe.steps:
@@ -118,6 +126,7 @@ def pipeline_inline(pages: list[Page], corpus: Path) -> tuple[float, dict[str, f
         trafilatura.bare_extraction, trafilatura.core.bare_extraction = originals
         cleaning.analyze = analyze
         cp.warc_member = warc
+        dedup.Preparer.features, cleaning.line_keys = features, keys
     return total, dict(timer.seconds), pipe.stats.total().as_dict()
 
 
@@ -176,6 +185,7 @@ def main() -> None:
     rows.append(("checkpoint (flush, fsync, state, index)", stages.get("checkpoint (flush, fsync, state, index)", 0.0)))
     rows.append(("raw WARC record (compression, in the workers)",
                  stages.get("raw WARC record (compression, in the workers)", 0.0)))
+    rows.append((FEATURES, stages.get(FEATURES, 0.0)))
     accounted = extraction + sum(v for _, v in rows[2:])
     rows.append(("other (reading pages, bookkeeping)", total - accounted))
     for k, v in rows:

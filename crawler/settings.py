@@ -36,9 +36,19 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         # Scrapy starts this many asyncio tasks for every response's output; an article response
         # yields one item and discovery responses yield requests, so more only costs reactor time
         "CONCURRENT_ITEMS": 1,
+        # components copydesk does not use, each a layer of per-request or per-output work on the
+        # reactor thread: Referer headers, Scrapy's request stats (copydesk counts its own), depth
+        # tracking (discovery is at most sitemap index -> sitemap -> article), a developer warning
+        "REFERER_ENABLED": False,
+        "DOWNLOADER_STATS": False,
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+        },
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},  # http(s) only
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.SafetyMiddleware": 50,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },

@@ -25,6 +25,9 @@ from crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, r
 from storage import url_key
 
 FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
+# robots.txt -> sitemap index -> sitemap is as deep as the protocol goes (an index may not list
+# indexes); one level of slack for sites that nest anyway, then a chain is a trap
+MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -83,6 +86,7 @@ class NewsSpider(scrapy.Spider):
                 if urlsplit(url).path.rstrip("/").endswith("robots.txt"):
                     yield self._request(url, name, ROBOTS, self.parse_robots, extra_meta={"dont_obey_robotstxt": True})
                 else:
+                    self.scheduled.add(url_key(url))
                     yield self._request(url, name, SITEMAP, self.parse_sitemap, conditional=True)
             for url in s.start_urls:
                 yield self._request(url, name, SECTION, self.parse_section, conditional=True)
@@ -168,16 +172,34 @@ class NewsSpider(scrapy.Spider):
         sm = await self._parse_off_thread(response, parse_sitemap, response.body, response.url, max_size=self.max_bytes)
         if sm is None:
             return
+        depth = response.meta.get("sitemap_depth", 0) + 1
         for child in sm.sitemaps:
             if (urlsplit(child).hostname or "").lower() in self.hosts[src]:
-                yield self._request(child, src, SITEMAP, self.parse_sitemap, conditional=True)
+                request = self._child_sitemap(child, src, depth)
+                if request is not None:
+                    yield request
         for request in self.articles(sm.links, src):
             yield request
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         src = response.meta["source"]
         for url in robots_sitemaps(response.body, response.url):
-            yield self._request(url, src, SITEMAP, self.parse_sitemap, conditional=True)
+            request = self._child_sitemap(url, src, 1)
+            if request is not None:
+                yield request
+
+    def _child_sitemap(self, url: str, source: str, depth: int) -> Request | None:
+        """A request for a sitemap found in an index or robots.txt, unless this run has it already
+        (an index that lists itself, or two that list each other) or it is nested too deep."""
+        key = url_key(url)
+        if key in self.scheduled:
+            return None
+        self.scheduled.add(key)
+        if depth > MAX_SITEMAP_DEPTH:
+            self.pipeline.fail(source, url, "sitemap_too_deep", article=False)
+            return None
+        return self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True,
+                             extra_meta={"sitemap_depth": depth})
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if self._not_modified(response):

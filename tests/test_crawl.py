@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from copydesk.demo import DemoWorld
-from sites import Route, Site, rss
+from sites import Route, Site, rss, sitemap
 from storage import Corpus
 from copydesk.demo.synth import article_html, paragraphs
 from truth import check_against_truth
@@ -226,3 +226,32 @@ def test_crawl_delay_is_a_floor_between_requests(tmp_path):
         assert len(hits) == 5
         gaps = [b - a for a, b in zip(hits, hits[1:])]
         assert min(gaps) >= 0.38, gaps
+
+
+def test_sitemap_loops_and_deep_chains_end(tmp_path):
+    """An index that lists itself is fetched once; a chain of indexes stops at MAX_SITEMAP_DEPTH
+    (counted as sitemap_too_deep); the articles they list are still crawled."""
+    from crawler.spider import MAX_SITEMAP_DEPTH
+
+    def index(*children: str) -> Route:
+        locs = "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)
+        return Route(f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                     f"{locs}</sitemapindex>".encode(), content_type="application/xml")
+
+    with Site() as site:
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/loop.xml": index(site.url("/loop.xml"), site.url("/urls.xml"), site.url("/chain-1.xml")),
+                            "/urls.xml": Route(sitemap([site.url("/a.html")]), content_type="application/xml"),
+                            "/a.html": Route(article_html(300).encode())})
+        for i in range(1, 10):
+            site.routes[f"/chain-{i}.xml"] = index(site.url(f"/chain-{i + 1}.xml"), site.url("/loop.xml"))
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "loops"\nsitemaps = ["{site.url("/loop.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert len(site.requested("/loop.xml")) == 1
+        chain = [i for i in range(1, 10) if site.requested(f"/chain-{i}.xml")]
+        assert chain == list(range(1, MAX_SITEMAP_DEPTH + 1))  # /loop.xml is depth 0
+        assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/a.html"]
+        errors = status(cfg)["recent_errors"]
+        assert any(e["reason"] == "sitemap_too_deep" for e in errors), errors
