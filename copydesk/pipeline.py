@@ -19,6 +19,8 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -138,9 +140,20 @@ class Extractor:
             from pebble import ProcessPool
 
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["cleaning", "copydesk.pipeline"])
+            ctx.set_forkserver_preload(["cleaning.preload", "copydesk.pipeline"])
+            # pebble's threads in this process hand pages to the workers and take their results;
+            # each needs the GIL, which a busy thread (the crawler's reactor) gives up only every
+            # switch interval: 5 ms by default, long enough to leave workers waiting for work
+            sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
             self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx,
                                     initializer=_init_worker, initargs=(WORKER_MEMORY_LIMIT, WORKER_NICE))
+            # pebble starts the workers on the first task, and that call waits for the forkserver's
+            # imports and language model (~1.5 s). Make that first call now, in a thread of its own,
+            # so it overlaps with the caller getting ready (a crawler starting up) instead of
+            # stalling the reactor when the first sitemap or page is handed over.
+            self._starting: threading.Thread | None = threading.Thread(
+                target=self.pool.schedule, args=(len, ("",)), name="copydesk-pool-start", daemon=True)
+            self._starting.start()
 
     def submit(self, page: Page) -> Future:
         return self.call(_extract, page)
@@ -185,6 +198,9 @@ class Extractor:
 
     def close(self) -> None:
         if self.pool is not None:
+            if self._starting is not None:
+                self._starting.join()
+                self._starting = None
             self.pool.close()
             self.pool.join(timeout=10)
             self.pool = None

@@ -37,9 +37,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         # yields one item and discovery responses yield requests, so more only costs reactor time
         "CONCURRENT_ITEMS": 1,
         # components copydesk does not use, each a layer of per-request or per-output work on the
-        # reactor thread: Referer headers, Scrapy's request stats (copydesk counts its own), depth
-        # tracking (discovery is at most sitemap index -> sitemap -> article), a developer warning
-        "REFERER_ENABLED": False,
+        # reactor thread: Scrapy's request stats (copydesk counts its own), depth tracking (discovery
+        # is at most sitemap index -> sitemap -> article), a developer warning. (The Referer
+        # middleware stays: Scrapy's redirect middlewares warn on every crawl without it.)
         "DOWNLOADER_STATS": False,
         "SPIDER_MIDDLEWARES": {
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,

@@ -57,3 +57,14 @@ def test_article_results_carry_the_per_text_work():
     assert dedup.Preparer().fits(out.features, out.result.text)
     rejected = _extract(Page("https://harbour.example/empty", b"", "s", dt.datetime.now(dt.timezone.utc)))
     assert not rejected.result and rejected.warc is None and rejected.features is None
+
+
+def _language_model_loaded() -> bool:
+    import py3langid.langid
+
+    return py3langid.langid.IDENTIFIER is not None
+
+
+def test_workers_start_with_the_language_model(pool):
+    """Loaded once in the forkserver (cleaning.preload), not per worker on its first page."""
+    assert pool.call(_language_model_loaded).result()
