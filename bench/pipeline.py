@@ -170,7 +170,7 @@ def main() -> None:
     t_traf, total, stages = sorted(rounds, key=lambda x: x[1] / x[0])[len(rounds) // 2]
     extraction = stages.get("cleaning (all of extraction)", 0.0)
     traf_inside = stages.get("trafilatura", 0.0)
-    print(f"\n| measurement | seconds | docs/s |\n|---|---|---|")
+    print("\n| measurement | seconds | docs/s |\n|---|---|---|")
     print(f"| trafilatura.extract alone (1 process) | {t_traf:.2f} | {n / t_traf:.1f} |")
     print(f"| copydesk pipeline inline (1 process) | {total:.2f} | {n / total:.1f} |")
     print(f"| copydesk pipeline, extraction pool of {os.cpu_count()} (as `copydesk ingest`) | {t_pool:.2f} | {n / t_pool:.1f} |")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from copydesk import config as config_mod
+from copydesk import workers
 from copydesk.config import Config, ConfigError
 from copydesk.errors import UsageError
 
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- commands -----------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
+    workers.start_early()
     from copydesk import report
     from copydesk.ingest import discover, pages
     from copydesk.pipeline import Pipeline
@@ -199,6 +201,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    workers.start_early()
     from copydesk import runner
 
     cfg = load_config(args, need_sources=True)
@@ -214,6 +217,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     early: list[int] = []  # a stop asked for while the daemon is still importing and opening the corpus
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _: early.append(signum))
+    workers.start_early()
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)
@@ -221,6 +225,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    workers.start_early()
     from copydesk import demo_command
 
     return demo_command.run(Path(args.corpus), keep_serving=args.serve)

@@ -17,7 +17,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
-import multiprocessing
 import os
 import sys
 import threading
@@ -139,8 +138,9 @@ class Extractor:
         if self.workers > 0:
             from pebble import ProcessPool
 
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["cleaning.preload", "copydesk.pipeline"])
+            from copydesk import workers
+
+            ctx = workers.context()
             # pebble's threads in this process hand pages to the workers and take their results;
             # each needs the GIL, which a busy thread (the crawler's reactor) gives up only every
             # switch interval: 5 ms by default, long enough to leave workers waiting for work

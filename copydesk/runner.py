@@ -22,11 +22,11 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
     from crawler.spider import NewsSpider
 
     sources = [cfg.source(n) for n in names]
-    for name in names:
-        pipeline.begin_run(name)
     process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
+    for name in names:  # the runs' clocks start with the crawl, after the process's start-up
+        pipeline.begin_run(name)
     process.start()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     return "completed" if reason in (None, "finished") else "interrupted"

@@ -1,6 +1,7 @@
 """URL identity: one canonical key per article URL, and the stable record id derived from it."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from urllib.parse import urlsplit
 
@@ -8,6 +9,7 @@ import courlan
 from w3lib.url import canonicalize_url
 
 
+@functools.lru_cache(maxsize=16384)  # a URL is keyed when discovered, before and after its fetch, when stored
 def url_key(url: str) -> str:
     """The canonical form used to decide "same URL": scheme and host lower-cased, default port,
     fragment and tracking parameters (utm_*, fbclid, ...) removed, query arguments sorted.
