@@ -32,7 +32,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
-        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 20_000_000,
+        # responses waiting for extraction (bytes): the bound on the crawler's memory when downloads
+        # outrun the workers. Scrapy's default; a single larger page still goes through.
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 5_000_000,
         # Scrapy starts this many asyncio tasks for every response's output; an article response
         # yields one item and discovery responses yield requests, so more only costs reactor time
         "CONCURRENT_ITEMS": 1,
