@@ -18,7 +18,6 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -135,23 +134,20 @@ class Extractor:
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.timeout = timeout
         self.pool = None
+        self._starting: threading.Thread | None = None
         if self.workers > 0:
             from pebble import ProcessPool
 
             from copydesk import workers
 
             ctx = workers.context()
-            # pebble's threads in this process hand pages to the workers and take their results;
-            # each needs the GIL, which a busy thread (the crawler's reactor) gives up only every
-            # switch interval: 5 ms by default, long enough to leave workers waiting for work
-            sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
             self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx,
                                     initializer=_init_worker, initargs=(WORKER_MEMORY_LIMIT, WORKER_NICE))
             # pebble starts the workers on the first task, and that call waits for the forkserver's
             # imports and language model (~1.5 s). Make that first call now, in a thread of its own,
             # so it overlaps with the caller getting ready (a crawler starting up) instead of
             # stalling the reactor when the first sitemap or page is handed over.
-            self._starting: threading.Thread | None = threading.Thread(
+            self._starting = threading.Thread(
                 target=self.pool.schedule, args=(len, ("",)), name="copydesk-pool-start", daemon=True)
             self._starting.start()
 
