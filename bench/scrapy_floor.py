@@ -22,6 +22,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--per-host", type=int, default=16)
     ap.add_argument("--reactor", choices=("asyncio", "epoll"), default="asyncio")
+    ap.add_argument("--handler", choices=("twisted", "aiohttp", "httpx"), default="twisted")
     args = ap.parse_args()
     server, base = start_site(args.pages)
     import scrapy
@@ -44,6 +45,9 @@ def main() -> None:
                 "COOKIES_ENABLED": False, "ROBOTSTXT_OBEY": False}
     if args.reactor == "epoll":
         settings["TWISTED_REACTOR"] = "twisted.internet.epollreactor.EPollReactor"
+    if args.handler != "twisted":
+        mod = {"aiohttp": "_aiohttp.AiohttpDownloadHandler", "httpx": "_httpx.HttpxDownloadHandler"}[args.handler]
+        settings["DOWNLOAD_HANDLERS"] = {s: f"scrapy.core.downloader.handlers.{mod}" for s in ("http", "https")}
     process = CrawlerProcess(settings)
     process.crawl(Bare)
     t, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)

@@ -64,7 +64,7 @@ class Daemon:
         def done(result: Any) -> None:
             self.running.pop(source.name, None)
             crawler.signals.disconnect(on_engine_started, signal=signals.engine_started, weak=False)
-            reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+            reason = getattr(crawler.spider, "finish_reason", None)
             status = "completed" if reason == "finished" and not self.stopping else "interrupted"
             if isinstance(result, Exception) or getattr(result, "value", None) is not None:
                 status = "failed"

@@ -94,20 +94,14 @@ class Extracted(NamedTuple):
 WORKER_MEMORY_LIMIT = 3 * 2**30
 
 
-# Workers run at a lower CPU priority than the process that feeds them: when the cores are busy,
-# the crawler's reactor thread (downloads, the steps after extraction) runs first, so extraction
-# never starves the downloads that keep the workers themselves busy.
-WORKER_NICE = 5
-
-
-def _init_worker(memory_limit: int, nice: int) -> None:
+def _init_worker(memory_limit: int) -> None:
+    # (Workers run at the crawler's own priority: at nice +5 or +15 the crawl was 2-6 % slower, the
+    # reactor preempting a worker on every network event and doing less per wake-up; BENCHMARKS.md.)
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or hard > memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, hard))
-    if nice:
-        os.nice(nice)
 
 
 _preparer: dedup.Preparer | None = None
@@ -142,7 +136,7 @@ class Extractor:
 
             ctx = workers.context()
             self.pool = ProcessPool(max_workers=self.workers, max_tasks=1000, context=ctx,
-                                    initializer=_init_worker, initargs=(WORKER_MEMORY_LIMIT, WORKER_NICE))
+                                    initializer=_init_worker, initargs=(WORKER_MEMORY_LIMIT,))
             # pebble starts the workers on the first task, and that call waits for the forkserver's
             # imports and language model (~1.5 s). Make that first call now, in a thread of its own,
             # so it overlaps with the caller getting ready (a crawler starting up) instead of

@@ -3,8 +3,9 @@ pipeline's extraction pool and a live progress display."""
 from __future__ import annotations
 
 import logging
+import time
 
-from copydesk import report
+from copydesk import logs, report
 from copydesk.config import Config
 from copydesk.pipeline import Doc, Pipeline
 from copydesk.stats import RunStats
@@ -23,12 +24,13 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
 
     sources = [cfg.source(n) for n in names]
     process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})
+    logs.settle_scrapy()
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
     for name in names:  # the runs' clocks start with the crawl, after the process's start-up
         pipeline.begin_run(name)
     process.start()
-    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    reason = getattr(crawler.spider, "finish_reason", None)
     return "completed" if reason in (None, "finished") else "interrupted"
 
 
@@ -41,8 +43,15 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
         try:
             with report.progress() as prog:
                 task = prog.add_task("crawling", total=None, detail="")
+                shown = [0.0]
 
-                def update(_: Doc) -> None:
+                def update(_: Doc | None = None, *, force: bool = False) -> None:
+                    # the display redraws 10 times a second: totalling the counts for every page
+                    # (or with no display at all) only took the reactor's time
+                    now = time.monotonic()
+                    if prog.disable or (now - shown[0] < 0.1 and not force):
+                        return
+                    shown[0] = now
                     t = stats.total()
                     prog.update(task, completed=t.pages, detail=(
                         f"requests {t.requests} · new {t.stored_new} · copies {t.stored_copy}"
@@ -50,6 +59,7 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
 
                 pipe.on_outcome = update
                 status = crawl(cfg, names, pipe)
+                update(force=True)
         except BaseException:
             pipe.abort()
             raise

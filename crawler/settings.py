@@ -19,7 +19,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": True,             # as PoliteThrottle: AutoThrottle that also honours Crawl-delay
-        "AUTOTHROTTLE_START_DELAY": 0.1,
+        "AUTOTHROTTLE_START_DELAY": 0.02,            # until a host's latency is known (one response)
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(c.per_host_concurrency),
         "RETRY_ENABLED": c.retries > 0,
@@ -53,11 +53,20 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
         },
         "EXTENSIONS": {
             "scrapy.extensions.throttle.AutoThrottle": None,
             "crawler.middlewares.PoliteThrottle": 0,
             "scrapy.extensions.telnet.TelnetConsole": None,
+            # Scrapy's stats and its log of them (copydesk counts its own: RunStats, `status`), feed
+            # exports and JOBDIR state: item_scraped and response_received handlers on every page
+            "scrapy.extensions.corestats.CoreStats": None,
+            "scrapy.extensions.logcount.LogCount": None,
+            "scrapy.extensions.logstats.LogStats": None,
+            "scrapy.extensions.feedexport.FeedExporter": None,
+            "scrapy.extensions.spiderstate.SpiderState": None,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.CorpusPipeline": 300},
     }

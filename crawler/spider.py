@@ -29,6 +29,9 @@ FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section"
 # indexes); one level of slack for sites that nest anyway, then a chain is a trap
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# sitemaps up to this size (a Google News sitemap's 1,000 URLs) are parsed on the reactor thread,
+# ~8 ms per 100 KB; larger and compressed ones in the extraction pool, with its time limit
+INLINE_SITEMAP_BYTES = 256_000
 
 
 class NewsSpider(scrapy.Spider):
@@ -44,6 +47,7 @@ class NewsSpider(scrapy.Spider):
         self.follow = {s.name: LinkExtractor(allow=s.follow or (), unique=True) for s in sources}
         self.scheduled: set[str] = set()
         self.max_bytes = config.crawl.max_page_bytes
+        self.finish_reason: str | None = None  # Scrapy's close reason: "finished", "shutdown", ...
         f = config.filter
         self.languages = set(f.languages)
 
@@ -52,6 +56,9 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._response_received, signal=signals.response_received)
         return spider
+
+    def closed(self, reason: str) -> None:
+        self.finish_reason = reason
 
     def _response_received(self, response: Response, request: Request, **_: Any) -> None:
         src = request.meta.get("source")
@@ -136,18 +143,21 @@ class NewsSpider(scrapy.Spider):
                                           _header(response, b"Last-Modified"))
         return False
 
-    async def _parse_off_thread(self, response: Response, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Parse untrusted XML in the extraction pool (time limit, memory limit), not on the reactor
-        thread: feedparser's fallback parser takes seconds per megabyte of broken XML. Returns None
-        after counting the failure."""
+    async def _parse(self, response: Response, fn: Any, *args: Any, inline: bool = False, **kwargs: Any) -> Any:
+        """Parse untrusted XML in the extraction pool (time limit, memory limit), or on the reactor
+        thread when ``inline`` (a small sitemap: lxml reads it in milliseconds, less than the trip to
+        the pool, and the crawl's first article requests wait for it). Feeds always go to the pool:
+        feedparser's fallback parser takes seconds per megabyte of broken XML. Returns None after
+        counting the failure."""
         import asyncio
         from concurrent.futures import TimeoutError as FuturesTimeout
         from functools import partial
 
         src = response.meta["source"]
-        future = self.pipeline.extractor.call(partial(fn, **kwargs), *args)
         try:
-            return await asyncio.wrap_future(future)
+            if inline:
+                return fn(*args, **kwargs)
+            return await asyncio.wrap_future(self.pipeline.extractor.call(partial(fn, **kwargs), *args))
         except DiscoveryError as e:
             self.pipeline.fail(src, response.url, e.reason, str(e), article=False)
         except FuturesTimeout:
@@ -160,8 +170,8 @@ class NewsSpider(scrapy.Spider):
         if self._not_modified(response):
             return
         src = response.meta["source"]
-        links = await self._parse_off_thread(response, parse_feed, response.body, response.url,
-                                             content_type=_header(response, b"Content-Type"))
+        links = await self._parse(response, parse_feed, response.body, response.url,
+                                  content_type=_header(response, b"Content-Type"))
         for request in self.articles(links or [], src):
             yield request
 
@@ -169,7 +179,9 @@ class NewsSpider(scrapy.Spider):
         if self._not_modified(response):
             return
         src = response.meta["source"]
-        sm = await self._parse_off_thread(response, parse_sitemap, response.body, response.url, max_size=self.max_bytes)
+        body = response.body
+        inline = len(body) <= INLINE_SITEMAP_BYTES and body[:2] != b"\x1f\x8b"  # gzip: a bomb is small
+        sm = await self._parse(response, parse_sitemap, body, response.url, inline=inline, max_size=self.max_bytes)
         if sm is None:
             return
         depth = response.meta.get("sitemap_depth", 0) + 1

@@ -255,3 +255,32 @@ def test_sitemap_loops_and_deep_chains_end(tmp_path):
         assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/a.html"]
         errors = status(cfg)["recent_errors"]
         assert any(e["reason"] == "sitemap_too_deep" for e in errors), errors
+
+
+def test_meta_refresh_redirects_are_followed(tmp_path):
+    """<meta http-equiv="refresh"> redirects, also where copydesk's byte-level pre-check has to be
+    careful: a UTF-16 page, and a tag past the first 4096 bytes but within Scrapy's 4096 characters."""
+    def refresh(target: str, before: str = "") -> str:
+        return (f'<html><head><meta charset="utf-8"><title>{before}Moved</title>'
+                f'<meta http-equiv="Refresh" content="0; url={target}"></head><body><p>Moved.</p></body></html>')
+
+    with Site() as site:
+        site.routes.update({
+            "/robots.txt": Route(b"", content_type="text/plain"),
+            "/moved.html": Route(refresh("/a.html").encode()),
+            "/moved16.html": Route(refresh("/b.html").encode("utf-16"), content_type="text/html"),
+            "/late.html": Route(refresh("/c.html", before="é" * 2500).encode()),
+            "/a.html": Route(article_html(400).encode()),
+            "/b.html": Route(article_html(401).encode()),
+            "/c.html": Route(article_html(402).encode()),
+        })
+        assert refresh("/c.html", "é" * 2500).encode().find(b"Refresh") > 4096
+        listed = ["/moved.html", "/moved16.html", "/late.html"]
+        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in listed]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "moved"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
+        assert stored == ["/a.html", "/b.html", "/c.html"]

@@ -30,15 +30,6 @@ def test_memory_limit(pool):
     assert pool.call(len, "still alive").result() == 11
 
 
-def test_workers_run_at_a_lower_priority(pool):
-    """So the crawler's reactor thread is served first when the cores are busy (issue #3)."""
-    import os
-
-    from copydesk.pipeline import WORKER_NICE
-
-    assert pool.call(os.nice, 0).result() == os.nice(0) + WORKER_NICE
-
-
 def test_article_results_carry_the_per_text_work():
     """A worker returns the WARC record, template line keys and dedup features of the article."""
     import datetime as dt
@@ -68,3 +59,15 @@ def _language_model_loaded() -> bool:
 def test_workers_start_with_the_language_model(pool):
     """Loaded once in the forkserver (cleaning.preload), not per worker on its first page."""
     assert pool.call(_language_model_loaded).result()
+
+
+def _suffix_list_loaded() -> bool:
+    import tld.utils
+
+    return bool(tld.utils.get_tld_names_container())
+
+
+def test_workers_start_with_the_public_suffix_list(pool):
+    """trafilatura's site names go through courlan/tld, which reads the public suffix list on its
+    first use: once in the forkserver, not on every worker's first page."""
+    assert pool.call(_suffix_list_loaded).result()
