@@ -298,7 +298,8 @@ def main() -> None:
     print(f"| trafilatura.extract alone, pool of {cores} | {n / trafn:.1f} |")
     print(f"\ncrawl rate / pipeline-only rate, per round: {', '.join(f'{x:.0f}%' for x in ratios)}; "
           f"median {statistics.median(ratios):.0f}% (run), "
-          f"{statistics.median(100 * x[1] / x[2] for x in rounds):.0f}% (whole command)")
+          f"{statistics.median(100 * x[1] / x[2] for x in rounds):.0f}% (whole command); "
+          f"median crawl rate / median pipeline-only rate: {100 * med[0] / med[2]:.0f}%")
     if mem:
         mid = mem[len(mem) // 2]
         print(f"crawler memory, last round (RSS MB, crawler / with extraction workers and forkserver): "
