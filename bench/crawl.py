@@ -241,7 +241,8 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--per-host", type=int, default=16, help="crawl.per_host_concurrency (a local mirror allows many)")
     ap.add_argument("--rounds", type=int, default=3,
-                    help="crawl and pipeline-only runs, alternated (a shared machine's speed drifts); medians reported")
+                    help="crawl and pipeline-only runs, alternated ABBA (a shared machine's speed drifts); "
+                         "medians reported")
     ap.add_argument("--page-kb", type=int, default=0,
                     help="grow each article page to about this many KB with a news site's usual markup "
                          "(menus, inline CSS/JS, related stories, comments); 0: the generator's ~3 KB pages")
@@ -265,9 +266,14 @@ def main() -> None:
             return
         mem_pages = pages_in_memory(n, base, args.page_kb)
         for r in range(args.rounds):
+            # crawl, pipeline; pipeline, crawl; ...: a drift of the machine's speed within a round
+            # (this VM's drifts by +-30 % within minutes) favours neither side over two rounds
+            if r % 2:
+                pipe_stored, pipe_time = run_pipeline(work / f"pipeline-{r}", mem_pages, cores)
             counts, crawl_wall, mem = run_crawl(work / f"crawl-{r}", base, args.per_host)
             stored = counts["stored_new"] + counts["stored_copy"]
-            pipe_stored, pipe_time = run_pipeline(work / f"pipeline-{r}", mem_pages, cores)
+            if not r % 2:
+                pipe_stored, pipe_time = run_pipeline(work / f"pipeline-{r}", mem_pages, cores)
             rounds.append((stored / counts["elapsed_s"], stored / crawl_wall, pipe_stored / pipe_time))
             print(f"round {r + 1}: crawl {stored} pages in {counts['elapsed_s']:.1f}s (whole command {crawl_wall:.1f}s), "
                   f"pipeline only {pipe_stored} in {pipe_time:.1f}s: {100 * rounds[-1][0] / rounds[-1][2]:.0f}%", flush=True)

@@ -284,3 +284,20 @@ def test_meta_refresh_redirects_are_followed(tmp_path):
         assert r.returncode == 0, r.stderr
         stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
         assert stored == ["/a.html", "/b.html", "/c.html"]
+
+
+@pytest.mark.parametrize("level, debug_records", [("WARNING", False), ("DEBUG", True)])
+def test_scrapy_builds_no_log_records_nobody_sees(level, debug_records):
+    """Scrapy's logging setup puts its loggers at DEBUG: each request and item built a record
+    ("Crawled", "Scraped from") that copydesk's handler dropped. Not any more, unless asked for."""
+    code = (
+        "import logging\n"
+        "from copydesk import logs\n"
+        f"logs.setup({level!r})\n"
+        "from scrapy.crawler import CrawlerProcess\n"
+        "CrawlerProcess({'LOG_INSTALL_ROOT_HANDLER': False})\n"
+        "logs.settle_scrapy()\n"
+        "print(logging.getLogger('scrapy.core.engine').isEnabledFor(logging.DEBUG))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(debug_records)
