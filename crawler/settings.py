@@ -43,6 +43,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         # is at most sitemap index -> sitemap -> article), a developer warning. (The Referer
         # middleware stays: Scrapy's redirect middlewares warn on every crawl without it.)
         "DOWNLOADER_STATS": False,
+        # nothing reads Scrapy's stats (copydesk counts its own), and every access to the default
+        # collector goes through a Python __getattribute__ hook, several times per request
+        "STATS_CLASS": "scrapy.statscollectors.DummyStatsCollector",
         "SPIDER_MIDDLEWARES": {
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
             "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
