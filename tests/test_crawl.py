@@ -301,3 +301,32 @@ def test_scrapy_builds_no_log_records_nobody_sees(level, debug_records):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(debug_records)
+
+
+def test_interrupted_crawl_exits_130_and_records_the_run(tmp_path):
+    """Ctrl-C (SIGINT) stops a crawl gracefully: what was stored stays, the run is recorded as
+    interrupted (Scrapy's close reason "shutdown", as the spider sees it) and the exit status is 130."""
+    import signal
+    import time
+
+    with Site() as site:
+        news = [f"/slow/{i}.html" for i in range(20)]
+        site.routes.update({p: Route(article_html(500 + i).encode(), delay=0.5) for i, p in enumerate(news)})
+        site.routes["/robots.txt"] = Route(b"", content_type="text/plain")
+        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in news]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        # concurrency 1: Scrapy's graceful stop still finishes what its downloader has queued
+        cfg.write_text(f'corpus = "c"\n[crawl]\nconcurrency = 1\nper_host_concurrency = 1\n'
+                       f'[[sources]]\nname = "slow"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while sum(h.path.startswith("/slow/") for h in site.log) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        run = status(cfg)["sources"][0]["last_run"]
+        assert run["status"] == "interrupted"
+        assert 1 <= run["counts"]["stored_new"] < len(news)
