@@ -31,6 +31,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 10,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 starts an HTTP server by default that runs any Python code it is sent
+        # (authenticated by a token in ~/.local/state/scrapy/job_files, left behind by killed runs)
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         # responses waiting for extraction (bytes): the bound on the crawler's memory when downloads
         # outrun the workers. Scrapy's default; a single larger page still goes through.

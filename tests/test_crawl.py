@@ -330,3 +330,32 @@ def test_interrupted_crawl_exits_130_and_records_the_run(tmp_path):
         run = status(cfg)["sources"][0]["last_run"]
         assert run["status"] == "interrupted"
         assert 1 <= run["counts"]["stored_new"] < len(news)
+
+
+def test_no_remote_code_execution_server(tmp_path):
+    """Scrapy 2.19 starts, by default, an HTTP server that runs any Python code it is sent (token in
+    a job file in the user's state directory, left behind when the process is killed). A news
+    crawler has no use for it: while a crawl runs there is no such job file."""
+    import os
+    import time
+
+    with Site() as site:
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/a.html": Route(article_html(600).encode(), delay=1.0)})
+        site.routes["/rss.xml"] = Route(rss([(site.url("/a.html"), "a", "Mon, 02 Nov 2026 08:00:00 GMT")]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "rc"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        state = tmp_path / "xdg-state"
+        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "XDG_STATE_HOME": str(state)})
+        deadline = time.monotonic() + 60
+        while not any(h.path == "/a.html" for h in site.log) and not site.routes["/a.html"].hits \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        during = sorted(p.name for p in state.rglob("*") if p.is_file())
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert site.routes["/a.html"].hits == 1
+        assert during == []
