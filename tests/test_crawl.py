@@ -34,6 +34,15 @@ def status(cfg: Path) -> dict:
     return json.loads(r.stdout)
 
 
+def feed_config(site: Site, tmp_path: Path, name: str, paths: list[str], crawl: str = "") -> Path:
+    """An RSS feed on ``site`` listing ``paths`` and a config whose one source reads it."""
+    site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in paths]),
+                                    content_type="application/rss+xml")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'corpus = "c"\n[crawl]\n{crawl}\n[[sources]]\nname = "{name}"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+    return cfg
+
+
 def latin1_page() -> bytes:
     html = article_html(900, title_text="Café owners in Zürich protest rent rises")
     html = html.replace('<meta charset="utf-8">', "").replace("<p>In ", "<p>Café Müller and the Señora bakery say: In ", 1)
@@ -215,11 +224,7 @@ def test_crawl_delay_is_a_floor_between_requests(tmp_path):
         news = [f"/n/{i}.html" for i in range(5)]
         site.routes.update({p: Route(article_html(200 + i).encode()) for i, p in enumerate(news)})
         site.routes["/robots.txt"] = Route(b"User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
-        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in news]),
-                                        content_type="application/rss+xml")
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f'corpus = "c"\n[crawl]\nper_host_concurrency = 4\n'
-                       f'[[sources]]\nname = "polite"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        cfg = feed_config(site, tmp_path, "polite", news, crawl="per_host_concurrency = 4")
         r = copydesk("crawl", "-c", cfg)
         assert r.returncode == 0, r.stderr
         hits = sorted(h.at for h in site.log if h.path.startswith("/n/"))
@@ -275,11 +280,7 @@ def test_meta_refresh_redirects_are_followed(tmp_path):
             "/c.html": Route(article_html(402).encode()),
         })
         assert refresh("/c.html", "é" * 2500).encode().find(b"Refresh") > 4096
-        listed = ["/moved.html", "/moved16.html", "/late.html"]
-        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in listed]),
-                                        content_type="application/rss+xml")
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "moved"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        cfg = feed_config(site, tmp_path, "moved", ["/moved.html", "/moved16.html", "/late.html"])
         r = copydesk("crawl", "-c", cfg)
         assert r.returncode == 0, r.stderr
         stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
@@ -313,12 +314,8 @@ def test_interrupted_crawl_exits_130_and_records_the_run(tmp_path):
         news = [f"/slow/{i}.html" for i in range(20)]
         site.routes.update({p: Route(article_html(500 + i).encode(), delay=0.5) for i, p in enumerate(news)})
         site.routes["/robots.txt"] = Route(b"", content_type="text/plain")
-        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in news]),
-                                        content_type="application/rss+xml")
-        cfg = tmp_path / "c.toml"
         # concurrency 1: Scrapy's graceful stop still finishes what its downloader has queued
-        cfg.write_text(f'corpus = "c"\n[crawl]\nconcurrency = 1\nper_host_concurrency = 1\n'
-                       f'[[sources]]\nname = "slow"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        cfg = feed_config(site, tmp_path, "slow", news, crawl="concurrency = 1\nper_host_concurrency = 1")
         proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
@@ -342,10 +339,7 @@ def test_no_remote_code_execution_server(tmp_path):
     with Site() as site:
         site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
                             "/a.html": Route(article_html(600).encode(), delay=1.0)})
-        site.routes["/rss.xml"] = Route(rss([(site.url("/a.html"), "a", "Mon, 02 Nov 2026 08:00:00 GMT")]),
-                                        content_type="application/rss+xml")
-        cfg = tmp_path / "c.toml"
-        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "rc"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        cfg = feed_config(site, tmp_path, "rc", ["/a.html"])
         state = tmp_path / "xdg-state"
         proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
