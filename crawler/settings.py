@@ -19,7 +19,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": True,             # as PoliteThrottle: AutoThrottle that also honours Crawl-delay
-        "AUTOTHROTTLE_START_DELAY": 0.02,            # until a host's latency is known (one response)
+        "AUTOTHROTTLE_START_DELAY": 0.02,         # until a host's latency is known (one response)
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(c.per_host_concurrency),
         "RETRY_ENABLED": c.retries > 0,
