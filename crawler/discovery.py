@@ -123,7 +123,9 @@ def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -
         href = e.get("link") or next((lk.get("href") for lk in e.get("links", []) if lk.get("href")), None)
         if not href:
             continue
-        when = e.get("published_parsed") or e.get("updated_parsed")
+        # dict.get: feedparser's own get() maps a missing published_parsed to updated_parsed with a
+        # DeprecationWarning; the fallback is spelled out here instead
+        when = dict.get(e, "published_parsed") or dict.get(e, "updated_parsed")
         published = (f"{when.tm_year:04d}-{when.tm_mon:02d}-{when.tm_mday:02d}T{when.tm_hour:02d}:"
                      f"{when.tm_min:02d}:{when.tm_sec:02d}Z") if when else None
         url = _join(base_url, href.strip())
