@@ -3,6 +3,7 @@ bare spider that does nothing with its responses (same concurrency), so the craw
 against the pipeline-only rate can be worked out (BENCHMARKS.md, issue #3).
 
     python bench/scrapy_floor.py [--pages 2000] [--per-host 16] [--reactor asyncio|epoll]
+                                 [--handler twisted|aiohttp|httpx]  (Scrapy 2.19's download handlers)
 """
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import sys
 import time
 
 
-_floor = logging.WARNING  # what the handler lets through from the chatty loggers below
 _CHATTY = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability", "courlan", "asyncio", "apscheduler")
 
 
@@ -36,8 +35,7 @@ def setup(level: str = "WARNING", fmt: str = "text") -> None:
     ours = getattr(logging, level.upper(), logging.WARNING)
     # Scrapy, Twisted and the extraction libraries are chatty (and Scrapy resets logger levels when a
     # crawl starts): the handler itself keeps them at WARNING unless we run at DEBUG.
-    global _floor
-    floor = _floor = logging.DEBUG if ours <= logging.DEBUG else logging.WARNING
+    floor = logging.DEBUG if ours <= logging.DEBUG else logging.WARNING
     handler.addFilter(lambda r: r.levelno >= (floor if r.name.startswith(_CHATTY) else ours))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -47,5 +45,7 @@ def setup(level: str = "WARNING", fmt: str = "text") -> None:
 def settle_scrapy() -> None:
     """Call after creating a CrawlerProcess: its logging setup puts the ``scrapy`` loggers at DEBUG,
     so every request and every item built a log record ("Crawled", "Scraped from") that the handler
-    then dropped, a few percent of the crawler's CPU. They go back to what the handler lets through."""
-    logging.getLogger("scrapy").setLevel(_floor)
+    then dropped, a few percent of the crawler's CPU. They go back to what the handler lets through
+    from them: DEBUG when the root logger is at DEBUG (see setup), else WARNING."""
+    debug = logging.getLogger().level <= logging.DEBUG
+    logging.getLogger("scrapy").setLevel(logging.DEBUG if debug else logging.WARNING)

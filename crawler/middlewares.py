@@ -112,7 +112,7 @@ class PoliteThrottle(AutoThrottle):
         log.info("robots.txt of %s asks for Crawl-delay %.2fs", netloc, delay)
 
     def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        # the signal hands each receiver the arguments its signature names: keep AutoThrottle's
+        # (pydispatch passes each receiver the arguments its signature names: keep this signature)
         super()._response_downloaded(response, request, spider)  # AutoThrottle's new delay
         key, slot = self._get_slot(request, spider)
         if slot is None:

@@ -46,8 +46,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         # is at most sitemap index -> sitemap -> article), a developer warning. (The Referer
         # middleware stays: Scrapy's redirect middlewares warn on every crawl without it.)
         "DOWNLOADER_STATS": False,
-        # nothing reads Scrapy's stats (copydesk counts its own), and every access to the default
-        # collector goes through a Python __getattribute__ hook, several times per request
+        # the default collector runs a Python __getattribute__ hook on every access, several times
+        # per request, for stats nothing reads
         "STATS_CLASS": "scrapy.statscollectors.DummyStatsCollector",
         "SPIDER_MIDDLEWARES": {
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
@@ -66,8 +66,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
             "scrapy.extensions.throttle.AutoThrottle": None,
             "crawler.middlewares.PoliteThrottle": 0,
             "scrapy.extensions.telnet.TelnetConsole": None,
-            # Scrapy's stats and its log of them (copydesk counts its own: RunStats, `status`), feed
-            # exports and JOBDIR state: item_scraped and response_received handlers on every page
+            # Scrapy's stats and their log, feed exports, JOBDIR state: item_scraped and
+            # response_received handlers on every page
             "scrapy.extensions.corestats.CoreStats": None,
             "scrapy.extensions.logcount.LogCount": None,
             "scrapy.extensions.logstats.LogStats": None,
