@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from copydesk import config as config_mod  # noqa: E402
 from copydesk.demo.synth import page  # noqa: E402
+from copydesk.gc_tuning import settle_gc  # noqa: E402
 from copydesk.pipeline import Page, Pipeline  # noqa: E402
 
 PER_SITEMAP = 500
@@ -228,6 +229,7 @@ def run_pipeline(work: Path, pages: list[Page], cores: int) -> tuple[int, float]
     """The same pages through the pipeline alone (pool of `cores`); (documents stored, seconds)."""
     pipe = Pipeline(dataclasses.replace(config_mod.Config(), corpus=work))
     list(pipe.extractor.run(pages[:cores]))  # start the workers outside the timing, as a crawl does
+    settle_gc()  # as `copydesk ingest` and `copydesk crawl` do before their runs
     t = time.perf_counter()
     for _ in pipe.run(pages):
         pass

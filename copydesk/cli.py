@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     workers.start_early()
     from copydesk import report
+    from copydesk.gc_tuning import settle_gc
     from copydesk.ingest import discover, pages
     from copydesk.pipeline import Pipeline
     from storage import CorpusLock
@@ -131,6 +132,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     with CorpusLock(cfg.corpus):
         pipe = Pipeline(cfg, kind="ingest")
+        settle_gc()
         try:
             with report.progress() as prog:
                 task = prog.add_task("ingesting", total=len(files), detail="")

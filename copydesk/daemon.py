@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from copydesk.config import Config, Source
+from copydesk.gc_tuning import settle_gc
 from copydesk.pipeline import Pipeline
 from copydesk.schedule import trigger
 from storage import CorpusLock
@@ -144,6 +145,7 @@ class Daemon:
             reactor.callWhenRunning(self.scheduler.start)
             reactor.callWhenRunning(self._announce)
             LoopingCall(act_on_signals).start(0.2, now=False)
+            settle_gc()
             try:
                 reactor.run(installSignalHandlers=False)
             finally:

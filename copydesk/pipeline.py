@@ -173,14 +173,19 @@ class Extractor:
             name = type(e).__name__
             return Extracted(cleaning.Rejected("extraction_crashed" if name == "ProcessExpired" else f"extraction_error:{name}"))
 
-    def run(self, pages: Iterable[Page]) -> Iterator[tuple[Page, Extracted]]:
-        """Ordered results with a bounded number of pages in flight."""
+    def run(self, pages: Iterable[Page], *, window_pages: int = 32,
+            window_bytes: int = 32 * 2**20) -> Iterator[tuple[Page, Extracted]]:
+        """Ordered results with up to ``window_pages`` pages per worker (and ``window_bytes`` of
+        bodies) in flight: enough queued work that the workers keep going while the caller
+        checkpoints (~0.1-0.25 s). With 4 per worker they ran dry then: ingest was ~10 % slower."""
         window: deque[tuple[Page, Future]] = deque()
-        depth = max(1, self.workers) * 4
+        depth, size = max(1, self.workers) * window_pages, 0
         for page in pages:
             window.append((page, self.submit(page)))
-            if len(window) >= depth:
+            size += len(page.body)
+            while len(window) >= depth or size > window_bytes:
                 p, f = window.popleft()
+                size -= len(p.body)
                 yield p, self.outcome(f)
         while window:
             p, f = window.popleft()

@@ -6,6 +6,7 @@ import logging
 import time
 
 from copydesk import logs, report
+from copydesk.gc_tuning import settle_gc
 from copydesk.config import Config
 from copydesk.pipeline import Doc, Pipeline
 from copydesk.stats import RunStats
@@ -27,6 +28,7 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
     logs.settle_scrapy()
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
+    settle_gc()
     for name in names:  # the runs' clocks start with the crawl, after the process's start-up
         pipeline.begin_run(name)
     process.start()

@@ -6,7 +6,7 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 
 import pytest
 
-from copydesk.pipeline import WORKER_MEMORY_LIMIT, Extractor
+from copydesk.pipeline import WORKER_MEMORY_LIMIT, Extractor, Page
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +71,26 @@ def test_workers_start_with_the_public_suffix_list(pool):
     """trafilatura's site names go through courlan/tld, which reads the public suffix list on its
     first use: once in the forkserver, not on every worker's first page."""
     assert pool.call(_suffix_list_loaded).result()
+
+
+def _pages(n: int, size: int, pulled: list[int]):
+    import datetime as dt
+
+    for i in range(n):
+        pulled.append(i)
+        yield Page(f"http://example.test/{i}", b"x" * size, "t", dt.datetime.now(dt.timezone.utc))
+
+
+def test_run_keeps_a_window_of_pages_in_flight_bounded_by_count_and_bytes():
+    """Pages are read ahead of the results (so workers keep busy while the caller checkpoints), up
+    to ``window_pages`` per worker and never more than ``window_bytes`` of bodies."""
+    ex = Extractor(0)
+    pulled: list[int] = []
+    results = ex.run(_pages(100, 1_000, pulled), window_pages=8, window_bytes=10**6)
+    next(results)
+    assert len(pulled) == 8
+    pulled.clear()
+    results = ex.run(_pages(100, 400_000, pulled), window_pages=8, window_bytes=10**6)
+    next(results)
+    assert len(pulled) == 3  # the third page took the bodies past 1 MB
+    assert len(list(results)) == 99
