@@ -13,6 +13,7 @@ crawls at once, still checkpointing only complete records, and exits 130.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -34,6 +35,7 @@ class Daemon:
         self.metrics_port, self.metrics_host = metrics_port, metrics_host
         self.pipeline: Pipeline | None = None
         self.running: dict[str, Any] = {}      # source -> its Scrapy Crawler while a run is in progress
+        self.runs_since_collect = 0
         self.stopping = 0
         self.shutting_down = False  # set just before the reactor stops
         self.started = time.time()
@@ -71,6 +73,14 @@ class Daemon:
                 status = "failed"
                 log.error("run of %s failed: %s", source.name, result, extra={"source": source.name})
             counts = pipe.end_run(source.name, status)
+            # A finished crawl leaves cycles (crawler, engine, spider, Deferreds) that, with young
+            # collections rarer (settle_gc), would wait in the oldest generation for a full collection:
+            # the daemon grew by 14 MB over 900 runs. Collect when no other crawl is running (a
+            # collection holds the reactor), or after 10 runs at the latest.
+            self.runs_since_collect += 1
+            if not self.running or self.runs_since_collect >= 10:
+                gc.collect()
+                self.runs_since_collect = 0
             if self.metrics:
                 self.metrics.run_finished(source.name, status, counts)
             log.info("run of %s %s: new %d, copies %d, skipped %d, failed %d, %.1fs", source.name, status,
