@@ -6,8 +6,8 @@ import logging
 import time
 
 from copydesk import logs, report
-from copydesk.gc_tuning import settle_gc
 from copydesk.config import Config
+from copydesk.gc_tuning import settle_gc
 from copydesk.pipeline import Doc, Pipeline
 from copydesk.stats import RunStats
 from storage import CorpusLock
