@@ -1,12 +1,13 @@
 """Garbage-collector settings for a process that runs a long crawl, serve or ingest.
 
 Such a process first loads what it keeps for its whole life (Scrapy, Twisted, lxml, the config, the
-dedup index: ~1 million container objects in a crawler), then allocates a few hundred short-lived
+dedup index: ~130,000 container objects in a fresh crawler), then allocates a few hundred short-lived
 containers per request (requests, responses, headers, Deferreds, coroutines). With CPython's
 default thresholds a young collection ran every ~3 requests, and every full collection walked the
 whole start-up heap again: 1.1 s of collections per 2,000 pages on the reactor thread, 8 % of the
 crawl's CPU (BENCHMARKS.md). Freezing the start-up heap and collecting the young generation every
-10,000 allocations brings that to ~0.25 s. Cycles still get collected: later and in larger batches.
+10,000 allocations brings that to ~0.25 s, for one collection of 75-100 ms at start-up. Cycles
+still get collected: later and in larger batches.
 """
 from __future__ import annotations
 
