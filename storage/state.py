@@ -81,6 +81,19 @@ CREATE TABLE IF NOT EXISTS templates (
 """
 
 
+# Columns added to tables after they first shipped: (table, column, declaration). Applied when a
+# state store opens, only where missing, so an older state database gains them in place. New tables
+# go in _SCHEMA (CREATE TABLE IF NOT EXISTS); new columns of an existing table go here, never there.
+_ADDED_COLUMNS: list[tuple[str, str, str]] = []
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    for table, column, decl in _ADDED_COLUMNS:
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+
 class StateError(RuntimeError):
     """The state database is unreadable or from an unknown schema."""
 
@@ -116,6 +129,7 @@ class StateStore:
             if version > SCHEMA_VERSION:
                 raise StateError(f"{self.path}: state schema {version} is newer than this copydesk ({SCHEMA_VERSION})")
             self.db.executescript(_SCHEMA)
+            _add_missing_columns(self.db)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.execute("SELECT count(*) FROM urls").fetchone()
         except sqlite3.DatabaseError as e:
