@@ -23,3 +23,90 @@ def test_unit_hardening():
 def test_container_file():
     text = (DEPLOY / "Containerfile").read_text()
     assert "--no-deps -r requirements.lock" in text and "USER copydesk" in text and '"serve"' in text
+
+
+# --- the runtime lock and the test lock (issue 13 item 11) ---------------------------------------------------
+
+import importlib.metadata
+import subprocess
+import sys
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = DEPLOY.parent
+TEST_ONLY = {"pytest", "pytest-timeout", "hypothesis", "duckdb", "pandas", "datasets", "huggingface-hub", "fsspec"}
+
+
+def _lock(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            pkg, version = line.split("==")
+            pins[canonicalize_name(pkg)] = version
+    return pins
+
+
+def _missing_requirements(pins: dict[str, str]) -> set[str]:
+    """Requirements (markers evaluated, no extras) of the pinned packages that the pins do not cover."""
+    env = dict(default_environment(), extra="")
+    missing = set()
+    for pkg in pins:
+        for spec in importlib.metadata.distribution(pkg).requires or []:
+            req = Requirement(spec)
+            if (req.marker is None or req.marker.evaluate(env)) and canonicalize_name(req.name) not in pins:
+                missing.add(f"{pkg} -> {req.name}")
+    return missing
+
+
+def test_runtime_lock_is_closed_and_holds_no_test_package():
+    runtime = _lock("requirements.lock")
+    assert not TEST_ONLY & set(runtime), TEST_ONLY & set(runtime)
+    assert {"scrapy", "trafilatura", "pyarrow", "numpy"} <= set(runtime)
+    assert runtime["pyarrow"] == "26.0.1"
+    assert _missing_requirements(runtime) == set()
+
+
+def test_test_lock_adds_only_test_packages_and_is_closed():
+    runtime, test = _lock("requirements.lock"), _lock("requirements-test.lock")
+    assert not set(runtime) & set(test)
+    assert {"pytest", "hypothesis", "duckdb", "pandas", "datasets"} <= set(test)
+    assert _missing_requirements(runtime | test) == set()
+    assert (ROOT / "requirements-test.lock").read_text().startswith("# Test-only packages go here")
+    # the locks pin what the environment that ran these tests has installed
+    for pkg, version in (runtime | test).items():
+        assert importlib.metadata.version(pkg) == version, pkg
+
+
+def test_pyproject_runtime_dependencies_are_in_the_runtime_lock():
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _lock("requirements.lock")
+    for spec in project["dependencies"]:
+        req = Requirement(spec)
+        assert canonicalize_name(req.name) in runtime, spec
+        assert not req.specifier or runtime[canonicalize_name(req.name)] in req.specifier, spec
+
+
+def test_runtime_code_imports_no_test_package():
+    """Every module of copydesk and its stages imports without touching a test-only package."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "for pkg in ['copydesk', 'crawler', 'cleaning', 'dedup', 'storage']:\n"
+        "    m = importlib.import_module(pkg)\n"
+        "    for info in pkgutil.walk_packages(m.__path__, pkg + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    loaded = set(eval(out))
+    assert not {"pytest", "hypothesis", "duckdb", "pandas", "datasets", "huggingface_hub"} & loaded
+
+
+def test_readme_first_line_installs_the_runtime_lock_second_adds_the_test_lock():
+    block = (ROOT / "README.md").read_text().split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert "-r requirements.lock " in block[0] and "requirements-test.lock" not in block[0]
+    assert block[0].endswith("copydesk demo")
+    assert "-r requirements.lock -r requirements-test.lock" in block[1] and block[1].endswith("pytest -q")
