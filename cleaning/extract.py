@@ -160,6 +160,7 @@ def _trafilatura(page: str | HtmlElement, url: str | None, favor_precision: bool
             deduplicate=False,
             with_metadata=metadata,
             include_tables=True,
+            date_extraction_params=_date_params() if metadata else None,
         )
     except Exception:  # a library bug on one odd page must not cost the page: the next steps retry
         return None
@@ -291,12 +292,36 @@ def _clean_field(value: str | None) -> str | None:
     return value or None
 
 
+def _date_params() -> dict[str, Any]:
+    """trafilatura's date settings, with the time of day kept when the page gives one
+    (article:published_time, JSON-LD datePublished): who published a story first is often a
+    matter of hours (storage.stories)."""
+    from trafilatura.settings import set_date_params
+
+    return {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+_MIDNIGHT_NO_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00$")
+_BASIC_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def _published(value: str | None) -> str | None:
+    """htmldate's date-time as ISO 8601: "2026-03-02" when the page gave only a date (htmldate
+    then says midnight without a zone), else "2026-03-02T09:15:00+02:00"."""
+    if not value:
+        return None
+    m = _MIDNIGHT_NO_ZONE.match(value)
+    if m:
+        return m.group(1)
+    return _BASIC_OFFSET.sub(r"\1:\2", value)
+
+
 def _article(text: str, words: int, doc: Any, url: str | None, markup: str) -> Article:
     return Article(
         text=text,
         title=_clean_field(getattr(doc, "title", None)),
         authors=_authors(getattr(doc, "author", None)),
-        published=getattr(doc, "date", None) or None,
+        published=_published(getattr(doc, "date", None)),
         language=_language(text, words, markup),
         description=_clean_field(getattr(doc, "description", None)),
         canonical_url=_absolute(getattr(doc, "url", None), url),

@@ -67,7 +67,7 @@ def test_metadata_from_a_wordpress_page():
     assert art.text == c["expected_text"]
     assert art.title == "Harbour council approves tram extension after late-night vote"
     assert art.authors == ["Mara Lindqvist"]
-    assert art.published == "2024-03-12"
+    assert art.published == "2024-03-12T08:00:00+00:00"  # the time too when the page gives it (storage.stories)
     assert art.language == "en"
     assert art.canonical_url == "https://riversidenotes.example/tram-vote"
     assert art.site_name == "Riverside Notes"
