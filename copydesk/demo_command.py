@@ -1,15 +1,25 @@
-"""`copydesk demo`: serve the bundled demo news world on loopback, crawl it into ./demo-corpus."""
+"""`copydesk demo`: serve the bundled demo news world on loopback, crawl it into ./demo-corpus.
+
+With ``--serve`` the sites stay up after the crawl, the world publishes its held-back stories
+one batch at a time (every ``--publish-every`` seconds), and the config the crawl used is printed
+so that ``copydesk serve -c`` can be pointed at it and be seen picking the new stories up. SIGTERM
+or Ctrl-C stops it (status 0; 130 when the crawl itself was interrupted).
+"""
 from __future__ import annotations
 
 import shutil
-import time
+import signal
+import sys
+import threading
 from pathlib import Path
+from types import FrameType
 
 from copydesk import config as config_mod
 from copydesk import report, runner
 from copydesk.errors import UsageError
 
 MARKER = "_state/demo-corpus"
+CONFIG = "_state/demo.toml"
 
 
 def prepare(corpus: Path) -> None:
@@ -18,22 +28,26 @@ def prepare(corpus: Path) -> None:
     directory that is not an earlier demo corpus."""
     if corpus.exists() and any(corpus.iterdir()):
         if not (corpus / MARKER).exists():
-                raise UsageError(f"{corpus} exists and is not a demo corpus; choose another --corpus")
+            raise UsageError(f"{corpus} exists and is not a demo corpus; choose another --corpus")
         shutil.rmtree(corpus)
     (corpus / "_state").mkdir(parents=True, exist_ok=True)
     (corpus / MARKER).write_text("made by `copydesk demo`; the next demo run replaces this directory\n")
 
 
-def run(corpus: Path, *, keep_serving: bool = False) -> int:
+def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0) -> int:
     from copydesk.demo import DemoWorld
 
+    if publish_every <= 0:
+        raise UsageError(f"--publish-every must be more than 0 seconds, not {publish_every:g}")
     corpus = corpus.resolve()
     prepare(corpus)
     with DemoWorld() as world:
-        cfg_path = corpus / "_state" / "demo.toml"
+        cfg_path = corpus / CONFIG
         cfg_path.write_text(world.config_toml(str(corpus)))
         cfg = config_mod.load(cfg_path)
-        report.console.print(f"[bold]demo[/bold]: {len(world.urls)} news sites on 127.0.0.1 "
+        hosts = {v.split("//", 1)[1].rsplit(":", 1)[0] for v in world.urls.values()}
+        where = "loopback" if len(hosts) > 1 else next(iter(hosts))
+        report.console.print(f"[bold]demo[/bold]: {len(world.urls)} news sites on {where}: "
                              + ", ".join(f"{k} {v}" for k, v in world.urls.items()))
         status = runner.crawl_command(cfg, [s.name for s in cfg.sources], kind="demo",
                                       title="demo crawl")
@@ -42,11 +56,38 @@ def run(corpus: Path, *, keep_serving: bool = False) -> int:
             f"  copydesk status --corpus {corpus}\n"
             f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, title, cluster_id, duplicate_of "
             f"from read_json('{corpus}/documents/**/*.jsonl', hive_partitioning=true) order by cluster_id\\\"))\"")
-        if keep_serving:
-            report.console.print("demo sites are up until Ctrl-C")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+        if keep_serving and status == 0:
+            serve_on(world, cfg_path, publish_every)
     return status
+
+
+def serve_on(world, cfg_path: Path, publish_every: float) -> None:
+    """Keep the sites up, publishing the next held-back batch every ``publish_every`` seconds,
+    until SIGTERM or SIGINT. The crawl left Scrapy's signal handlers installed (they only ask a
+    reactor that has stopped to stop), so this installs its own."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        report.console.print(
+            f"\nThe demo sites stay up until Ctrl-C (or SIGTERM). The config is {cfg_path}; run the daemon on it\n"
+            f"in another terminal to see it pick up the stories published from now on:\n"
+            f"  copydesk serve -c {cfg_path}\n"
+            f"{world.max_batch - world.batch} more batch(es) of stories, one every {publish_every:g} s.")
+        sys.stdout.flush()
+        while not stop.wait(publish_every):
+            new = world.publish_more()
+            if not new:
+                continue
+            report.console.print(f"published batch {world.batch} of {world.max_batch}: {len(new)} pages, "
+                                 + "; ".join(f"{p.outlet}: {p.title}" for p in new))
+            if world.batch == world.max_batch:
+                report.console.print("every demo story is out now")
+            sys.stdout.flush()
+        report.console.print("stopping the demo sites")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -35,7 +35,7 @@ from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
                      read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
-from storage.corpus import STATE, iso
+from storage.corpus import STATE
 
 log = logging.getLogger("copydesk.pipeline")
 
@@ -450,7 +450,7 @@ class Pipeline:
         assert a is not None and asg is not None
         rec = Record(
             id=d.id, url=d.url, source=d.page.source, site=d.site, title=a.title, text=d.text,
-            published=a.published, fetched_at=iso(d.page.fetched_at), language=a.language,
+            published=a.published, fetched_at=d.page.fetched_at, language=a.language,
             word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
             similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
             authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
@@ -579,6 +579,8 @@ def _now() -> dt.datetime:
 def _record_timestamp(r: dict[str, Any]) -> float | None:
     for k in ("published", "fetched_at"):
         v = r.get(k)
+        if isinstance(v, dt.datetime):  # a record read through storage.schema
+            return (v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)).timestamp()
         if v:
             try:
                 t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))

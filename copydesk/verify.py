@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import dedup
-from storage.corpus import DOCUMENTS, RAW, STATE, Corpus, Record
+from storage.corpus import DOCUMENTS, RAW, STATE, Corpus, Record, read_part
 from storage.state import StateStore
 
 REQUIRED = tuple(Record.__dataclass_fields__)
@@ -22,18 +22,18 @@ def verify(corpus: str | Path, *, dedup_options: dict | None = None) -> list[str
     ids: list[str] = []
     urls: list[str] = []
     for part in Corpus(root).part_files():
-        for n, line in enumerate(part.read_text(encoding="utf-8").splitlines(), 1):
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                problems.append(f"{part.name}:{n}: not a JSON line")
-                continue
+        try:  # read through storage.schema: a part that does not conform (types, required fields) fails here
+            recs = list(read_part(part))
+        except Exception as e:  # noqa: BLE001 - any unreadable part is a problem to report
+            problems.append(f"{part.name}: unreadable: {type(e).__name__}: {e}")
+            continue
+        for n, rec in enumerate(recs, 1):
             missing = [k for k in REQUIRED if k not in rec]
             if missing:
                 problems.append(f"{part.name}:{n}: missing {missing}")
             ids.append(rec.get("id"))
             urls.append(rec.get("url"))
-        raw = root / RAW / part.parent.name / part.name.replace(".jsonl", ".warc.gz")
+        raw = root / RAW / part.parent.name / (part.stem + ".warc.gz")
         if not raw.exists():
             problems.append(f"{part.name}: no raw WARC part")
     problems += [f"id stored {n} times: {i}" for i, n in Counter(ids).items() if n > 1]

@@ -2,11 +2,15 @@
 
     corpus/
       manifest.json
-      documents/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.jsonl
-      raw/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.warc.gz     same stem as its documents part
+      README.md                                                       dataset card (load_dataset(<corpus>))
+      documents/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.parquet   schema: storage.schema.DOCUMENTS
+      raw/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.warc.gz         same stem as its documents part
       _state/
 
-Part files appear whole (written under a temporary name, fsynced, renamed) and are never modified.
+Part files appear whole (written under a temporary name, fsynced, renamed). A part is replaced only
+whole: by a takedown (``storage.delete``: the same name, atomically) or by compaction of a closed
+day (``storage.compact``: the day's directory swapped atomically). A version-1 corpus (JSON-lines
+parts) is read the same way, through the same schema, until ``storage.upgrade`` converts it.
 """
 from __future__ import annotations
 
@@ -21,21 +25,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from storage import schema
 from storage.atomic import atomic_file, write_atomic
 
 FORMAT = "copydesk-corpus"
-FORMAT_VERSION = 1
+FORMAT_VERSION = schema.FORMAT_VERSION
 DOCUMENTS = "documents"
 RAW = "raw"
 STATE = "_state"
+PARQUET = ".parquet"
+JSONL = ".jsonl"  # format version 1
+ROW_GROUP_ROWS = 10_000
 
 
 @dataclass
 class Record:
-    """One line of a documents part file. Field order is the order in the JSON line."""
+    """One document, with the fields of ``storage.schema.DOCUMENTS`` in its order. ``published`` and
+    ``fetched_at`` may be ISO 8601 strings or datetimes; the writer stores them as UTC timestamps."""
 
     id: str
     url: str
@@ -43,8 +54,8 @@ class Record:
     site: str
     title: str | None
     text: str
-    published: str | None
-    fetched_at: str
+    published: str | dt.datetime | None
+    fetched_at: str | dt.datetime
     language: str | None
     word_count: int
     cluster_id: str
@@ -55,7 +66,25 @@ class Record:
     description: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        d = asdict(self)
+        for k in schema.TIME_FIELDS:
+            t = schema.parse_time(d[k]) if not isinstance(d[k], str) else None
+            d[k] = iso(t) if t is not None else d[k]
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def records_table(records: list[Record]) -> pa.Table:
+    """Records as a table of exactly ``schema.DOCUMENTS`` (column by column: the writer's hot path)."""
+    cols: dict[str, list[Any]] = {f: [getattr(r, f) for r in records] for f in schema.FIELDS}
+    for k in schema.TIME_FIELDS:
+        cols[k] = [schema.parse_time(v) for v in cols[k]]
+    return pa.Table.from_pydict(cols, schema=schema.DOCUMENTS)
+
+
+def write_parquet(f: Any, table: pa.Table) -> None:
+    """A documents part: zstd, row groups of ``ROW_GROUP_ROWS``, the schema's metadata kept."""
+    pq.write_table(table, f, compression=schema.PARQUET_COMPRESSION,
+                   compression_level=schema.PARQUET_COMPRESSION_LEVEL, row_group_size=ROW_GROUP_ROWS)
 
 
 @dataclass(frozen=True)
@@ -71,10 +100,15 @@ class RawResponse:
 
 @dataclass(frozen=True)
 class PartInfo:
-    name: str  # relative to the corpus root, e.g. documents/date=2026-11-21/part-....jsonl
+    name: str  # relative to the corpus root, e.g. documents/date=2026-11-21/part-....parquet
     records: int
     bytes: int
     ids: tuple[str, ...]
+
+
+def part_stem(worker: str, seq: int) -> str:
+    """A part's name without suffix; names sort in write order (docs/corpus.md)."""
+    return f"part-{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-{worker}-{seq:05d}"
 
 
 def utcnow() -> dt.datetime:
@@ -118,15 +152,16 @@ class CorpusWriter:
         written = []
         for day, items in sorted(self._buffer.items()):
             self._seq += 1
-            stem = f"part-{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-{self.worker}-{self._seq:05d}"
+            stem = part_stem(self.worker, self._seq)
             raws = [(r, raw) for r, raw in items if raw is not None]
             if raws:
                 with atomic_file(self.root / RAW / f"date={day}" / f"{stem}.warc.gz") as f:
                     _write_warc(f, raws)
-            data = "".join(r.to_json() + "\n" for r, _ in items).encode("utf-8")
-            rel = f"{DOCUMENTS}/date={day}/{stem}.jsonl"
-            write_atomic(self.root / rel, data)
-            written.append(PartInfo(rel, len(items), len(data), tuple(r.id for r, _ in items)))
+            rel = f"{DOCUMENTS}/date={day}/{stem}{PARQUET}"
+            with atomic_file(self.root / rel) as f:
+                write_parquet(f, records_table([r for r, _ in items]))
+                size = f.tell()
+            written.append(PartInfo(rel, len(items), size, tuple(r.id for r, _ in items)))
             del self._buffer[day]
         return written
 
@@ -191,10 +226,15 @@ def _reason(status: int) -> str:
 
 # -- reading ------------------------------------------------------------------------------------
 class Corpus:
-    """Read a corpus directory: ``Corpus("corpus").documents()``.
+    """Read a corpus directory: ``Corpus("corpus").documents()``, typed by ``storage.schema``.
 
     Reads only complete part files (temporary files are invisible to it), so it is safe to use
-    while a crawl or the daemon is writing.
+    while a crawl or the daemon is writing, compacting or deleting. The guarantee (docs/corpus.md,
+    "Reading while copydesk writes"): one pass yields every record that is in the corpus for the
+    whole pass exactly once, in storage order; a record stored during the pass may or may not be
+    yielded, and so may one deleted during it. It reads one date partition at a time; when a part
+    it listed is gone (its day was compacted), it lists the day again and skips the ids it has
+    already yielded from that day.
     """
 
     def __init__(self, path: str | Path):
@@ -205,39 +245,117 @@ class Corpus:
         p = self.root / "manifest.json"
         return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
-    def part_files(self) -> list[Path]:
+    def days(self) -> list[Path]:
+        """The date partitions (``documents/date=…``), oldest first."""
         docs = self.root / DOCUMENTS
         if not docs.exists():
             return []
-        return sorted(docs.glob("date=*/part-*.jsonl"), key=lambda p: (p.parent.name, p.name))
+        return sorted(p for p in docs.iterdir() if p.name.startswith("date=") and p.is_dir())
+
+    def part_files(self) -> list[Path]:
+        """Every documents part (Parquet, or JSON lines in a version-1 corpus), in storage order."""
+        return [p for day in self.days() for p in day_parts(day)]
+
+    def batches(self, columns: list[str] | None = None, *, batch_rows: int = 2048) -> Iterator[pa.RecordBatch]:
+        """Every record as Arrow record batches of ``schema.DOCUMENTS`` (or its ``columns``; ``id``
+        is always read), with the guarantee above."""
+        cols = None if columns is None else list(dict.fromkeys(["id", *columns]))
+        for day in self.days():
+            yield from _day_batches(day, cols, batch_rows)
+
+    def table(self, columns: list[str] | None = None) -> pa.Table:
+        """The whole corpus (or its ``columns``) as one Arrow table of ``schema.DOCUMENTS``."""
+        sch = schema.DOCUMENTS if columns is None else pa.schema(
+            [schema.DOCUMENTS.field(c) for c in dict.fromkeys(["id", *columns])], metadata=schema.DOCUMENTS.metadata)
+        return pa.Table.from_batches(list(self.batches(columns)), schema=sch)
 
     def documents(self, unique: bool = False) -> Iterator[dict[str, Any]]:
-        """Every stored record in storage order; ``unique=True``: only the first member of each
-        story's cluster (``duplicate_of is None``)."""
-        for part in self.part_files():
-            for rec in read_part(part):
-                if not unique or rec.get("duplicate_of") is None:
+        """Every stored record in storage order, as dicts (timestamps as UTC datetimes);
+        ``unique=True``: only the first member of each story's cluster (``duplicate_of is None``)."""
+        for batch in self.batches():
+            for rec in batch.to_pylist():
+                if not unique or rec["duplicate_of"] is None:
                     yield rec
 
     def clusters(self) -> dict[str, list[str]]:
         """cluster_id -> ids of its members, first stored member first."""
         out: dict[str, list[str]] = {}
-        for rec in self.documents():
-            out.setdefault(rec["cluster_id"], []).append(rec["id"])
+        for batch in self.batches(["cluster_id"]):
+            for i, c in zip(batch.column("id").to_pylist(), batch.column("cluster_id").to_pylist()):
+                out.setdefault(c, []).append(i)
         return out
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.documents())
+        return sum(b.num_rows for b in self.batches(["id"]))
+
+
+def day_parts(day: Path) -> list[Path]:
+    """The documents parts of one date partition in name (storage) order. A stem with both a
+    Parquet and a JSON-lines part (an upgrade stopped between the two) counts once, as Parquet."""
+    parts = [p for p in day.iterdir() if p.name.startswith("part-") and p.suffix in (PARQUET, JSONL)]
+    stems = {p.stem for p in parts if p.suffix == PARQUET}
+    return sorted((p for p in parts if p.suffix == PARQUET or p.stem not in stems), key=lambda p: p.name)
+
+
+def _day_batches(day: Path, columns: list[str] | None, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    seen: set[str] = set()
+    done: set[str] = set()
+    while True:
+        if not day.is_dir():
+            return
+        try:
+            for part in day_parts(day):
+                if part.name in done:
+                    continue
+                for batch in part_batches(part, columns, batch_rows=batch_rows):
+                    ids = batch.column("id").to_pylist()
+                    fresh = [i not in seen for i in ids]
+                    seen.update(ids)
+                    if not all(fresh):
+                        batch = batch.filter(pa.array(fresh))
+                    if batch.num_rows:
+                        yield batch
+                done.add(part.name)
+            return
+        except FileNotFoundError:
+            continue  # listed, then replaced by a compaction of the day: list the day again
+
+
+def part_batches(path: Path, columns: list[str] | None = None, *, batch_rows: int = 2048) -> Iterator[pa.RecordBatch]:
+    """One part's records as batches of ``schema.DOCUMENTS`` (or its ``columns``). The file is
+    opened before the first batch is yielded, and read through that open file to its end."""
+    if path.suffix == JSONL:
+        with open(path, encoding="utf-8") as f:
+            t = schema.table(json.loads(line) for line in f if line.strip())
+        t = t if columns is None else t.select(columns)
+        yield from t.to_batches(max_chunksize=batch_rows)
+        return
+    pf = pq.ParquetFile(path)
+    try:
+        for b in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            yield _conform_batch(b, columns)
+    finally:
+        pf.close()
+
+
+def _conform_batch(b: pa.RecordBatch, columns: list[str] | None) -> pa.RecordBatch:
+    want = schema.DOCUMENTS if columns is None else pa.schema([schema.DOCUMENTS.field(c) for c in columns])
+    if b.schema.equals(want):
+        return b
+    t = schema.conform(pa.Table.from_batches([b]))
+    t = t if columns is None else t.select(columns)
+    return t.combine_chunks().to_batches()[0] if t.num_rows else pa.RecordBatch.from_pylist([], schema=t.schema)
 
 
 def read_part(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+    """One part's records as dicts of the schema's Python types (Parquet or version-1 JSON lines)."""
+    for batch in part_batches(path):
+        yield from batch.to_pylist()
 
 
-def write_manifest(root: Path, *, counts: dict[str, Any], dedup: dict[str, Any], created_at: str | None = None) -> None:
+def write_manifest(root: Path, *, counts: dict[str, Any], dedup: dict[str, Any] | None = None,
+                   created_at: str | None = None) -> None:
+    """Rewrite manifest.json atomically (``dedup``: the index settings; None keeps the previous ones)."""
     p = root / "manifest.json"
     previous: dict[str, Any] = {}
     if p.exists():
@@ -251,6 +369,6 @@ def write_manifest(root: Path, *, counts: dict[str, Any], dedup: dict[str, Any],
         "created_at": previous.get("created_at") or created_at or iso(utcnow()),
         "updated_at": iso(utcnow()),
         **counts,
-        "dedup": dedup,
+        "dedup": previous.get("dedup", {}) if dedup is None else dedup,
     }
     write_atomic(p, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))

@@ -56,13 +56,13 @@ def test_readers_duckdb_and_pyarrow(ingested, world_pages):
     import duckdb
     import pyarrow.dataset as pads
 
-    glob = str(corpus / "documents" / "**" / "*.jsonl")
+    glob = str(corpus / "documents" / "**" / "*.parquet")
     n, ids, dates, copies = duckdb.sql(
         f"select count(*), count(distinct id), count(distinct date), count(*) filter (where duplicate_of is not null)"
-        f" from read_json('{glob}', hive_partitioning=true)").fetchall()[0]
+        f" from read_parquet('{glob}', hive_partitioning=true)").fetchall()[0]
     assert n == ids == len(pages) and dates >= 1
     assert copies == len(pages) - len({p.story for p in pages.values()})
-    table = pads.dataset(str(corpus / "documents"), format="json", partitioning="hive").to_table()
+    table = pads.dataset(str(corpus / "documents"), format="parquet", partitioning="hive").to_table()
     assert table.num_rows == len(pages)
     assert {"id", "text", "cluster_id", "duplicate_of", "date"} <= set(table.column_names)
     assert sorted(table.column("id").to_pylist()) == sorted(r["id"] for r in Corpus(corpus).documents())
@@ -71,11 +71,11 @@ def test_readers_duckdb_and_pyarrow(ingested, world_pages):
 def test_reingest_stores_nothing_new(ingested, world_pages):
     corpus, _ = ingested
     pages_dir, pages = world_pages
-    before = sorted(p.name for p in (corpus / "documents").rglob("*.jsonl"))
+    before = sorted(p.name for p in (corpus / "documents").rglob("*.parquet"))
     r = copydesk("ingest", "--corpus", corpus, pages_dir)
     assert r.returncode == 0, r.stderr
     assert len(list(Corpus(corpus).documents())) == len(pages)
-    assert sorted(p.name for p in (corpus / "documents").rglob("*.jsonl")) == before
+    assert sorted(p.name for p in (corpus / "documents").rglob("*.parquet")) == before
     assert f"already_stored {len(pages)}" in r.stdout
 
 

@@ -15,7 +15,7 @@ import pytest
 from copydesk.demo import DemoWorld
 from copydesk.demo.synth import page
 from sites import Route, Site, rss
-from storage import Corpus
+from storage import Corpus, read_part
 from truth import check_against_truth
 
 
@@ -128,9 +128,8 @@ def test_sigkill_mid_run_loses_nothing_and_keeps_the_index(slow_site, tmp_path):
     assert r.returncode == 0, r.stderr  # the dead daemon's lock is taken over
 
     docs = list(Corpus(corpus).documents())
-    for part in (corpus / "documents").rglob("*.jsonl"):
-        for line in part.read_text().splitlines():
-            json.loads(line)  # every line of every visible part parses
+    for part in (corpus / "documents").rglob("*.parquet"):
+        list(read_part(part))  # every visible part reads through the schema
     assert not list(corpus.rglob("*.partial")) or True  # leftovers are invisible to readers; repaired at start
     urls = Counter(d["url"] for d in docs)
     assert max(urls.values()) == 1, "no URL twice"

@@ -37,11 +37,45 @@ def test_writer_parts_and_reader(tmp_path):
     assert [d["id"] for d in c.documents(unique=True)] == ["a"]
     assert c.clusters() == {"a": ["a", "b"]}
     raw = list((tmp_path / "raw").rglob("*.warc.gz"))
-    assert len(raw) == 1 and raw[0].name.replace(".warc.gz", "") == (tmp_path / parts[0].name).name.replace(".jsonl", "")
+    assert len(raw) == 1 and raw[0].name.replace(".warc.gz", "") == (tmp_path / parts[0].name).stem
     from warcio.archiveiterator import ArchiveIterator
     with open(raw[0], "rb") as f:
         recs = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(f)]
     assert recs == [("warcinfo", None), ("response", "https://ex.org/a"), ("resource", "file:///tmp/b.html")]
+
+
+def test_parts_are_typed_parquet_even_when_a_column_is_null_throughout(tmp_path):
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from storage.schema import DOCUMENTS
+
+    w = CorpusWriter(tmp_path, worker="w1")
+    r = rec("0123456789012345")  # all digits: must stay a string
+    r.title, r.language = None, None
+    w.add(r, b"")
+    w.add(rec("1234e56789012345"), b"")  # a float literal for a naive reader
+    (part,) = w.flush()
+    assert part.name.endswith(".parquet")
+    t = pq.read_table(tmp_path / part.name)
+    assert t.schema.equals(DOCUMENTS) and t.schema.metadata[b"copydesk.format_version"] == b"2"
+    assert str(t.schema.field("title").type) == "string" and str(t.schema.field("authors").type).startswith("list<")
+    assert t.column("id").to_pylist() == ["0123456789012345", "1234e56789012345"]
+    docs = list(Corpus(tmp_path).documents())
+    assert docs[0]["fetched_at"] == dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc) and docs[0]["title"] is None
+
+
+def test_parse_time_forms():
+    import datetime as dt
+
+    from storage.schema import parse_time
+
+    utc = dt.timezone.utc
+    assert parse_time("2026-11-20") == dt.datetime(2026, 11, 20, tzinfo=utc)
+    assert parse_time("2026-11-20T10:00:00+02:00") == dt.datetime(2026, 11, 20, 8, tzinfo=utc)
+    assert parse_time("2026-11-20T10:00:00Z") == parse_time("2026-11-20T10:00:00") == dt.datetime(2026, 11, 20, 10, tzinfo=utc)
+    assert parse_time("yesterday") is None and parse_time(None) is None
 
 
 def test_atomic_file_leaves_nothing_on_error(tmp_path):
