@@ -294,11 +294,12 @@ def _clean_field(value: str | None) -> str | None:
 
 def _date_params() -> dict[str, Any]:
     """trafilatura's date settings, with the time of day kept when the page gives one
-    (article:published_time, JSON-LD datePublished): who published a story first is often a
-    matter of hours (storage.stories)."""
+    (article:published_time, JSON-LD datePublished), and the page's metadata read before a date
+    in its URL (which has no time): who published a story first is often a matter of hours
+    (storage.stories)."""
     from trafilatura.settings import set_date_params
 
-    return {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+    return {**set_date_params(True), "outputformat": "%Y-%m-%dT%H:%M:%S%z", "deferred_url_extractor": True}
 
 
 _MIDNIGHT_NO_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00$")
