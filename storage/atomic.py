@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +27,7 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     name starts with '.tmp-' and ends in '.partial', so globs such as '*.jsonl' never see it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}.partial")
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}-{threading.get_ident()}.partial")  # threads too
     f = open(tmp, "wb")
     try:
         yield f

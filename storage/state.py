@@ -24,7 +24,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
     key TEXT PRIMARY KEY,          -- storage.urls.url_key of the URL
     url TEXT NOT NULL,
-    status TEXT NOT NULL,          -- 'stored' | 'skipped' | 'failed' (retried by later runs)
+    status TEXT NOT NULL,          -- 'stored' | 'skipped' | 'failed' (retried by later runs) | 'deleted' (a takedown)
     reason TEXT,                   -- for 'skipped' and 'failed'
     attempts INTEGER NOT NULL DEFAULT 0,
     doc_id TEXT,                   -- for 'stored'
@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS templates (
     site TEXT PRIMARY KEY,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tombstones (
+    key TEXT PRIMARY KEY,          -- storage.urls.url_key of a URL of a deleted document: never fetched or stored again
+    url TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    reason TEXT,
+    deleted_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tombstones_doc ON tombstones(doc_id);
 """
 
 
@@ -203,6 +211,56 @@ class StateStore:
     # -- documents and parts -------------------------------------------------------------------
     def registered_parts(self) -> set[str]:
         return {n for (n,) in self.db.execute("SELECT name FROM parts")}
+
+    def doc(self, doc_id: str) -> StoredDoc | None:
+        row = self.db.execute("SELECT id, url, source, site, cluster_id, duplicate_of, part FROM docs WHERE id=?",
+                              (doc_id,)).fetchone()
+        return StoredDoc(*row) if row else None
+
+    def parts(self) -> dict[str, tuple[int, int]]:
+        """name -> (records, bytes) of every registered part."""
+        return {n: (r, b) for n, r, b in self.db.execute("SELECT name, records, bytes FROM parts")}
+
+    def replace_parts(self, moved: dict[str, str], new: Iterable[tuple[str, int, int]]) -> None:
+        """Parts rewritten (upgrade, compaction): ``moved`` old part name -> the new part now holding
+        its documents; ``new``: (name, records, bytes) of the new parts. One transaction."""
+        now = time.time()
+        with self._tx():
+            self.db.executemany("UPDATE docs SET part=? WHERE part=?", [(n, o) for o, n in moved.items()])
+            self.db.executemany("DELETE FROM parts WHERE name=?", [(o,) for o in moved])
+            self.db.executemany("INSERT OR REPLACE INTO parts(name, records, bytes, registered_at) VALUES (?,?,?,?)",
+                                [(n, r, b, now) for n, r, b in new])
+
+    def delete_doc(self, doc_id: str, *, part: tuple[str, int, int] | None, urls: Iterable[tuple[str, str]],
+                   reason: str | None) -> None:
+        """A takedown: forget the document, record a tombstone for each of its URLs (``urls``: (url
+        key, url)) and mark them decided, and update its part's registry row (``part``: (name,
+        records, bytes); records 0 removes it). One transaction."""
+        d = self.doc(doc_id)
+        now = time.time()
+        with self._tx():
+            self.db.execute("DELETE FROM docs WHERE id=?", (doc_id,))
+            for key, url in urls:
+                self.db.execute("INSERT OR REPLACE INTO tombstones(key, url, doc_id, reason, deleted_at) VALUES (?,?,?,?,?)",
+                                (key, url, doc_id, reason, now))
+                self.db.execute("INSERT OR REPLACE INTO urls(key, url, status, reason, doc_id, source, decided_at)"
+                                " VALUES (?,?,'deleted',?,?,?,?)", (key, url, reason or "deleted", doc_id,
+                                                                     d.source if d else None, now))
+            if part is not None:
+                name, records, size = part
+                if records:
+                    self.db.execute("UPDATE parts SET records=?, bytes=? WHERE name=?", (records, size, name))
+                else:
+                    self.db.execute("DELETE FROM parts WHERE name=?", (name,))
+
+    def is_deleted(self, key: str, doc_id: str | None = None) -> bool:
+        """A URL (key) or document id removed by `copydesk delete`: never fetched or stored again."""
+        return self.db.execute("SELECT 1 FROM tombstones WHERE key=? OR doc_id=? LIMIT 1",
+                               (key, doc_id or "")).fetchone() is not None
+
+    def doc_keys(self, doc_id: str) -> list[tuple[str, str]]:
+        """(url key, url) of every URL decided as this stored document."""
+        return list(self.db.execute("SELECT key, url FROM urls WHERE doc_id=? AND status='stored'", (doc_id,)))
 
     def has_doc(self, doc_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM docs WHERE id=?", (doc_id,)).fetchone() is not None

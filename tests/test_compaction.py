@@ -1,0 +1,174 @@
+"""Compaction of closed days: records, order, raw parts and the state registry kept; readers that
+read in a loop while it runs see every record exactly once."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from storage import Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc
+from storage import compact as compact_mod
+from storage.corpus import day_parts
+from storage.registry import reconcile
+
+UTC = dt.timezone.utc
+DAYS = ["2026-11-18", "2026-11-19", "2026-11-20"]
+
+
+def build(root: Path, *, days=DAYS, parts=12, per_part=15, today: bool = True) -> list[str]:
+    """A corpus of ``parts`` small parts per day (and one part stored today), registered in a state
+    store as the pipeline does. Returns the ids in storage order."""
+    w = CorpusWriter(root, worker="t")
+    state = StateStore(root / "_state" / "state.sqlite3")
+    ids = []
+    n = 0
+    for day in days + ([dt.datetime.now(UTC).date().isoformat()] if today else []):
+        at = dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+        for _ in range(parts if day in days else 1):
+            for _ in range(per_part):
+                i = f"{n:016d}"  # all digits: ids must stay strings
+                n += 1
+                w.add(Record(id=i, url=f"https://ex.org/{i}", source="s", site="ex.org", title=None, text=f"text {i} " * 20,
+                             published=None, fetched_at=at, language=None, word_count=40, cluster_id=i,
+                             duplicate_of=None, similarity=None),
+                      RawResponse(f"https://ex.org/{i}", f"<html>{i}</html>".encode(), 200, (), at), stored_at=at)
+                ids.append(i)
+            for p in w.flush():
+                state.commit_checkpoint(parts=[(p.name, p.records, p.bytes)],
+                                        docs=[(StoredDoc(i, f"https://ex.org/{i}", "s", "ex.org", i, None, p.name), [i])
+                                              for i in p.ids])
+    state.close()
+    return ids
+
+
+def check_consistent(root: Path) -> None:
+    """Every documents part has its raw part holding exactly its documents' responses, in order;
+    the state's registry names exactly the parts on disk and each document's part."""
+    state = StateStore(root / "_state" / "state.sqlite3")
+    try:
+        on_disk = {p.relative_to(root).as_posix(): p for p in Corpus(root).part_files()}
+        assert set(state.parts()) == set(on_disk)
+        for rel, p in on_disk.items():
+            urls = [r["url"] for r in Corpus(root).documents() if state.doc(r["id"]).part == rel]
+            raw = root / "raw" / p.parent.name / f"{p.stem}.warc.gz"
+            with open(raw, "rb") as f:
+                warc = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"]
+            assert warc == urls and len(urls) == state.parts()[rel][0]
+        raws = {p.name[: -len(".warc.gz")] for p in (root / "raw").rglob("*.warc.gz")}
+        assert raws == {p.stem for p in on_disk.values()}, "no raw part without its documents part"
+    finally:
+        state.close()
+
+
+def test_compact_merges_closed_days_only(tmp_path):
+    ids = build(tmp_path)
+    before = {d.name: len(day_parts(d)) for d in Corpus(tmp_path).days()}
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    done = compact_mod.compact(tmp_path, state, min_parts=8)
+    state.close()
+    assert [d.day for d in done] == DAYS and all(d.parts_before == 12 and d.parts_after == 1 for d in done)
+    after = {d.name: len(day_parts(d)) for d in Corpus(tmp_path).days()}
+    today = f"date={dt.datetime.now(UTC).date().isoformat()}"
+    assert after == {**{f"date={d}": 1 for d in DAYS}, today: before[today]}, "today is not closed: untouched"
+    assert [d["id"] for d in Corpus(tmp_path).documents()] == ids, "same records, same order"
+    check_consistent(tmp_path)
+    assert not (tmp_path / "_state" / "compact").exists()
+
+
+def test_target_size_splits_a_day_and_small_days_are_left(tmp_path):
+    ids = build(tmp_path, days=DAYS[:1], parts=12, today=False)
+    size = sum(p.stat().st_size for p in Corpus(tmp_path).part_files())
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    assert compact_mod.compact(tmp_path, state, min_parts=13) == []  # fewer parts than min_parts: left alone
+    (done,) = compact_mod.compact(tmp_path, state, min_parts=2, target_bytes=size // 3 + 1)
+    state.close()
+    assert 3 <= done.parts_after <= 4
+    assert [d["id"] for d in Corpus(tmp_path).documents()] == ids
+    check_consistent(tmp_path)
+
+
+def test_a_day_that_is_not_closed_is_refused(tmp_path):
+    build(tmp_path, days=[], today=True)
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    with pytest.raises(ValueError, match="not a closed day"):
+        compact_mod.compact(tmp_path, state, days=[dt.datetime.now(UTC).date().isoformat()])
+    state.close()
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "one-by-one"])
+def test_readers_in_a_loop_during_compaction(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(compact_mod, "_swap", lambda a, b: False)
+    ids = build(tmp_path, parts=40, per_part=10)
+    want = sorted(ids)
+    passes: list[tuple[float, float, list[str]]] = []
+    glob_results: list[tuple[float, float, object]] = []
+    stop = threading.Event()
+
+    def corpus_reader() -> None:
+        while not stop.is_set():
+            t = time.monotonic()
+            got = [r["id"] for r in Corpus(tmp_path).documents()]
+            passes.append((t, time.monotonic(), got))
+
+    def duckdb_reader() -> None:
+        import duckdb
+
+        con = duckdb.connect()
+        glob = str(tmp_path / "documents" / "**" / "*.parquet")
+        while not stop.is_set():
+            t = time.monotonic()
+            try:
+                res: object = con.sql(f"select count(*), count(distinct id) from read_parquet('{glob}')").fetchall()[0]
+            except duckdb.Error as e:  # a part listed, then swapped away: an error, never a wrong answer
+                res = e
+            glob_results.append((t, time.monotonic(), res))
+
+    threads = [threading.Thread(target=corpus_reader), threading.Thread(target=duckdb_reader)]
+    for th in threads:
+        th.start()
+    time.sleep(0.3)
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    t0 = time.monotonic()
+    done = compact_mod.compact(tmp_path, state, min_parts=8)
+    t1 = time.monotonic()
+    state.close()
+    time.sleep(0.3)
+    stop.set()
+    for th in threads:
+        th.join()
+    assert len(done) == 3
+    overlapping = [p for p in passes if p[0] < t1 and p[1] > t0]
+    assert overlapping, "some reads ran while compaction did"
+    for _, _, got in passes:
+        assert sorted(got) == want and len(got) == len(set(got)), "every pass: every record exactly once"
+    answers = [r for _, _, r in glob_results if not isinstance(r, Exception)]
+    assert answers
+    if exchange:
+        assert all(r == (len(ids), len(ids)) for r in answers), "a glob reader: never a record twice or missing"
+    check_consistent(tmp_path)
+
+
+def test_a_compaction_stopped_before_its_state_transaction_is_reconciled(tmp_path, monkeypatch):
+    ids = build(tmp_path, today=False)
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt("killed")
+
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    monkeypatch.setattr(StateStore, "replace_parts", crash)
+    with pytest.raises(KeyboardInterrupt):
+        compact_mod.compact(tmp_path, state, min_parts=8)
+    monkeypatch.undo()
+    assert [d["id"] for d in Corpus(tmp_path).documents()] == ids, "readable at once"
+    assert reconcile(tmp_path, state) > 0
+    state.close()
+    state = StateStore(tmp_path / "_state" / "state.sqlite3")
+    compact_mod.compact(tmp_path, state, min_parts=2)  # removes the stopped one's leftovers, merges the rest
+    state.close()
+    assert [d["id"] for d in Corpus(tmp_path).documents()] == ids
+    check_consistent(tmp_path)
