@@ -36,6 +36,7 @@ from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, Stor
                      read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
 from storage.corpus import STATE
+from storage.stories import Updater as StoriesUpdater
 
 log = logging.getLogger("copydesk.pipeline")
 
@@ -339,6 +340,7 @@ class Pipeline:
         # models are written back at checkpoints (flush) and on eviction, not serialised per page
         self.templates = cleaning.SiteTemplates(self.template_store, write_through=False)
         self.writer = CorpusWriter(self.root)
+        self.stories = StoriesUpdater(self.root)  # the corpus' stories table (storage/stories.py)
         self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
         self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.DEFAULT_MIN_WORDS),
                                   Filter(self), Dedup(self.deduper), Store(self)]
@@ -500,8 +502,9 @@ class Pipeline:
                 or time.monotonic() - self._last_checkpoint >= self.config.crawl.checkpoint_interval):
             self.checkpoint()
 
-    def checkpoint(self, *, validators_of: Iterable[str] = ()) -> None:
-        """Make everything processed so far durable (see the module docstring for the order)."""
+    def checkpoint(self, *, validators_of: Iterable[str] = (), run_end: bool = False, final: bool = False) -> None:
+        """Make everything processed so far durable (see the module docstring for the order); then
+        rebuild the stories table when due (``run_end``/``final``: see storage.stories.Updater)."""
         parts = self.writer.flush()
         docs = []
         for p in parts:
@@ -519,6 +522,10 @@ class Pipeline:
         self._pending_keys.clear()
         self._write_manifest()
         self._last_checkpoint = time.monotonic()
+        try:
+            self.stories.checkpoint(len(docs), run_end=run_end, final=final)
+        except Exception as e:  # noqa: BLE001 - derived data: the documents are stored, the next checkpoint retries
+            log.warning("stories table not rebuilt: %s: %s", type(e).__name__, e)
 
     def _write_manifest(self) -> None:
         counts = self.state.counts()
@@ -535,7 +542,7 @@ class Pipeline:
 
     def end_run(self, source: str, status: str = "completed") -> dict[str, Any]:
         """Checkpoint, and record the run of ``source`` with its counts; returns the counts."""
-        self.checkpoint(validators_of=[source] if status == "completed" else [])
+        self.checkpoint(validators_of=[source] if status == "completed" else [], run_end=True)
         c = self.stats[source]
         c.finished = c.finished or time.monotonic()
         counts = c.as_dict()
@@ -549,7 +556,7 @@ class Pipeline:
         try:
             for source in list(self.runs):
                 self.end_run(source, status)
-            self.checkpoint()
+            self.checkpoint(final=True)
         except BaseException:
             self.abort()
             raise

@@ -285,6 +285,13 @@ class Corpus:
                 out.setdefault(c, []).append(i)
         return out
 
+    def stories(self, members: bool = False) -> pa.Table:
+        """Who was first: the stories table (``members=True``: story_members), see storage/stories.py
+        and docs/corpus.md. Computed in memory when the corpus has no stories files yet."""
+        from storage import stories
+
+        return stories.read(self.root, members=members)
+
     def __len__(self) -> int:
         return sum(b.num_rows for b in self.batches(["id"]))
 
