@@ -1,20 +1,34 @@
-"""The `copydesk` command line. Exit status: 0 run completed (page failures are counted, not fatal),
-2 bad config or arguments (the message names the key), 1 anything else fatal."""
+"""The `copydesk` command line.
+
+Exit status (README.md, "Exit status"): 0 done; 1 anything else fatal; 2 bad config or arguments (the
+message names the key), a corpus in use by another copydesk process, or a corpus or port that cannot
+be used; 130 stopped by Ctrl-C; 141 output closed early (`copydesk status | head`).
+
+Subcommands are rows of ``SUBCOMMANDS``: a name, a help line, a function adding its arguments and a
+function running it. Keep the logic in the command's own module; a `cmd_x` here only parses and calls.
+Shared arguments have one spelling everywhere: `-c/--config FILE`, `--corpus DIR`, `--source NAME`,
+`--json`; the global options (`--log-level`, `--log-format`) are accepted before or after the subcommand.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from copydesk import config as config_mod
 from copydesk import workers
 from copydesk.config import Config, ConfigError
 from copydesk.errors import UsageError
 
-EXIT_OK, EXIT_FATAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,46 +38,164 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="copydesk", description="News ingestion: crawl, clean, dedup, store.")
-    p.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO for serve, WARNING otherwise)")
-    p.add_argument("--log-format", choices=("text", "json"), default="text",
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("copydesk")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"invalid level {value!r} (choose from {', '.join(LOG_LEVELS)})")
+    return level
+
+
+def port(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"port {n} is out of range (1-65535)")
+    return n
+
+
+def add_global_options(p: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The global options, on the main parser (with defaults) and on every subcommand (without:
+    given after the subcommand, they override what came before it)."""
+    def default(value: str | None) -> str | None:
+        return value if defaults else argparse.SUPPRESS
+
+    p.add_argument("--log-level", type=log_level, metavar="LEVEL", default=default(None),
+                   help="DEBUG, INFO, WARNING or ERROR (default: INFO for serve, WARNING otherwise)")
+    p.add_argument("--log-format", choices=("text", "json"), default=default("text"),
                    help="text for people, json lines for journald and log collectors")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    def with_config(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("-c", "--config", help=f"config file (default ./{config_mod.DEFAULT_CONFIG})")
-        sp.add_argument("--corpus", help="corpus directory (overrides the config's `corpus`)")
 
-    sp = sub.add_parser("crawl", help="one-off crawl of every (or the named) source, then exit")
-    with_config(sp)
+# -- arguments shared by several subcommands ------------------------------------------------------
+def config_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("-c", "--config", metavar="FILE", help=f"config file (default ./{config_mod.DEFAULT_CONFIG})")
+    sp.add_argument("--corpus", metavar="DIR", help="corpus directory (overrides the config's `corpus`)")
+
+
+def json_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--json", action="store_true", help="JSON for scripts instead of tables")
+
+
+# -- each subcommand's arguments ----------------------------------------------------------------
+def args_crawl(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
     sp.add_argument("--source", action="append", default=[], metavar="NAME", help="crawl only this source (repeatable)")
 
-    sp = sub.add_parser("serve", help="the daemon: every source on its schedule until SIGTERM/SIGINT")
-    with_config(sp)
-    sp.add_argument("--metrics-port", type=int, help="serve Prometheus metrics at /metrics and a health check at /healthz")
-    sp.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
 
-    sp = sub.add_parser("ingest", help="clean, dedup and store local HTML files, directories or WARC files")
-    with_config(sp)
-    sp.add_argument("--source", default="ingest", help="the `source` recorded on the documents (default: ingest)")
+def args_serve(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--metrics-port", type=port, metavar="PORT",
+                    help="serve Prometheus metrics at /metrics and a health check at /healthz")
+    sp.add_argument("--metrics-host", default="127.0.0.1", metavar="ADDRESS",
+                    help="address for --metrics-port (default 127.0.0.1)")
+
+
+def args_ingest(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--source", default="ingest", metavar="NAME",
+                    help="the `source` recorded on the documents (default: ingest)")
     sp.add_argument("paths", nargs="+", metavar="PATH")
 
-    sp = sub.add_parser("clean", help="print the clean text of one HTML (or plain-text) file")
+
+def args_clean(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("--json", action="store_true", help="print the text and metadata as JSON")
-    sp.add_argument("--url", help="the page's URL (helps metadata extraction)")
+    sp.add_argument("--url", metavar="URL", help="the page's URL (helps metadata extraction)")
 
-    sp = sub.add_parser("status", help="sources, corpus size, clusters, recent errors")
-    with_config(sp)
-    sp.add_argument("--json", action="store_true")
 
-    sp = sub.add_parser("demo", help="serve the bundled demo news sites, crawl them into ./demo-corpus")
-    sp.add_argument("--corpus", default="demo-corpus", help="where to write the demo corpus (default ./demo-corpus)")
-    sp.add_argument("--serve", action="store_true", help="keep the demo sites up after the crawl, until Ctrl-C")
+def args_status(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    json_arg(sp)
 
-    sp = sub.add_parser("repair", help="rebuild the state store and dedup index from the corpus directory")
-    with_config(sp)
+
+def args_demo(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--corpus", metavar="DIR", default="demo-corpus",
+                    help="where to write the demo corpus (default ./demo-corpus)")
+    sp.add_argument("--serve", action="store_true",
+                    help="keep the demo sites up after the crawl, publishing new stories, until Ctrl-C or SIGTERM")
+    sp.add_argument("--publish-every", type=float, default=60.0, metavar="SECONDS",
+                    help="with --serve: seconds between two batches of new stories (default 60)")
+
+
+def args_repair(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--force", action="store_true",
+                    help="rebuild from the part files even when the state is healthy (drops run history, "
+                         "skip decisions and feed validators)")
+    sp.add_argument("--upgrade", action="store_true",
+                    help="convert a corpus in format 1 (JSON-lines parts) to format 2 (Parquet); state kept")
+
+
+def args_compact(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--day", metavar="YYYY-MM-DD", help="compact only this (closed) day")
+
+
+def args_export(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--format", choices=("parquet", "jsonl", "csv"), default="parquet", help="default: parquet")
+    sp.add_argument("--since", metavar="DATE", help="documents fetched at or after this date (or date-time, UTC)")
+    sp.add_argument("--until", metavar="DATE", help="documents fetched before this date (or date-time, UTC)")
+    sp.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+    sp.add_argument("--unique-only", action="store_true", help="only first members of stories (duplicate_of is null)")
+    sp.add_argument("out", metavar="OUT", help="the file to write")
+
+
+def args_delete(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--url", metavar="URL", help="the document stored for this URL")
+    which.add_argument("--id", metavar="ID", help="the document with this id")
+    sp.add_argument("--reason", metavar="TEXT", help="recorded with the tombstone (e.g. 'publisher request')")
+
+
+def args_stories(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--since", metavar="DATE", help="stories first published on or after DATE (ISO date or date-time, UTC)")
+    sp.add_argument("--source", metavar="NAME", help="only stories that source NAME published or copied")
+    sp.add_argument("--min-copies", type=int, default=1, metavar="N",
+                    help="at least N copies (default 1; 0 lists every story)")
+    sp.add_argument("--limit", type=int, metavar="N", help="at most N stories (default: 50 in the table, all with --json; 0: all)")
+    json_arg(sp)
+
+
+def args_report(sp: argparse.ArgumentParser) -> None:
+    config_args(sp)
+    sp.add_argument("--since", metavar="DATE", help="stories first published on or after DATE, and runs since then")
+    sp.add_argument("--by", choices=("source", "site"), default="source",
+                    help="name outlets by config source (default) or by site (host)")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="copydesk", description="News ingestion: crawl, clean, dedup, store.")
+    p.add_argument("--version", action="version", version=f"copydesk {version()}")
+    add_global_options(p, defaults=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for cmd in SUBCOMMANDS:
+        sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.arguments(sp)
+        add_global_options(sp, defaults=False)
+        sp.set_defaults(run=cmd.run)
     return p
 
 
@@ -80,13 +212,39 @@ def load_config(args: argparse.Namespace, *, need_sources: bool = False) -> Conf
     return cfg
 
 
+# OSErrors that mean "this path cannot be used as given" (a read-only or foreign corpus, a file where a
+# directory belongs): one line naming the path, exit status 2, like any other bad argument.
+_PATH_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST)
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: a reader that went away shows here at the latest
+        return code
+    except BrokenPipeError:
+        return _stdout_gone()
+
+
+def _stdout_gone() -> int:
+    """The reader of our output went away (`copydesk status | head`): nothing to say, exit 141 (what
+    a shell reports for a command ended by SIGPIPE). stdout goes to /dev/null so that Python's flush
+    at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from copydesk import logs
 
     logs.setup(args.log_level or ("INFO" if args.command == "serve" else "WARNING"), args.log_format)
     try:
-        return COMMANDS[args.command](args)
+        return args.run(args)
     except ConfigError as e:
         print(f"copydesk: config error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -95,7 +253,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("copydesk: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except SystemExit as e:
+        # rich's Console ends the process with SystemExit(1) when its output pipe breaks
+        if e.code == 1 and _stdout_broken():
+            return _stdout_gone()
+        raise
     except Exception as e:  # noqa: BLE001 - the last line of defence: one clear line, status 1
         from storage import CorpusNotWritable, LockedError, StateError
 
@@ -105,89 +270,39 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, StateError):
             print(f"copydesk: {e}", file=sys.stderr)
             return EXIT_FATAL
-        import errno
-
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
             print(f"copydesk: no space left on device writing {e.filename}; what was reported stored before "
                   "is intact and the rest will be fetched again: free space and run again", file=sys.stderr)
             return EXIT_FATAL
+        if isinstance(e, OSError) and e.errno in _PATH_ERRORS:
+            hint = " (a file where copydesk needs a directory)" if e.errno in (errno.EEXIST, errno.ENOTDIR) else ""
+            print(f"copydesk: {e.filename or 'a path'}: {e.strerror or e}{hint}", file=sys.stderr)
+            return EXIT_USAGE
         logging.getLogger("copydesk").exception("fatal error")
         print(f"copydesk: fatal: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_FATAL
 
 
-# -- commands -----------------------------------------------------------------------------------
+def _stdout_broken() -> bool:
+    try:
+        os.fstat(sys.stdout.fileno())
+        return os.path.samefile(f"/proc/self/fd/{sys.stdout.fileno()}", os.devnull)
+    except (OSError, ValueError):
+        return False
+
+
+# -- commands: parse, then call into the command's own module ---------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     workers.start_early()
-    from copydesk import report
-    from copydesk.gc_tuning import settle_gc
-    from copydesk.ingest import discover, pages
-    from copydesk.pipeline import Pipeline
-    from storage import CorpusLock
+    from copydesk import ingest_command
 
-    cfg = load_config(args)
-    try:
-        files = discover(args.paths)
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
-    with CorpusLock(cfg.corpus):
-        pipe = Pipeline(cfg, kind="ingest")
-        settle_gc()
-        try:
-            with report.progress() as prog:
-                task = prog.add_task("ingesting", total=len(files), detail="")
-                counter = {"files": 0}
-
-                def counted():
-                    for page in pages(files, args.source, max_bytes=cfg.crawl.max_page_bytes):
-                        yield page
-                        counter["files"] += 1
-
-                for doc in pipe.run(counted()):
-                    c = pipe.stats[args.source]
-                    prog.update(task, completed=min(counter["files"], len(files)),
-                                detail=f"new {c.stored_new} · copies {c.stored_copy} · skipped {sum(c.skipped.values())}")
-        except KeyboardInterrupt:
-            pipe.close("interrupted")  # Ctrl-C: keep everything complete so far
-            raise
-        except BaseException:
-            pipe.abort()
-            raise
-        pipe.close()
-    report.print_summary(pipe.stats, title=f"ingest: {len(files)} file(s)", crawl=False, corpus=cfg.corpus)
-    return EXIT_OK
+    return ingest_command.ingest(load_config(args), args.paths, args.source)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    import dataclasses
+    from copydesk import ingest_command
 
-    import cleaning
-
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    data = path.read_bytes()
-    head = data[:2048].lstrip().lower()
-    is_html = head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<meta", b"<div", b"<p")) \
-        or b"<html" in head or b"<body" in head
-    if is_html:
-        result = cleaning.analyze(data, args.url)
-        if not result:
-            print(f"copydesk: {path}: not an article ({result.reason})", file=sys.stderr)
-            return EXIT_FATAL
-        if args.json:
-            out = dataclasses.asdict(result)
-            out["word_count"] = result.word_count
-            print(json.dumps(out, ensure_ascii=False, indent=2))
-        else:
-            print(result.text)
-        return EXIT_OK
-    text = cleaning.clean_text(cleaning.decode_html(data))
-    if args.json:
-        print(json.dumps({"text": text, "word_count": len(text.split())}, ensure_ascii=False, indent=2))
-    else:
-        print(text)
-    return EXIT_OK
+    return ingest_command.clean(Path(args.file), url=args.url, as_json=args.json)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -230,20 +345,73 @@ def cmd_demo(args: argparse.Namespace) -> int:
     workers.start_early()
     from copydesk import demo_command
 
-    return demo_command.run(Path(args.corpus), keep_serving=args.serve)
+    return demo_command.run(Path(args.corpus), keep_serving=args.serve, publish_every=args.publish_every)
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
     from copydesk import repair
 
+    if args.upgrade:
+        from copydesk import corpus_commands
+
+        return corpus_commands.upgrade(load_config(args))
+    return repair.run(load_config(args), force=args.force)
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from copydesk import corpus_commands
+
+    return corpus_commands.compact(load_config(args), day=args.day)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from copydesk import corpus_commands
+
+    return corpus_commands.export(load_config(args), Path(args.out), fmt=args.format, since=args.since,
+                                  until=args.until, sources=args.source, unique_only=args.unique_only)
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from copydesk import corpus_commands
+
+    return corpus_commands.delete(load_config(args), url=args.url, doc_id=args.id, reason=args.reason)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from copydesk import newsroom
+
     cfg = load_config(args)
-    return repair.run(cfg)
+    limit = args.limit if args.limit is not None else (None if args.json else 50)
+    return newsroom.stories_command(cfg.corpus, since=args.since, source=args.source, min_copies=args.min_copies,
+                                    as_json=args.json, limit=limit)
 
 
-COMMANDS: dict[str, Any] = {
-    "crawl": cmd_crawl, "serve": cmd_serve, "ingest": cmd_ingest, "clean": cmd_clean,
-    "status": cmd_status, "demo": cmd_demo, "repair": cmd_repair,
-}
+def cmd_report(args: argparse.Namespace) -> int:
+    from copydesk import newsroom
+
+    cfg = load_config(args)
+    return newsroom.report_command(cfg, cfg.corpus, since=args.since, out=Path(args.output).resolve(), by=args.by)
+
+
+# The subcommands, in the order `copydesk --help` lists them. To add one: a row here, an `args_x`
+# above (reuse config_args/json_arg, and `--source NAME` for a source) and a `cmd_x` calling your module.
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand("crawl", "one-off crawl of every (or the named) source, then exit", args_crawl, cmd_crawl),
+    Subcommand("serve", "the daemon: every source on its schedule until SIGTERM/SIGINT", args_serve, cmd_serve),
+    Subcommand("ingest", "clean, dedup and store local HTML files, directories or WARC files", args_ingest, cmd_ingest),
+    Subcommand("clean", "print the clean text of one HTML (or plain-text) file", args_clean, cmd_clean),
+    Subcommand("status", "sources, daemon, corpus size, clusters, recent errors", args_status, cmd_status),
+    Subcommand("demo", "serve the bundled demo news sites, crawl them into ./demo-corpus", args_demo, cmd_demo),
+    Subcommand("repair", "check the state store and dedup index against the corpus directory, rebuild what is "
+               "broken", args_repair, cmd_repair),
+    Subcommand("compact", "merge the small part files of closed days into a few large ones", args_compact, cmd_compact),
+    Subcommand("export", "the corpus (or a selection) as one Parquet, JSON-lines or CSV file", args_export, cmd_export),
+    Subcommand("delete", "remove a document (a takedown); its URL is never fetched again", args_delete, cmd_delete),
+    Subcommand("stories", "one line per story: first publisher, copies, outlets, median lag", args_stories,
+               cmd_stories),
+    Subcommand("report", "one self-contained HTML page: stories, who copies whom, lags, crawl health", args_report,
+               cmd_report),
+]
 
 
 if __name__ == "__main__":

@@ -48,14 +48,15 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
         hosts = {v.split("//", 1)[1].rsplit(":", 1)[0] for v in world.urls.values()}
         where = "loopback" if len(hosts) > 1 else next(iter(hosts))
         report.console.print(f"[bold]demo[/bold]: {len(world.urls)} news sites on {where}: "
-                             + ", ".join(f"{k} {v}" for k, v in world.urls.items()))
+                             + ", ".join(f"{k} {v}" for k, v in world.urls.items()), soft_wrap=True)
         status = runner.crawl_command(cfg, [s.name for s in cfg.sources], kind="demo",
                                       title="demo crawl")
         report.console.print(
             f"\nThe corpus is in {corpus}. Read it, for example:\n"
             f"  copydesk status --corpus {corpus}\n"
-            f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, title, cluster_id, duplicate_of "
-            f"from read_json('{corpus}/documents/**/*.jsonl', hive_partitioning=true) order by cluster_id\\\"))\"")
+            f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, count(*) as articles, "
+            f"count(*) filter (where duplicate_of is null) as unique_stories from "
+            f"read_parquet('{corpus}/documents/**/*.parquet') group by site order by site\\\"))\"", soft_wrap=True)
         if keep_serving and status == 0:
             serve_on(world, cfg_path, publish_every)
     return status
@@ -64,30 +65,32 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
 def serve_on(world, cfg_path: Path, publish_every: float) -> None:
     """Keep the sites up, publishing the next held-back batch every ``publish_every`` seconds,
     until SIGTERM or SIGINT. The crawl left Scrapy's signal handlers installed (they only ask a
-    reactor that has stopped to stop), so this installs its own."""
+    reactor that has stopped to stop, so neither signal did anything), so this installs its own.
+    After the first signal both are ignored: the sites close and the process ends within a second
+    or two, and a second Ctrl-C then would only kill it during Python's finalisation (which puts
+    back the default handlers, but leaves ignored signals ignored)."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
         stop.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        report.console.print(
-            f"\nThe demo sites stay up until Ctrl-C (or SIGTERM). The config is {cfg_path}; run the daemon on it\n"
-            f"in another terminal to see it pick up the stories published from now on:\n"
-            f"  copydesk serve -c {cfg_path}\n"
-            f"{world.max_batch - world.batch} more batch(es) of stories, one every {publish_every:g} s.")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    report.console.print(
+        f"\nThe demo sites stay up until Ctrl-C (or SIGTERM). The config is {cfg_path}; run the daemon on it\n"
+        f"in another terminal to see it pick up the stories published from now on:\n"
+        f"  copydesk serve -c {cfg_path}\n"
+        f"{world.max_batch - world.batch} more batch(es) of stories, one every {publish_every:g} s.", soft_wrap=True)
+    sys.stdout.flush()
+    while not stop.wait(publish_every):
+        new = world.publish_more()
+        if not new:
+            continue
+        report.console.print(f"published batch {world.batch} of {world.max_batch}: {len(new)} pages, "
+                             + "; ".join(f"{p.outlet}: {p.title}" for p in new), soft_wrap=True)
+        if world.batch == world.max_batch:
+            report.console.print("every demo story is out now")
         sys.stdout.flush()
-        while not stop.wait(publish_every):
-            new = world.publish_more()
-            if not new:
-                continue
-            report.console.print(f"published batch {world.batch} of {world.max_batch}: {len(new)} pages, "
-                                 + "; ".join(f"{p.outlet}: {p.title}" for p in new))
-            if world.batch == world.max_batch:
-                report.console.print("every demo story is out now")
-            sys.stdout.flush()
-        report.console.print("stopping the demo sites")
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    report.console.print("stopping the demo sites")

@@ -164,17 +164,30 @@ def world():
 
 # --------------------------------------------------------------------------- tests
 def test_starts_on_free_loopback_ports(world):
+    """Every outlet is its own host (127.0.0.2 to .6, so the corpus `site` tells them apart)."""
     urls = world.urls
     assert set(urls) == {"wire", "gazette", "ledger", "blog", "farm"}
-    ports = set()
+    hosts = set()
     for base in urls.values():
-        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", base)
+        m = re.fullmatch(r"http://(127\.0\.0\.\d+):(\d+)", base)
         assert m, base
-        ports.add(int(m.group(1)))
-    assert len(ports) == 5 and 0 not in ports
+        assert int(m.group(2)) != 0
+        hosts.add(m.group(1))
+    assert hosts == {f"127.0.0.{i}" for i in range(2, 7)}
     for outlet, base in urls.items():
         status, headers, body = get(base + "/robots.txt")
         assert status == 200 and b"User-agent" in body
+
+
+def test_one_host_for_all_outlets_when_asked():
+    w = DemoWorld()
+    w.start("127.0.0.1")
+    try:
+        assert all(u.startswith("http://127.0.0.1:") for u in w.urls.values())
+        assert len(set(w.urls.values())) == 5
+        assert get(w.urls["wire"] + "/rss.xml")[0] == 200
+    finally:
+        w.stop()
 
 
 def test_ground_truth_shape():
@@ -374,3 +387,112 @@ def test_comparable_neutralises_entity_debris():
     # what extractors make of it: one level unescaped, or repaired
     assert comparable(debris.text.replace("&amp;quot;", "&quot;")) == comparable(debris.text)
     assert comparable(debris.text.replace("&amp;quot;", '"').replace(",quot;", ',"')) == comparable(debris.text)
+
+
+# --------------------------------------------------------------------------- `copydesk demo --serve`
+class _Demo:
+    """`copydesk demo --serve` as a user runs it: a real process, its output read line by line."""
+
+    def __init__(self, tmp_path, *args: str):
+        import queue
+        import subprocess
+        import sys
+        import threading
+
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "copydesk.cli", "demo", "--serve", "--corpus", str(tmp_path / "demo-corpus"), *args],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 120) -> re.Match:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.seen:
+                m = re.search(pattern, line)
+                if m:
+                    self.seen.remove(line)
+                    return m
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None and self.lines.empty():
+                pytest.fail(f"no line matching {pattern!r} in the demo's output:\n" + "".join(self.seen))
+            try:
+                self.seen.append(self.lines.get(timeout=min(left, 0.5)))
+            except queue.Empty:
+                pass
+
+    def stop(self, *signals: int, timeout: float = 10) -> int:
+        import subprocess
+        import time
+
+        for sig in signals:
+            self.proc.send_signal(sig)
+            time.sleep(0.2)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"`copydesk demo --serve` still running {timeout} s after {signals}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def test_demo_serve_publishes_over_time_prints_its_config_and_stops_on_sigterm(tmp_path):
+    """Item 13: one site per outlet, new stories published while serving, the config printed so a
+    crawl (or `serve`) can be pointed at it; item 6: SIGTERM stops it with status 0."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from storage import Corpus
+
+    demo = _Demo(tmp_path, "--publish-every", "1")
+    try:
+        cfg = Path(demo.wait_for(r"copydesk serve -c (\S+)").group(1))
+        assert cfg.is_file()
+        demo.wait_for(r"published batch 1 of 2")
+        demo.wait_for(r"every demo story is out now")
+        r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert demo.stop(signal.SIGTERM) == 0
+    finally:
+        demo.close()
+    docs = list(Corpus(tmp_path / "demo-corpus").documents())
+    world = DemoWorld()
+    while world.publish_more():
+        pass
+    expected = {(p.outlet, p.path) for p in world.pages() if not p.disallowed}
+    from urllib.parse import urlsplit
+    assert {(d["source"], urlsplit(d["url"]).path) for d in docs} == expected, "every story, the later ones too"
+    sites = {}
+    for d in docs:
+        sites.setdefault(d["source"], set()).add(d["site"])
+    assert all(len(s) == 1 for s in sites.values()) and len(set().union(*sites.values())) == 5, sites
+
+
+@pytest.mark.parametrize("signals", [("SIGINT",), ("SIGINT", "SIGINT"), ("SIGTERM", "SIGTERM")])
+def test_demo_serve_stops_on_ctrl_c(tmp_path, signals):
+    """Item 6: Ctrl-C (once or twice) and SIGTERM stop `demo --serve` promptly, with status 0."""
+    import signal
+
+    demo = _Demo(tmp_path)
+    try:
+        demo.wait_for(r"stay up until Ctrl-C")
+        assert demo.stop(*(getattr(signal, s) for s in signals)) == 0
+    finally:
+        demo.close()

@@ -2,7 +2,7 @@
 
 >>> from copydesk.demo import DemoWorld
 >>> with DemoWorld() as world:
-...     world.urls            # outlet -> "http://127.0.0.1:PORT"
+...     world.urls            # outlet -> "http://127.0.0.N:PORT", one loopback address per outlet
 ...     world.pages()         # ground truth of the published article pages
 """
 

@@ -13,7 +13,8 @@ from .world import OUTLETS, DemoWorld
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m copydesk.demo",
                                  description="Serve the copydesk demo news sites on loopback until Ctrl-C.")
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default=None,
+                    help="serve every outlet on this address (default: one loopback address per outlet, 127.0.0.2-6)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--publish-all", action="store_true", help="publish the held-back batches too")
     ap.add_argument("--config", metavar="FILE", help="write a copydesk config for the served world to FILE")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import gzip
-import hashlib
 import json
 import random
 import re
@@ -17,7 +16,6 @@ import time
 from dataclasses import dataclass
 from html import escape
 from html import unescape as html_unescape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
@@ -32,6 +30,7 @@ from .outlets import (
     PageInfo,
     farm_title,
 )
+from .serving import NOT_FOUND, InFlight, LoopbackServer, Resource, conditional_answer, loopback_hosts
 from .stories import STORIES, STORY_BY_KEY, Story, month_day
 
 __all__ = ["DemoPage", "DemoWorld", "RequestRecord", "OUTLETS", "comparable"]
@@ -196,10 +195,6 @@ def _parse_iso(s: str) -> dt.datetime:
     return dt.datetime.fromisoformat(s)
 
 
-def _http_date(t: dt.datetime) -> str:
-    return email.utils.format_datetime(t.astimezone(dt.timezone.utc), usegmt=True)
-
-
 def _debris(p: str) -> str:
     """Entity debris of a machine-translated repost: '&quot;' mangled to ',quot;' or double-escaped."""
     p = p.replace(',"', ",quot;")
@@ -331,53 +326,7 @@ def _build(seed: int) -> list[PageInfo]:
 
 
 # --------------------------------------------------------------------------- the HTTP side
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, world: "DemoWorld", outlet: str):
-        self.world = world
-        self.outlet = outlet
-        super().__init__(addr, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "copydesk-demo/1.0"
-    sys_version = ""
-
-    def do_GET(self) -> None:
-        self._handle(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._handle(send_body=False)
-
-    def _handle(self, send_body: bool) -> None:
-        srv: _Server = self.server  # type: ignore[assignment]
-        world = srv.world
-        world._log(srv.outlet, self.command, self.path, dict(self.headers.items()))
-        try:
-            status, headers, payload = world._respond(srv.outlet, self.path, self.headers)
-        except Exception as exc:  # pragma: no cover - a bug in the world; answer rather than hang
-            status, headers, payload = 500, [("Content-Type", "text/plain")], repr(exc).encode()
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        if status != 304:
-            self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if send_body and status != 304:
-            self.wfile.write(payload)
-
-    def log_message(self, format: str, *args) -> None:  # quiet
-        pass
-
-
-@dataclass
-class _Resource:
-    content_type: str
-    body: bytes
-    last_modified: dt.datetime
+_Resource = Resource
 
 
 class DemoWorld:
@@ -402,27 +351,26 @@ class DemoWorld:
         self._batch = 0
         self._lock = threading.RLock()
         self._requests: list[RequestRecord] = []
-        self._servers: dict[str, _Server] = {}
-        self._threads: list[threading.Thread] = []
+        self._servers: dict[str, LoopbackServer] = {}
         self._urls: dict[str, str] = {}
+        self.in_flight = InFlight()     # requests in flight per host, measured at the servers
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self, host: str = "127.0.0.1") -> None:
-        """Start one HTTP server per outlet on ``host`` (random free ports, daemon threads)."""
+    def start(self, host: str | None = None) -> None:
+        """Start one HTTP server per outlet (random free ports, daemon threads). Each outlet gets a
+        loopback address of its own (127.0.0.2 to 127.0.0.6), so every outlet is its own site;
+        where only 127.0.0.1 can be bound they share it. ``host`` puts them all on one address."""
         with self._lock:
             if self._servers:
                 return
+            hosts = [host] * len(OUTLET_KEYS) if host else loopback_hosts(len(OUTLET_KEYS))
             try:
-                for outlet in OUTLET_KEYS:
-                    srv = _Server((host, 0), self, outlet)
+                for outlet, h in zip(OUTLET_KEYS, hosts):
+                    srv = LoopbackServer(outlet, self._responder(outlet), host=h, meter=self.in_flight,
+                                         on_request=self._logger(outlet))
+                    srv.start()
                     self._servers[outlet] = srv
-                    h, port = srv.server_address[:2]
-                    shown = f"[{h}]" if ":" in str(h) else h
-                    self._urls[outlet] = f"http://{shown}:{port}"
-                    th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
-                                          name=f"demo-{outlet}", daemon=True)
-                    th.start()
-                    self._threads.append(th)
+                    self._urls[outlet] = srv.base
             except Exception:
                 self.stop()
                 raise
@@ -430,13 +378,15 @@ class DemoWorld:
     def stop(self) -> None:
         with self._lock:
             servers, self._servers = self._servers, {}
-            threads, self._threads = self._threads, []
             self._urls = {}
         for srv in servers.values():
-            srv.shutdown()
-            srv.server_close()
-        for th in threads:
-            th.join(timeout=5)
+            srv.stop()
+
+    def _responder(self, outlet: str):
+        return lambda method, raw_path, headers: self._respond(outlet, raw_path, headers)
+
+    def _logger(self, outlet: str):
+        return lambda method, raw_path, headers: self._log(outlet, method, raw_path, headers)
 
     def __enter__(self) -> "DemoWorld":
         self.start()
@@ -452,7 +402,7 @@ class DemoWorld:
     # ------------------------------------------------------------------ ground truth
     @property
     def urls(self) -> dict[str, str]:
-        """outlet -> base URL ("http://127.0.0.1:PORT"); while not started, stable *.example hosts."""
+        """outlet -> base URL ("http://127.0.0.N:PORT"); while not started, stable *.example hosts."""
         with self._lock:
             return dict(self._urls) if self._urls else dict(FALLBACK_BASES)
 
@@ -606,29 +556,8 @@ class DemoWorld:
         with self._lock:
             res = self._resource(outlet, path)
         if res is None:
-            body = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
-            return 404, [("Content-Type", "text/html; charset=utf-8")], body
-        etag = '"' + hashlib.sha1(res.body).hexdigest()[:20] + '"'
-        lm = res.last_modified.replace(microsecond=0)
-        hdrs = [("Content-Type", res.content_type), ("ETag", etag), ("Last-Modified", _http_date(lm)),
-                ("Cache-Control", "max-age=60")]
-        inm = headers.get("If-None-Match")
-        ims = headers.get("If-Modified-Since")
-        not_modified = False
-        if inm is not None:
-            tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
-            not_modified = "*" in tags or etag in tags
-        elif ims is not None:
-            try:
-                since = email.utils.parsedate_to_datetime(ims)
-                if since.tzinfo is None:
-                    since = since.replace(tzinfo=dt.timezone.utc)
-                not_modified = lm <= since
-            except (TypeError, ValueError):
-                not_modified = False
-        if not_modified:
-            return 304, [h for h in hdrs if h[0] != "Content-Type"], b""
-        return 200, hdrs, res.body
+            return NOT_FOUND
+        return conditional_answer(res, headers)
 
     def _resource(self, outlet: str, path: str) -> _Resource | None:
         base = self._urls.get(outlet) or FALLBACK_BASES[outlet]
