@@ -73,6 +73,15 @@ class DedupSettings:
 
 
 @dataclass(frozen=True)
+class CompactionSettings:
+    """[compaction] (docs/corpus.md, "Compaction"): serve merges the small parts of closed days."""
+
+    auto: bool = True              # serve compacts after its runs; `copydesk compact` any time
+    min_parts: int = 8             # a closed day is compacted once it holds at least this many parts
+    target_bytes: int = 128 * 2**20  # merged parts of about this size (target_mb in the file)
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     feeds: tuple[str, ...] = ()
@@ -97,6 +106,7 @@ class Config:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     sources: tuple[Source, ...] = ()
     path: Path | None = None
+    compaction: CompactionSettings = field(default_factory=CompactionSettings)
 
     def source(self, name: str) -> Source:
         for s in self.sources:
@@ -159,6 +169,7 @@ def from_dict(data: dict[str, Any], *, base: Path = Path("."), path: Path | None
     schedule = _schedule(r.table("schedule"))
     filt = _filter(r.table("filter"))
     dedup = _dedup(r.table("dedup"))
+    compaction = _compaction(r.table("compaction"))
     sources = tuple(_source(t) for t in r.tables("sources"))
     r.done()
     names = [s.name for s in sources]
@@ -171,7 +182,7 @@ def from_dict(data: dict[str, Any], *, base: Path = Path("."), path: Path | None
             corpus_path = (base / corpus_path).resolve()
     except (RuntimeError, ValueError, OSError) as e:  # "~nosuchuser/x", an embedded NUL byte
         raise ConfigError("corpus", f"not a usable path ({e}): {_short(corpus)}") from None
-    return Config(corpus_path, crawl, schedule, filt, dedup, sources, path)
+    return Config(corpus_path, crawl, schedule, filt, dedup, sources, path, compaction=compaction)
 
 
 def _crawl(r: _Reader) -> CrawlSettings:
@@ -237,6 +248,14 @@ def _dedup(r: _Reader) -> DedupSettings:
         raise ConfigError(r.key("threshold"), f"must be in (0, 1], got {threshold}")
     window = r.value("window", None)
     out = DedupSettings(threshold, d.window if window is None else parse_duration(window, r.key("window")))
+    r.done()
+    return out
+
+
+def _compaction(r: _Reader) -> CompactionSettings:
+    d = CompactionSettings()
+    out = CompactionSettings(auto=r.boolean("auto", d.auto), min_parts=r.integer("min_parts", d.min_parts, minimum=2),
+                             target_bytes=r.integer("target_mb", d.target_bytes // 2**20, minimum=1) * 2**20)
     r.done()
     return out
 

@@ -35,6 +35,8 @@ from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
                      read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
+from storage import registry as storage_registry
+from storage import upgrade as storage_upgrade
 from storage.corpus import STATE
 from storage.stories import Updater as StoriesUpdater
 
@@ -352,7 +354,13 @@ class Pipeline:
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
         self._last_checkpoint = time.monotonic()
         self.runs: dict[str, int] = {}
+        # a format-1 corpus is upgraded first (storage/upgrade.py); a rewrite of parts (upgrade,
+        # compaction) stopped before its state transaction is finished (storage/registry.py)
+        self.upgraded = storage_upgrade.upgrade(self.root, self.state).counts()
+        storage_registry.reconcile(self.root, self.state)
         self.repaired = self.recover()
+        if self.upgraded["parts_converted"]:
+            self._write_manifest()
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> dict[str, int]:
