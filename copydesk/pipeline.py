@@ -35,6 +35,7 @@ from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
                      read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
+from storage import delete as storage_delete
 from storage import registry as storage_registry
 from storage import upgrade as storage_upgrade
 from storage.corpus import STATE
@@ -224,6 +225,9 @@ class Identify:
             if self.p.is_stored(d.key, d.id):
                 self.p.drop(d, SKIPPED, "already_stored")
                 continue
+            if self.p.state.is_deleted(d.key, d.id):  # a takedown (storage/delete.py): never stored again
+                self.p.drop(d, SKIPPED, "deleted")
+                continue
             d.text = a.text
             yield d
 
@@ -358,6 +362,7 @@ class Pipeline:
         # compaction) stopped before its state transaction is finished (storage/registry.py)
         self.upgraded = storage_upgrade.upgrade(self.root, self.state).counts()
         storage_registry.reconcile(self.root, self.state)
+        storage_delete.finish_pending(self.root, self.state)  # a takedown stopped after its tombstone
         self.repaired = self.recover()
         if self.upgraded["parts_converted"]:
             self._write_manifest()
