@@ -6,8 +6,23 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+RUN_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+
+
+def _children_rss() -> float:
+    import psutil
+
+    total = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.Error:  # a worker that just ended
+            continue
+    return float(total)
 
 
 class Metrics:
@@ -21,8 +36,20 @@ class Metrics:
                             registry=self.registry)
         self.last_run = Gauge("copydesk_last_run_finished_timestamp_seconds", "When the last run of a source ended",
                               ["source"], registry=self.registry)
+        self.run_duration = Histogram("copydesk_run_duration_seconds", "How long runs took, by source", ["source"],
+                                      buckets=RUN_BUCKETS, registry=self.registry)
+        self.not_modified = Counter("copydesk_not_modified", "304 Not Modified answers (feeds, sitemaps, sections) "
+                                    "by source", ["source"], registry=self.registry)
+        self.last_success = Gauge("copydesk_last_success_timestamp_seconds", "When the last completed run of a "
+                                  "source started", ["source"], registry=self.registry)
+        # process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds, ... of the daemon
+        ProcessCollector(registry=self.registry)
+        self.workers_memory = Gauge("copydesk_workers_resident_memory_bytes", "Resident memory of the extraction "
+                                    "worker processes together", registry=self.registry)
+        self.workers_memory.set_function(_children_rss)
         self.documents = Gauge("copydesk_corpus_documents", "Documents in the corpus", registry=self.registry)
         self.clusters = Gauge("copydesk_corpus_clusters", "Story clusters in the corpus", registry=self.registry)
+        self._seeded = False
         metrics = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,8 +78,14 @@ class Metrics:
     def run_finished(self, source: str, status: str, counts: dict[str, Any]) -> None:
         import time
 
+        self.seed_last_success()
         self.runs.labels(source, status).inc()
-        self.last_run.labels(source).set(time.time())
+        now = time.time()
+        self.last_run.labels(source).set(now)
+        self.run_duration.labels(source).observe(float(counts.get("elapsed_s") or 0.0))
+        self.not_modified.labels(source).inc(counts.get("not_modified") or 0)
+        if status == "completed":
+            self.last_success.labels(source).set(now - float(counts.get("elapsed_s") or 0.0))
         self.requests.labels(source).inc(counts["requests"])
         self.pages.labels(source, "stored_new", "").inc(counts["stored_new"])
         self.pages.labels(source, "stored_copy", "").inc(counts["stored_copy"])
@@ -62,6 +95,21 @@ class Metrics:
         c = self.daemon.pipeline.state.counts()
         self.documents.set(c["documents"])
         self.clusters.set(c["clusters"])
+
+    def seed_last_success(self) -> None:
+        """At the first finished run (in the daemon's thread, which owns the state store): the last
+        success of every source before this start, so the gauge has a value for each after a restart."""
+        if self._seeded or getattr(self.daemon, "pipeline", None) is None:
+            return
+        self._seeded = True
+        try:
+            state = self.daemon.pipeline.state
+            for src in self.daemon.cfg.sources:
+                t = state.last_completed(src.name)
+                if t:
+                    self.last_success.labels(src.name).set(t)
+        except Exception:  # noqa: BLE001 - a gauge without history is fine; the next run sets it
+            pass
 
     def close(self) -> None:
         self.server.shutdown()
