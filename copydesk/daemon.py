@@ -7,6 +7,10 @@ so the index is loaded once at start-up, never per run. Twisted's reactor cannot
 is why a daemon that starts a crawl per run either keeps one reactor (this) or forks a child per
 run (which would reload the index every time).
 
+Readers learn about the daemon from the corpus's lock file (storage.lock.holder): its pid and start,
+and, kept current here, each source's next run (the same values /healthz reports) and the last error
+it logged. `copydesk status` shows them without touching the daemon.
+
 Stopping: the first SIGTERM/SIGINT stops the scheduler and asks running crawls to close (in-flight
 pages finish, nothing new is requested), checkpoints and exits 0; a second signal abandons the
 crawls at once, still checkpointing only complete records, and exits 130.
@@ -17,10 +21,12 @@ import gc
 import logging
 import os
 import signal
+import threading
 import time
 from typing import Any
 
 from copydesk.config import Config, Source
+from copydesk.errors import UsageError
 from copydesk.gc_tuning import settle_gc
 from copydesk.pipeline import Pipeline
 from copydesk.schedule import trigger
@@ -40,6 +46,14 @@ class Daemon:
         self.shutting_down = False  # set just before the reactor stops
         self.started = time.time()
         self.exit_code = 0
+        from copydesk.corpus_commands import AutoCompactor
+
+        self.compactor = AutoCompactor(cfg, stopping=lambda: bool(self.stopping))
+        self.scheduler: Any = None
+        self.metrics: Any = None
+        self.lock: CorpusLock | None = None
+        self.last_error: dict[str, Any] | None = None
+        self._publishing = threading.RLock()
 
     # -- one run of one source (on the reactor thread) ----------------------------------------
     def run_source(self, source: Source) -> Any:
@@ -73,6 +87,7 @@ class Daemon:
                 status = "failed"
                 log.error("run of %s failed: %s", source.name, result, extra={"source": source.name})
             counts = pipe.end_run(source.name, status)
+            self.compactor.after_run()  # [compaction] auto: closed days merged in a thread (docs/corpus.md)
             # A finished crawl leaves cycles (crawler, engine, spider, Deferreds) that, with young
             # collections rarer (settle_gc), would wait in the oldest generation for a full collection:
             # the daemon grew by 14 MB over 900 runs. Collect when no other crawl is running (a
@@ -128,24 +143,28 @@ class Daemon:
         loop = reactor._asyncioEventloop  # asyncio's self-pipe wakes the loop for every signal
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, signals_seen.append, sig)
+        errors = _LastError(self)
+        logging.getLogger().addHandler(errors)
         with CorpusLock(self.cfg.corpus, command="copydesk serve") as lock:
+            self.lock = lock
             if lock.took_over:
                 log.warning("took over the corpus lock of a process that died: %s", lock.took_over)
+            if self.metrics_port is not None:  # before the (slow) start-up: a port in use fails at once
+                self.metrics = _bind_metrics(self, self.metrics_port, self.metrics_host)
             self.pipeline = Pipeline(self.cfg, kind="serve")
             if any(self.pipeline.repaired.values()):
                 log.warning("start-up repair: %s", self.pipeline.repaired)
             self.runner = CrawlerRunner(scrapy_settings(self.cfg))
-            self.metrics = None
-            if self.metrics_port is not None:
-                from copydesk.metrics import Metrics
-
-                self.metrics = Metrics(self, self.metrics_port, self.metrics_host)
             reactor.getThreadPool().adjustPoolsize(maxthreads=max(10, len(self.cfg.sources) + 2))
             self.scheduler = TwistedScheduler(reactor=reactor, timezone="UTC")
             for s in self.cfg.sources:
                 last = self.pipeline.state.last_completed(s.name)
                 self.scheduler.add_job(self.job, trigger(self.cfg, s, last_completed=last), args=[s.name], id=s.name,
                                        name=s.name, max_instances=1, coalesce=True, misfire_grace_time=None)
+            from apscheduler.events import EVENT_ALL
+
+            # after every scheduler event (APScheduler dispatches them once it has computed the next runs)
+            self.scheduler.add_listener(lambda _: self.publish(), EVENT_ALL)
             from twisted.internet.task import LoopingCall
 
             def act_on_signals() -> None:
@@ -162,8 +181,23 @@ class Daemon:
                 if self.metrics:
                     self.metrics.close()
                 self.pipeline.close("interrupted")
+                self.lock = None
+        logging.getLogger().removeHandler(errors)
         log.info("stopped")
         return self.exit_code
+
+    def next_runs(self) -> dict[str, str | None]:
+        """Each source's next run as the scheduler has it (ISO 8601, UTC): what /healthz and `status` show."""
+        if self.scheduler is None or not self.scheduler.running:
+            return {}
+        return {j.id: j.next_run_time.isoformat() if j.next_run_time else None for j in self.scheduler.get_jobs()}
+
+    def publish(self) -> None:
+        """Write the schedule and the last error into the lock file, for `copydesk status`."""
+        with self._publishing:
+            if self.lock is not None:
+                self.lock.update(next_runs=self.next_runs(), last_error=self.last_error,
+                                 state="stopping" if self.stopping else "serving")
 
     def _announce(self) -> None:
         nxt = {j.id: j.next_run_time for j in self.scheduler.get_jobs()}
@@ -178,6 +212,7 @@ class Daemon:
             log.info("stopping: %d running crawl(s) finish their in-flight pages", len(self.running))
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+            self.publish()
             for crawler in list(self.running.values()):
                 self._stop_if_stopping(crawler)
             # Stop the reactor only when every crawl has ended: APScheduler's job threads wait on
@@ -212,10 +247,41 @@ class Daemon:
         reactor.stop()
 
     def status(self) -> dict[str, Any]:
-        jobs = {j.id: j.next_run_time for j in self.scheduler.get_jobs()} if self.scheduler.running else {}
-        return {"status": "stopping" if self.stopping else "ok", "pid": os.getpid(),
+        """/healthz: "starting" (503) until the schedule runs, "ok", "stopping" (503)."""
+        state = "stopping" if self.stopping else "ok" if self.scheduler is not None and self.scheduler.running \
+            else "starting"
+        return {"status": state, "pid": os.getpid(), "since": self.started,
                 "uptime_s": round(time.time() - self.started, 1), "running": sorted(self.running),
-                "next_runs": {k: v.isoformat() if v else None for k, v in jobs.items()}}
+                "next_runs": self.next_runs(), "last_error": self.last_error}
+
+
+class _LastError(logging.Handler):
+    """Remembers the daemon's last ERROR record (time, logger, first line) for /healthz and `status`."""
+
+    def __init__(self, daemon: Daemon):
+        super().__init__(logging.ERROR)
+        self.daemon = daemon
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = record.getMessage().splitlines()[0] if record.getMessage() else ""
+            if record.exc_info and record.exc_info[1] is not None:
+                msg += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})".splitlines()[0]
+            self.daemon.last_error = {"at": record.created, "logger": record.name, "msg": msg[:500]}
+            self.daemon.publish()
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _bind_metrics(daemon: Daemon, port: int, host: str) -> Any:
+    from copydesk.metrics import Metrics
+
+    try:
+        return Metrics(daemon, port, host)
+    except OSError as e:
+        raise UsageError(f"cannot serve metrics on {host}:{port}: {e.strerror or e}") from None
+    except OverflowError as e:  # a port out of range, when not given through the command line
+        raise UsageError(f"cannot serve metrics on {host}:{port}: {e}") from None
 
 
 def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1",

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
+from urllib.parse import urlsplit
 
 
 _CHATTY = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "readability", "courlan", "asyncio", "apscheduler")
@@ -26,6 +28,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+# Loggers whose ERROR records carry a whole traceback for what is an ordinary network failure, already
+# counted as a failure of the run: they become one WARNING line (the traceback only at DEBUG).
+_ONE_LINE = ("scrapy.downloadermiddlewares.robotstxt",)
+
+
+def one_line(record: logging.LogRecord) -> bool:
+    """Handler filter: an unreachable host's robots.txt (Scrapy logs ~60 lines of traceback per host
+    and run) becomes one line; at DEBUG the traceback stays."""
+    if record.name.startswith(_ONE_LINE) and record.exc_info and logging.getLogger().level > logging.DEBUG:
+        msg = " ".join(record.getMessage().split())
+        m = re.match(r"Error downloading <\w+ (\S+)>: (.*)", msg)
+        if m:  # Scrapy names the request that needed robots.txt, not robots.txt itself
+            parts = urlsplit(m.group(1))
+            msg = f"could not fetch {parts.scheme}://{parts.netloc}/robots.txt: {m.group(2)}"
+        record.msg, record.args = msg, ()
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
+
+
 def setup(level: str = "WARNING", fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -36,6 +59,7 @@ def setup(level: str = "WARNING", fmt: str = "text") -> None:
     # Scrapy, Twisted and the extraction libraries are chatty (and Scrapy resets logger levels when a
     # crawl starts): the handler itself keeps them at WARNING unless we run at DEBUG.
     floor = logging.DEBUG if ours <= logging.DEBUG else logging.WARNING
+    handler.addFilter(one_line)
     handler.addFilter(lambda r: r.levelno >= (floor if r.name.startswith(_CHATTY) else ours))
     root = logging.getLogger()
     root.handlers[:] = [handler]

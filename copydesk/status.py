@@ -1,27 +1,72 @@
-"""`copydesk status`: sources with last/next run, corpus size and clusters, recent errors."""
+"""`copydesk status`: the daemon (running or not, pid, since when, its last error), sources with
+last/next run, corpus size and clusters, recent errors.
+
+It only reads: the state database is opened read-only (no schema, no WAL switch, no files created),
+so it works for a user who may only read the corpus, and while a daemon writes it. Whether a daemon
+holds the corpus, and its schedule, come from the lock file (storage.lock.holder).
+"""
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 from copydesk.config import Config
+from copydesk.errors import UsageError
 from storage import StateStore
-from storage.corpus import STATE, Corpus
+from storage.corpus import STATE
+from storage.lock import holder
 
 
 def _ts(t: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)) if t else None
 
 
+def check_corpus(corpus: Path) -> None:
+    """A corpus directory to report on: it exists and looks like one (a typo is an error, exit 2)."""
+    if not corpus.exists():
+        raise UsageError(f"no corpus at {corpus}: no such directory (check --corpus or the config's `corpus`)")
+    if not corpus.is_dir():
+        raise UsageError(f"{corpus} is not a directory (check --corpus or the config's `corpus`)")
+    if not any((corpus / name).exists() for name in (STATE, "manifest.json", "documents")):
+        raise UsageError(f"{corpus} is not a copydesk corpus (no manifest.json, documents/ or {STATE}/)")
+
+
+def daemon_info(corpus: Path) -> dict[str, Any]:
+    """The daemon (or other writer) holding the corpus, from its lock file."""
+    h = holder(corpus)
+    if h is None:
+        return {"running": False}
+    out: dict[str, Any] = {"running": h.get("running"), "pid": h.get("pid"), "host": h.get("host"),
+                           "command": h.get("command"), "since": _ts(h.get("since"))}
+    if h.get("running") is False:
+        out["note"] = "the process that held the corpus died without releasing it"
+    if "next_runs" in h:
+        out["next_runs"] = h["next_runs"]
+    if h.get("last_error"):
+        e = h["last_error"]
+        out["last_error"] = {**e, "at": _ts(e.get("at"))}
+    return out
+
+
 def collect(cfg: Config) -> dict[str, Any]:
+    """Everything `status` shows (`--json` prints this)."""
+    from copydesk.schedule import next_run
+
+    check_corpus(cfg.corpus)
     state_path = cfg.corpus / STATE / "state.sqlite3"
-    info: dict[str, Any] = {"corpus": str(cfg.corpus), "exists": state_path.exists(), "sources": [], "corpus_stats": {},
-                            "largest_clusters": [], "skipped": {}, "recent_errors": []}
+    info: dict[str, Any] = {"corpus": str(cfg.corpus), "exists": state_path.exists(), "daemon": daemon_info(cfg.corpus),
+                            "sources": [], "corpus_stats": {}, "largest_clusters": [], "skipped": {},
+                            "recent_errors": []}
     last: dict[str, dict[str, Any]] = {}
+    completed: dict[str, float | None] = {}
+    names = [s.name for s in cfg.sources]
     if state_path.exists():
-        state = StateStore(state_path)
+        state = StateStore(state_path, readonly=True)
         try:
             last = state.last_runs()
+            completed = {n: state.last_completed(n) for n in names}
             counts = state.counts()
             counts["size_on_disk_bytes"] = _du(cfg.corpus)
             info["corpus_stats"] = counts
@@ -30,11 +75,12 @@ def collect(cfg: Config) -> dict[str, Any]:
             info["recent_errors"] = [{**e, "at": _ts(e["at"])} for e in state.recent_errors(10)]
         finally:
             state.close()
-        info["manifest"] = Corpus(cfg.corpus).manifest
-    from copydesk.schedule import next_run
+        manifest = cfg.corpus / "manifest.json"
+        if manifest.exists():
+            info["manifest"] = json.loads(manifest.read_text())
 
-    names = [s.name for s in cfg.sources] + [n for n in last if n not in {s.name for s in cfg.sources}]
-    for name in names:
+    daemon_runs = info["daemon"].get("next_runs") if info["daemon"].get("running") else None
+    for name in names + [n for n in last if n not in names]:
         run = last.get(name)
         src = next((s for s in cfg.sources if s.name == name), None)
         entry: dict[str, Any] = {"name": name, "configured": src is not None}
@@ -42,35 +88,69 @@ def collect(cfg: Config) -> dict[str, Any]:
             entry["last_run"] = {"started": _ts(run["started_at"]), "finished": _ts(run["finished_at"]),
                                  "duration_s": round((run["finished_at"] or run["started_at"]) - run["started_at"], 1),
                                  "status": run["status"], "kind": run["kind"], "counts": run["counts"]}
-        if src is not None:
-            entry["next_run"] = _ts(next_run(cfg, src, run["started_at"] if run and run["status"] == "completed" else None))
+        if daemon_runs is not None and name in daemon_runs:
+            entry["next_run"] = daemon_runs[name]  # the daemon's own schedule: what /healthz says
+        elif src is not None:
+            entry["next_run"] = _ts(next_run(cfg, src, completed.get(name)))
         info["sources"].append(entry)
     return info
 
 
-def _du(root: Any) -> int:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+def _du(root: Path) -> int:
+    total = 0
+    for p in root.rglob("*"):
+        try:
+            if p.is_file():
+                total += p.stat().st_size
+        except OSError:  # a part file moved or a temporary file removed meanwhile, or not ours to read
+            pass
+    return total
+
+
+def _console() -> Any:
+    """The terminal's width on a terminal; elsewhere (a pipe, a file, journald) wide enough that no
+    column is cut: `comple…` in a log is useless."""
+    from rich.console import Console
+
+    from copydesk.report import console
+
+    if console.is_terminal:
+        return console
+    return Console(file=console.file, width=1000, highlight=False, color_system=None, soft_wrap=True)
 
 
 def render(info: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from copydesk.report import console
-
+    console = _console()
     console.print(f"[bold]corpus[/bold] {info['corpus']}")
+    d = info["daemon"]
+    if d.get("running"):
+        line = f"daemon: running, pid {d['pid']} on {d['host']}, since {d['since']} (`{d['command']}`)"
+    elif d.get("running") is None and d.get("pid"):
+        line = f"daemon: held by pid {d['pid']} on another host ({d['host']}), since {d['since']} (`{d['command']}`)"
+    elif d.get("pid"):
+        line = f"daemon: not running (pid {d['pid']}, `{d['command']}`, since {d['since']}, died without releasing the corpus)"
+    else:
+        line = "daemon: not running"
+    console.print(line, markup=False)
+    if d.get("last_error"):
+        e = d["last_error"]
+        console.print(f"daemon's last error: {e['at']} {e.get('logger', '')}: {e.get('msg', '')}", markup=False)
     if not info["exists"]:
         console.print("  (empty: nothing crawled or ingested yet)")
     t = Table(title="sources", title_justify="left")
-    for col in ("source", "last run (UTC)", "took", "status", "new", "copies", "skipped", "failed", "next run"):
+    for col in ("source", "last run (UTC)", "took", "status", "new", "copies", "skipped", "failed", "next run (UTC)"):
         t.add_column(col, no_wrap=True)
+
     def short(ts: str | None) -> str:
         return ts[5:16].replace("T", " ") if ts else "-"
 
     for s in info["sources"]:
         r = s.get("last_run") or {}
         c = r.get("counts") or {}
-        t.add_row(s["name"], short(r.get("started")) if r else "never", f"{r['duration_s']}s" if r else "-", r.get("status", "-"),
-                  str(c.get("stored_new", "-")), str(c.get("stored_copy", "-")),
+        t.add_row(s["name"], short(r.get("started")) if r else "never", f"{r['duration_s']}s" if r else "-",
+                  r.get("status", "-"), str(c.get("stored_new", "-")), str(c.get("stored_copy", "-")),
                   str(sum((c.get("skipped") or {}).values())) if c else "-",
                   str(sum((c.get("failed") or {}).values())) if c else "-",
                   short(s.get("next_run")))
@@ -88,7 +168,7 @@ def render(info: dict[str, Any]) -> None:
     if info["recent_errors"]:
         t = Table(title="recent errors", title_justify="left")
         for col in ("at", "source", "reason", "url"):
-            t.add_column(col)
+            t.add_column(col, no_wrap=True)
         for e in info["recent_errors"]:
             t.add_row(e["at"], e["source"] or "", e["reason"], e["url"] or "")
         console.print(t)

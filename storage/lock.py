@@ -2,7 +2,8 @@
 
 The kernel drops a flock when its process dies, so a lock left by a dead process is taken over
 automatically; the file's content (pid, command, start time) names the holder in the refusal and
-tells the next holder that it took over from a dead one.
+tells the next holder that it took over from a dead one. `holder()` reads it without locking, for
+`copydesk status`; the daemon adds its schedule and last error to it (`CorpusLock.update`).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class CorpusLock:
         self.command = command or " ".join(["copydesk", *sys.argv[1:]])[:200]
         self.fd: int | None = None
         self.previous: dict[str, Any] = {}
+        self.info: dict[str, Any] = {}
 
     def acquire(self) -> CorpusLock:
         try:
@@ -52,11 +54,22 @@ class CorpusLock:
             os.close(fd)
             raise LockedError(self.path, holder) from None
         self.previous = _read(fd)
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": time.time()}
+        self.info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command, "since": time.time()}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        os.pwrite(fd, json.dumps(self.info).encode(), 0)
         self.fd = fd
         return self
+
+    def update(self, **extra: Any) -> None:
+        """Add to what the lock file tells readers about its holder. The new content is written over
+        the old in one write and the file cut to its length after; a reader in between sees the new
+        object followed by a stale tail, which `_parse` ignores."""
+        if self.fd is None:
+            return
+        self.info.update(extra)
+        data = json.dumps(self.info, default=str).encode()
+        os.pwrite(self.fd, data, 0)
+        os.ftruncate(self.fd, len(data))
 
     @property
     def took_over(self) -> dict[str, Any] | None:
@@ -77,9 +90,47 @@ class CorpusLock:
         self.release()
 
 
+def holder(corpus: str | Path) -> dict[str, Any] | None:
+    """Who holds (or last held) the corpus's writer lock, read without taking it: the lock file's
+    content plus ``running``: True when that process is alive on this host, False when it died
+    without releasing the lock, None when it ran on another host (cannot tell). None when no
+    process holds the lock (a clean release empties the file) or there is no lock file."""
+    try:
+        with open(Path(corpus) / "_state" / "writer.lock", "rb") as f:
+            info = _parse(f.read(1 << 16))
+    except OSError:
+        return None
+    if not info.get("pid"):
+        return None
+    info["running"] = _alive(info) if info.get("host") == socket.gethostname() else None
+    return info
+
+
+def _alive(info: dict[str, Any]) -> bool:
+    """The pid is alive and is the same process (started no later than it took the lock): a pid
+    reused by another process after a crash does not count."""
+    import psutil
+
+    try:
+        started = psutil.Process(int(info["pid"])).create_time()
+    except (psutil.Error, ValueError, TypeError):
+        return False
+    return started <= float(info.get("since") or 0) + 1.0
+
+
+def _parse(data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode()
+        if not text.strip():
+            return {}
+        obj, _ = json.JSONDecoder().raw_decode(text.lstrip())
+        return obj if isinstance(obj, dict) else {}
+    except ValueError:
+        return {}
+
+
 def _read(fd: int) -> dict[str, Any]:
     try:
-        data = os.pread(fd, 4096, 0)
-        return json.loads(data) if data.strip() else {}
-    except (OSError, ValueError):
+        return _parse(os.pread(fd, 1 << 16, 0))
+    except OSError:
         return {}

@@ -125,9 +125,32 @@ class StoredDoc:
     part: str
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: no schema, no WAL switch, no -wal/-shm files created. A WAL
+    database whose -wal file exists (a writer has it open, or was killed) is read through it
+    (`mode=ro`); without one, nothing is pending, and `immutable=1` reads the file alone, which also
+    works in a directory the reader may not write to."""
+    wal = path.with_name(path.name + "-wal")
+    mode = "ro" if wal.exists() else "ro&immutable=1"
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None,
+                           check_same_thread=False)
+
+
 class StateStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, readonly: bool = False):
+        """``readonly``: for readers such as `copydesk status`, on a corpus they may not write to."""
         self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            try:
+                self.db = _connect_readonly(self.path)
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                self.db.execute("SELECT count(*) FROM runs").fetchone()
+            except sqlite3.DatabaseError as e:
+                raise StateError(f"{self.path}: cannot read the state database ({e})") from None
+            if version > SCHEMA_VERSION:
+                raise StateError(f"{self.path}: state schema {version} is newer than this copydesk ({SCHEMA_VERSION})")
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
