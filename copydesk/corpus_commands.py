@@ -6,14 +6,16 @@ export.py, delete.py) and prints one summary line. The logic lives in those modu
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from copydesk import report
 from copydesk.config import Config
 from copydesk.errors import UsageError
 from storage import CorpusLock
-from storage.corpus import DOCUMENTS
+from storage.corpus import DOCUMENTS, write_manifest
 
 
 def _need_corpus(cfg: Config) -> None:
@@ -45,7 +47,7 @@ def upgrade(cfg: Config) -> int:
 
 
 def compact(cfg: Config, *, day: str | None = None) -> int:
-    """`copydesk compact`: merge the small parts of every closed day (or of ``day``)."""
+    """`copydesk compact`: merge the parts of every closed day holding two or more (or of ``day``)."""
     from storage import compact as storage_compact
     from storage.state import StateStore
 
@@ -55,14 +57,18 @@ def compact(cfg: Config, *, day: str | None = None) -> int:
         try:
             t = time.monotonic()
             done = storage_compact.compact(cfg.corpus, state, days=[day] if day else None,
-                                           target_bytes=cfg.compaction.target_bytes, min_parts=2 if day else cfg.compaction.min_parts)
+                                           target_bytes=cfg.compaction.target_bytes, min_parts=2)
+            if done and (cfg.corpus / "manifest.json").exists():
+                write_manifest(cfg.corpus, counts=state.counts())
+        except ValueError as e:  # a day that is not closed
+            raise UsageError(str(e)) from None
         finally:
             state.close()
     merged = sum(d.parts_before for d in done)
     report.console.print(
         f"compacted {cfg.corpus}: {len(done)} day(s), {merged} part(s) -> {sum(d.parts_after for d in done)}, "
         f"{sum(d.records for d in done)} document(s) in {time.monotonic() - t:.1f}s" if done
-        else f"{cfg.corpus}: nothing to compact (no closed day with {cfg.compaction.min_parts} or more parts)")
+        else f"{cfg.corpus}: nothing to compact (no closed day with 2 or more parts)")
     return 0
 
 
@@ -109,3 +115,50 @@ def delete(cfg: Config, *, url: str | None, doc_id: str | None, reason: str | No
             state.close()
     report.console.print(f"deleted {done.doc_id} ({done.url}) from {done.part}; its URL(s) will not be fetched again")
     return 0
+
+
+class AutoCompactor:
+    """`serve`'s automatic compaction ([compaction] auto): after a run ends, at most once every
+    ``every`` seconds, the closed days with ``min_parts`` or more parts are compacted in a thread of
+    the reactor's pool (the crawls go on; compaction touches only closed days, and has its own
+    state connection). One compaction at a time; none once the daemon is stopping."""
+
+    every = 600.0
+
+    def __init__(self, cfg: Config, *, stopping: Callable[[], bool] = lambda: False):
+        self.cfg = cfg
+        self.stopping = stopping
+        self.busy = threading.Lock()
+        self.last = 0.0
+
+    def after_run(self) -> None:
+        if not self.cfg.compaction.auto or self.stopping() or time.monotonic() - self.last < self.every:
+            return
+        if not self.busy.acquire(blocking=False):
+            return
+        self.last = time.monotonic()
+        from twisted.internet import reactor
+
+        reactor.callInThread(self._run)
+
+    def _run(self) -> None:
+        import logging
+
+        from storage import compact as storage_compact
+        from storage.state import StateStore
+
+        log = logging.getLogger("copydesk.compact")
+        try:
+            state = StateStore(self.cfg.corpus / "_state" / "state.sqlite3")
+            try:
+                done = storage_compact.compact(self.cfg.corpus, state, target_bytes=self.cfg.compaction.target_bytes,
+                                               min_parts=self.cfg.compaction.min_parts)
+            finally:
+                state.close()
+            if done:
+                log.info("compaction: %d day(s), %d parts -> %d, %.1fs", len(done), sum(d.parts_before for d in done),
+                         sum(d.parts_after for d in done), sum(d.seconds for d in done))
+        except Exception:  # noqa: BLE001 - a failed compaction leaves the corpus as it was; the daemon goes on
+            log.exception("compaction failed (the corpus is unchanged where it stopped; retried later)")
+        finally:
+            self.busy.release()

@@ -3,6 +3,8 @@ read in a loop while it runs see every record exactly once."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -172,3 +174,43 @@ def test_a_compaction_stopped_before_its_state_transaction_is_reconciled(tmp_pat
     state.close()
     assert [d["id"] for d in Corpus(tmp_path).documents()] == ids
     check_consistent(tmp_path)
+
+
+def test_copydesk_compact_command(tmp_path):
+    ids = build(tmp_path / "corpus")
+    r = subprocess.run([sys.executable, "-m", "copydesk.cli", "compact", "--corpus", str(tmp_path / "corpus")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "3 day(s), 36 part(s) -> 3" in " ".join(r.stdout.split())
+    assert [d["id"] for d in Corpus(tmp_path / "corpus").documents()] == ids
+    today = dt.datetime.now(UTC).date().isoformat()
+    r = subprocess.run([sys.executable, "-m", "copydesk.cli", "compact", "--corpus", str(tmp_path / "corpus"),
+                        "--day", today], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "not a closed day" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serve_compacts_closed_days_after_a_run(tmp_path):
+    from copydesk.demo import DemoWorld
+    from copydesk.verify import verify
+
+    corpus = tmp_path / "corpus"
+    ids = build(corpus, today=False)
+    with DemoWorld() as world:
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(world.config_toml(str(corpus), interval="1h") + "\n[compaction]\nmin_parts = 4\n")
+        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            end = time.time() + 120
+            while time.time() < end and any(len(day_parts(d)) > 1 for d in Corpus(corpus).days()
+                                            if d.name[5:] in DAYS):
+                time.sleep(0.5)
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    assert all(len(day_parts(corpus / "documents" / f"date={d}")) == 1 for d in DAYS), err[-3000:]
+    assert "compaction: 3 day(s), 36 parts -> 3" in err
+    got = [d["id"] for d in Corpus(corpus).documents()]
+    assert got[: len(ids)] == ids and len(got) > len(ids), "the old days merged, the run's articles stored"
+    assert verify(corpus) == []
