@@ -119,6 +119,46 @@ def iso(t: dt.datetime) -> str:
     return t.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+DATASET_CARD = """---
+pretty_name: copydesk news corpus
+configs:
+- config_name: documents
+  default: true
+  data_files:
+  - split: train
+    path: "documents/*/*.parquet"
+- config_name: stories
+  data_files:
+  - split: train
+    path: "stories/stories.parquet"
+- config_name: story_members
+  data_files:
+  - split: train
+    path: "stories/story_members.parquet"
+---
+# A copydesk news corpus
+
+Articles crawled, cleaned and deduplicated by copydesk: one row per stored article in
+`documents/date=YYYY-MM-DD/*.parquet` (corpus format 2, the schema in copydesk's docs/corpus.md:
+`id`, `url`, `source`, `site`, `title`, `text`, `published`, `fetched_at`, `language`,
+`word_count`, `cluster_id`, `duplicate_of`, `similarity`, `authors`, `canonical_url`,
+`description`). Unique stories: `duplicate_of` is null. Who published first: the `stories` and
+`story_members` configurations. The raw responses are in `raw/` (WARC); `_state/` is internal.
+
+    from datasets import load_dataset
+    ds = load_dataset("path/to/this/corpus", split="train")
+
+copydesk writes this file once, when the corpus is created, and never changes it after.
+"""
+
+
+def write_dataset_card(root: Path) -> None:
+    """README.md with the Hugging Face dataset card (``load_dataset(<corpus>)``), unless one exists."""
+    p = Path(root) / "README.md"
+    if not p.exists():
+        write_atomic(p, DATASET_CARD.encode("utf-8"))
+
+
 class CorpusWriter:
     """Buffers records (and their raw responses) and writes them as new part files on flush()."""
 
@@ -128,6 +168,7 @@ class CorpusWriter:
         self._seq = 0
         self._buffer: dict[str, list[tuple[Record, RawResponse | bytes | None]]] = {}
         (self.root / DOCUMENTS).mkdir(parents=True, exist_ok=True)
+        write_dataset_card(self.root)
 
     def add(self, record: Record, raw: RawResponse | bytes | None = None, *,
             stored_at: dt.datetime | None = None) -> None:
