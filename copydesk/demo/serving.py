@@ -75,6 +75,8 @@ class InFlight:
     now: dict[str, int] = field(default_factory=dict)
     peak: dict[str, int] = field(default_factory=dict)
     slowest: float = 0.0          # longest time one answer took (seconds), since reset_peaks()
+    answers: int = 0              # answers given, since reset_peaks()
+    slow: int = 0                 # of those, answers that took 5 ms or more
 
     def enter(self, host: str) -> None:
         with self.lock:
@@ -87,11 +89,13 @@ class InFlight:
         with self.lock:
             self.now[host] -= 1
             self.slowest = max(self.slowest, took)
+            self.answers += 1
+            self.slow += took >= 0.005
 
     def reset_peaks(self) -> dict[str, int]:
         with self.lock:
             out, self.peak = dict(self.peak), {}
-            self.slowest = 0.0
+            self.slowest, self.answers, self.slow = 0.0, 0, 0
             return out
 
 
@@ -103,6 +107,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, addr: tuple[str, int], owner: "LoopbackServer"):
         self.owner = owner
         super().__init__(addr, _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (a crawler killed mid-request) is not an error of the site."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -89,3 +89,60 @@ def page(seed: int, *, site: str = "bench", url: str | None = None, copy_of: int
             f'<meta property="article:published_time" content="2026-11-02T08:00:00Z"></head><body>'
             f"{head_html.format(site=site, nav=nav)}<main><article><h1>{t}</h1><p class='byline'>By Staff Writer</p>"
             f"{body}</article></main>{foot_html.format(site=site)}</body></html>")
+
+
+# --------------------------------------------------------------------------- distinct stories at scale
+# paragraphs() above draws from a few dozen phrases: hundreds of its stories share most character
+# 4-grams, and the dedup index (rightly) groups some of them. The field test's news world needs
+# thousands of stories that are distinct the way real ones are: each gets invented names, places and
+# things of its own (drawn from syllables), which make its shingles its own.
+_ON = ["b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "kl", "l", "m", "n", "p", "pr", "r", "s",
+       "sh", "st", "t", "tr", "v", "w", "z"]
+_NU = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "ie", "y"]
+_CO = ["", "n", "r", "l", "s", "th", "nd", "rk", "st", "m", "x", "ck"]
+_SENTENCES = [
+    "{p1} said on {day} that the {org} would {verb} the {thing} in {place} before {month}.",
+    "About {n} people {verb2} outside the offices of the {org} in {place}, according to {p2}.",
+    "\"{quote},\" said {p1}, who {role} the {org}.",
+    "The {thing} had cost {place} {n} million {cur} since {year}, officials at the {org} said.",
+    "{p2}, a spokesperson for the {org}, declined to say whether the {thing} would reopen.",
+    "Residents of {place} and {place2} have waited {n2} years for a decision on the {thing}.",
+    "Critics of the plan, led by {p2}, argued that the {org} had ignored {n} written objections.",
+    "A report by the {org} found that {n2} of the {n} sites inspected in {place2} failed basic checks.",
+]
+_QUOTES = ["we will not be moved on this", "nobody told us the {thing} was at risk", "the figures speak for themselves",
+           "this was never about money", "{place} deserves better than this", "we expect an answer by {month}"]
+_VERBS = ["close", "rebuild", "sell", "inspect", "expand", "suspend", "privatise", "relocate", "audit", "replace"]
+_VERBS2 = ["gathered", "marched", "queued", "protested", "waited", "rallied", "camped"]
+_ROLES = ["has advised", "used to chair", "sits on the board of", "has long criticised", "works for", "once ran"]
+_ORGS = ["Council", "Authority", "Holdings", "Trust", "Union", "Institute", "Board"]
+_THINGS = ["bridge", "terminal", "mill", "hospital", "quarry", "depot", "reservoir", "school"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+
+
+def _word(r: random.Random, syllables: int) -> str:
+    return "".join(r.choice(_ON) + r.choice(_NU) + r.choice(_CO) for _ in range(syllables))
+
+
+def story(seed: int, n: int = 6) -> tuple[str, str, list[str]]:
+    """(headline, dateline city, paragraphs) of a distinct invented news story, about 350 words."""
+    r = random.Random(f"story-{seed}")
+    people = [f"{_word(r, 2).capitalize()} {_word(r, 2).capitalize()}" for _ in range(2)]
+    ctx = {"p1": people[0], "p2": people[1], "org": f"{_word(r, 2).capitalize()} {r.choice(_ORGS)}",
+           "place": _word(r, 2).capitalize(), "place2": _word(r, 2).capitalize(),
+           "thing": f"{_word(r, 2)} {r.choice(_THINGS)}", "cur": r.choice(["crowns", "marks", "florins"])}
+    paras = []
+    for _ in range(n):
+        sentences = []
+        for _ in range(r.randint(3, 4)):
+            month = r.choice(_MONTHS)
+            quote = r.choice(_QUOTES).format(**ctx, month=month)
+            sentences.append(r.choice(_SENTENCES).format(
+                **ctx, quote=quote[0].upper() + quote[1:], verb=r.choice(_VERBS), verb2=r.choice(_VERBS2),
+                role=r.choice(_ROLES), day=r.choice(_DAYS), month=month, n=r.randint(12, 990),
+                n2=r.randint(2, 40), year=r.randint(1990, 2020)))
+        paras.append(" ".join(sentences))
+    headline = f"{ctx['org']} to {r.choice(_VERBS)} the {ctx['thing']} in {ctx['place']} ({seed})"
+    return headline, ctx["place"].upper(), paras
