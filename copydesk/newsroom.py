@@ -143,6 +143,17 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+def story_titles(root: Path, story_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """story_id -> title, first publisher (source) and its publication time, from the stories
+    table; {} when the corpus has none yet (`status` must stay cheap: nothing is computed)."""
+    if not story_ids:
+        return {}
+    t = st.read(root, compute_missing=False)
+    t = t.filter(pc.is_in(t["story_id"], value_set=pa.array(story_ids, pa.string())))
+    return {r["story_id"]: {"title": r["title"], "first_publisher": r["source"], "published": iso(r["published"])}
+            for r in t.select(["story_id", "title", "source", "published"]).to_pylist()}
+
+
 # -- the report's data ----------------------------------------------------------------------------
 @dataclass
 class ReportData:

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from copydesk.newsroom import ReportData, human_lag
 
@@ -22,11 +23,10 @@ PALETTE = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d96a3", "#6
 UNIQUE, COPY = "#1f5f8b", "#9cc3dd"
 
 
-def _figure(width: float, height: float) -> Any:
+def _figure(width: float, height: float, layout: str | None = "constrained") -> Any:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=96, layout="constrained")
-    return fig
+    return Figure(figsize=(width, height), dpi=96, layout=layout)
 
 
 def _svg(fig: Any, name: str) -> str:
@@ -46,31 +46,61 @@ def _colors(names: list[str]) -> dict[str, str]:
 
 
 # -- charts ----------------------------------------------------------------------------------------
-def chart_per_day(d: ReportData, max_outlets: int = 12) -> str:
+def chart_per_day(d: ReportData, max_outlets: int = 12, max_days: int = 90) -> str:
+    """Small multiples, one per outlet (the busiest ``max_outlets``), over the last ``max_days``
+    days up to today (or from --since): archive pages and far-future dates would stretch it."""
     t = d.per_day
+    day = t["day"].cast("int32").to_numpy() if t.num_rows else np.zeros(0, np.int32)  # days since 1970-01-01
+    today = int(np.datetime64(d.generated_at[:10], "D").astype(np.int64))
+    start = int(np.datetime64(d.since[:10], "D").astype(np.int64)) if d.since else None
+    if day.size:
+        end = min(int(day.max()), today)
+        start = max(start if start is not None else int(day.min()), end - max_days + 1)
+        keep = (day >= start) & (day <= end)
+    else:
+        keep = np.zeros(0, dtype=bool)
+    outside = int(t["unique"].to_numpy()[~keep].sum() + t["copies"].to_numpy()[~keep].sum()) if t.num_rows else 0
+    note = (f'<p class="meta">{outside:,} articles published outside the days shown (archive pages, '
+            f"older stories, dates in the future) are counted everywhere else.</p>") if outside else ""
+    t = t.filter(pa.array(keep))
     if t.num_rows == 0:
-        return '<p class="empty">No articles in this period.</p>'
+        return '<p class="empty">No articles in this period.</p>' + note
     outlets = np.array(t["outlet"].to_pylist(), dtype=object)
-    days = np.array(t["day"].to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+    day = day[keep]
     uniq, cop = t["unique"].to_numpy(), t["copies"].to_numpy()
-    names = sorted(set(outlets), key=lambda o: -(uniq[outlets == o].sum() + cop[outlets == o].sum()))[:max_outlets]
+    names = list(dict.fromkeys(sorted(outlets, key=lambda o: -(uniq[outlets == o].sum() + cop[outlets == o].sum()))))
+    names = names[:max_outlets]
+    first, last = int(day.min()), int(day.max())
+    x = (np.arange(first, last + 2)).astype("datetime64[D]")  # one more day: the last step's right edge
     cols = min(3, len(names))
     rows = (len(names) + cols - 1) // cols
-    fig = _figure(10, 2.1 * rows + 0.4)
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
+    fig = _figure(10, 1.9 * rows + 0.6, layout=None)  # a fixed grid: constrained layout costs seconds here
+    fig.subplots_adjust(left=0.07, right=0.98, top=1 - 0.35 / (1.9 * rows + 0.6), bottom=0.6 / (1.9 * rows + 0.6),
+                        hspace=0.45, wspace=0.18)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, names):
         m = outlets == name
-        x = days[m].astype("datetime64[D]").astype(object)
-        ax.bar(x, uniq[m], color=UNIQUE, label="unique (first publication)", width=0.8)
-        ax.bar(x, cop[m], bottom=uniq[m], color=COPY, label="copies", width=0.8)
+        u = np.zeros(last - first + 2)
+        c = np.zeros(last - first + 2)
+        u[day[m] - first] = uniq[m]  # one row per (day, outlet): a dense series per outlet
+        c[day[m] - first] = cop[m]
+        ax.fill_between(x, 0, u, step="post", color=UNIQUE, label="unique (first publication)", linewidth=0)
+        ax.fill_between(x, u, u + c, step="post", color=COPY, label="copies", linewidth=0)
         ax.set_title(name, fontsize=9, loc="left")
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-        ax.tick_params(axis="y", labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.yaxis.set_major_locator(MaxNLocator(4, integer=True))
+        ax.tick_params(labelsize=7)
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.supylabel("articles per day", fontsize=8)
-    return _svg(fig, "per-day")
+    return _svg(fig, "per-day") + note
 
 
 def chart_matrix(d: ReportData, max_outlets: int = 20) -> str:
@@ -124,7 +154,8 @@ def chart_largest(d: ReportData) -> str:
     titles = [(s["title"] or "(no title)") for s in d.largest]
     ax.set_yticks(range(len(titles)), [t if len(t) <= 60 else t[:59] + "…" for t in titles], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("hours after the first publication (star: the first publisher)")
+    ax.set_xscale("symlog", linthresh=1)  # minutes to months on one axis: linear to 1 h, logarithmic beyond
+    ax.set_xlabel("hours after the first publication (star: the first publisher; logarithmic beyond 1 h)")
     ax.grid(axis="x", color="#eeeeee")
     ax.legend(fontsize=7, loc="lower right", title="outlet", title_fontsize=7)
     return _svg(fig, "largest-stories")
@@ -142,7 +173,9 @@ def chart_lags(d: ReportData) -> str:
     ax = fig.subplots()
     ax.bxp(stats, orientation="horizontal", showfliers=False, patch_artist=True,
            boxprops={"facecolor": COPY, "edgecolor": UNIQUE}, medianprops={"color": "#d1495b", "linewidth": 2})
-    ax.set_xlabel("lag behind the first publication, hours (box: quartiles; whiskers: 5th-95th percentile)")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("lag behind the first publication, hours, logarithmic beyond 1 h "
+                  "(box: quartiles; whiskers: 5th-95th percentile)")
     ax.grid(axis="x", color="#eeeeee")
     return _svg(fig, "lags")
 
@@ -186,6 +219,11 @@ def _table(headers: list[str], rows: list[list[Any]], *, id_: str | None = None,
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _spread(spread: list[tuple[str, int]], n: int = 12) -> str:
+    text = ", ".join(f"{o} +{human_lag(lag)}" for o, lag in spread[1:n + 1])
+    return text + (f", … {len(spread) - 1 - n} more" if len(spread) - 1 > n else "")
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.0f} %"
 
@@ -203,7 +241,7 @@ def render(d: ReportData) -> str:
     largest = _table(["first published (UTC)", "first publisher", "title", "copies", "outlets", "spread (outlet +lag)"],
                      [[s["published"] or s["first_fetched_at"], s["origin"], s["title"] or "(no title)", s["copies"],
                        len(s["sources"] if by == "source" else s["outlets"]),
-                       ", ".join(f"{o} +{human_lag(lag)}" for o, lag in s["spread"][1:])] for s in d.largest],
+                       _spread(s["spread"])] for s in d.largest],
                      id_="largest-stories-table", numeric={3, 4})
     lag_rows = [[r["outlet"], r["n"], human_lag(r["q25"]), human_lag(r["q50"]), human_lag(r["q75"]), human_lag(r["q95"])]
                 for r in sorted(d.lags.to_pylist(), key=lambda r: r["q50"])]
@@ -235,7 +273,7 @@ A story is a cluster of copies; its first publisher is its earliest published me
 <h2 id="syndication">Who copies whom</h2>
 <p class="meta">Each cell: copies that an outlet (row) carried of stories first published by an origin (column), and their median lag.</p>
 {chart_matrix(d)}
-{matrix_table}
+{matrix_table if len(matrix_rows) <= 20 else f"<details><summary>all {len(matrix_rows)} outlet-origin pairs</summary>{matrix_table}</details>"}
 <h2 id="largest">The largest stories and how they spread</h2>
 {chart_largest(d)}
 {largest}

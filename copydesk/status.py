@@ -71,6 +71,11 @@ def collect(cfg: Config) -> dict[str, Any]:
             counts["size_on_disk_bytes"] = _du(cfg.corpus)
             info["corpus_stats"] = counts
             info["largest_clusters"] = [{"cluster_id": c, "documents": n} for c, n in state.largest_clusters(5)]
+            from copydesk.newsroom import story_titles  # titles and first publishers, from the stories table
+
+            titles = story_titles(cfg.corpus, [c["cluster_id"] for c in info["largest_clusters"]])
+            for c in info["largest_clusters"]:
+                c.update(titles.get(c["cluster_id"], {}))
             info["skipped"] = state.skipped_counts()
             info["recent_errors"] = [{**e, "at": _ts(e["at"])} for e in state.recent_errors(10)]
         finally:
@@ -161,8 +166,11 @@ def render(info: dict[str, Any]) -> None:
                       f" · clusters with copies {cs['clusters_with_copies']} · part files {cs['parts']}"
                       f" · size on disk {cs['size_on_disk_bytes'] / 1e6:.1f} MB")
     if info["largest_clusters"]:
-        console.print("largest clusters: " + ", ".join(f"{c['cluster_id']} ({c['documents']})"
-                                                      for c in info["largest_clusters"]))
+        console.print("largest stories (copydesk stories lists them all):")
+        for c in info["largest_clusters"]:
+            first = f"first {c['first_publisher']} {(c.get('published') or '')[:16].replace('T', ' ')}: " \
+                if c.get("first_publisher") else ""
+            console.print(f"  {c['documents']:>4}  {first}{c.get('title') or c['cluster_id']}", markup=False)
     if info["skipped"]:
         console.print("skipped URLs by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(info["skipped"].items())))
     if info["recent_errors"]:

@@ -192,6 +192,13 @@ def test_stories_command_matches_the_demo_worlds_ground_truth(tmp_path):
     # the terminal table names the first publisher and the title
     r = copydesk("stories", "-c", cfg)
     assert r.returncode == 0 and "wire" in r.stdout and "Eleven dead" in r.stdout, r.stdout
+    # `status` names the largest stories by title and first publisher
+    r = copydesk("status", "-c", cfg, "--json")
+    largest = json.loads(r.stdout)["largest_clusters"]
+    titles = {p.title for p in pages if p.role == "original"}
+    assert largest and all(c["title"] in titles and c["first_publisher"] == "wire" for c in largest), largest
+    r = copydesk("status", "-c", cfg)
+    assert "largest stories" in r.stdout and "first wire" in r.stdout, r.stdout
     # bad input: one line, status 2
     r = copydesk("stories", "-c", cfg, "--since", "yesterday-ish")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
