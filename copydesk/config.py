@@ -90,6 +90,7 @@ class Source:
     follow: tuple[str, ...] = ()
     interval: float | None = None
     cron: str | None = None
+    allowed_domains: tuple[str, ...] = ()  # besides the registrable domains of its URLs (crawler.domains)
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -275,6 +276,12 @@ def _source(r: _Reader) -> Source:
             raise ConfigError(r.key(f"follow[{i}]"), f"not a valid regular expression ({e}): {pattern!r}") from None
     if not (feeds or sitemaps or start_urls):
         raise ConfigError(r.key("feeds"), "a source needs at least one of feeds, sitemaps or start_urls")
+    allowed_domains = tuple(d.strip().lower().rstrip(".") for d in r.strings("allowed_domains"))
+    for i, domain in enumerate(allowed_domains):
+        from crawler.domains import domain_problem
+
+        if problem := domain_problem(domain):
+            raise ConfigError(r.key(f"allowed_domains[{i}]"), problem)
     interval_raw = r.value("interval", None)
     interval = None if interval_raw is None else parse_duration(interval_raw, r.key("interval"))
     cron = r.value("cron", None)
@@ -290,7 +297,7 @@ def _source(r: _Reader) -> Source:
         except ValueError as e:
             raise ConfigError(r.key("cron"), f"not a valid crontab expression ({e}): {cron!r}") from None
     r.done()
-    return Source(name, feeds, sitemaps, start_urls, follow, interval, cron)
+    return Source(name, feeds, sitemaps, start_urls, follow, interval, cron, allowed_domains)
 
 
 def _urls(r: _Reader, name: str) -> tuple[str, ...]:

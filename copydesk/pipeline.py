@@ -32,6 +32,7 @@ import cleaning
 import dedup
 from copydesk.config import Config
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
+from crawler.reasons import CONFIG_REASONS, config_fingerprint
 from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
                      read_part, url_key, warc_member, write_manifest)
 from storage.atomic import remove_leftovers
@@ -350,11 +351,12 @@ class Pipeline:
         self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
         self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.DEFAULT_MIN_WORDS),
                                   Filter(self), Dedup(self.deduper), Store(self)]
-        self._skipped: list[tuple[str, str, str, str | None]] = []
+        self._skipped: list[tuple[str | None, ...]] = []  # (key, url, reason, source[, config_fp])
         self._failed: list[tuple[str, str, str, str | None]] = []
         self._errors: list[tuple[int | None, str | None, str | None, str, str, str | None]] = []
         self._validators: dict[str, list[tuple[str, str | None, str | None]]] = {}
         self._pending_keys: set[str] = set()
+        self._fingerprints: dict[tuple[str, str | None], str | None] = {}  # (reason, source) -> config_fingerprint
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
         self._last_checkpoint = time.monotonic()
         self.runs: dict[str, int] = {}
@@ -413,13 +415,25 @@ class Pipeline:
         d = self.state.decision(key)
         return d is not None and d.status == "stored" or self.state.has_doc(id_)
 
-    def is_known(self, url: str) -> bool:
-        """An article URL not to be fetched again: stored, skipped for good, or failed too often."""
+    def is_known(self, url: str, source: str | None = None) -> bool:
+        """An article URL not to be fetched again: stored, skipped for good, or failed too often. A
+        skip caused by configuration (offsite, filter_*) holds only while that configuration is the
+        same (crawler.reasons.config_fingerprint, for ``source`` or the source that decided it)."""
         key = url_key(url)
         if key in self._pending_keys:
             return True
         d = self.state.decision(key)
-        return d is not None and (d.status != "failed" or d.attempts >= self.max_attempts)
+        if d is None:
+            return False
+        if d.status == "skipped" and d.reason in CONFIG_REASONS:
+            return d.config_fp == self.config_fingerprint(d.reason, source or d.source)
+        return d.status != "failed" or d.attempts >= self.max_attempts
+
+    def config_fingerprint(self, reason: str, source: str | None) -> str | None:
+        key = (reason, source)
+        if key not in self._fingerprints:
+            self._fingerprints[key] = config_fingerprint(reason, self.config, source)
+        return self._fingerprints[key]
 
     def retry_urls(self, source: str) -> list[str]:
         return self.state.retry_urls(source, self.max_attempts)
@@ -438,8 +452,9 @@ class Pipeline:
         if reason != "already_stored":
             if article:
                 target = self._skipped if outcome == SKIPPED else self._failed
+                fp = self.config_fingerprint(reason, src) if outcome == SKIPPED else None
                 for u in {url, d.page.request_url or url}:
-                    target.append((url_key(u), u, reason, src))
+                    target.append((url_key(u), u, reason, src, fp) if fp else (url_key(u), u, reason, src))
                     if outcome == SKIPPED:
                         self._pending_keys.add(url_key(u))
             self._errors.append((self.run_id(src), src, url, outcome, reason, detail))

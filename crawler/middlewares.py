@@ -72,7 +72,8 @@ class PoliteThrottle(AutoThrottle):
     """AutoThrottle that never goes below a host's robots.txt Crawl-delay.
 
     Scrapy parses robots.txt (Protego) but does not apply Crawl-delay; its `robots_parsed` signal
-    hands us the parser, and we pin the delay on the host's download slot(s).
+    hands us the parser, and we pin the delay on the host's download slot (one per host name:
+    crawler.downloader; two ports of one host with different Crawl-delays get the larger).
 
     A computed delay under `negligible_delay` becomes 0: Scrapy sends one request per delay,
     each from its own reactor call, so on a busy reactor a delay of a fraction of a millisecond
@@ -102,14 +103,14 @@ class PoliteThrottle(AutoThrottle):
         delay = robotparser.crawl_delay(self.user_agent)
         if not delay:
             return
-        from urllib.parse import urlsplit
+        from crawler.downloader import host_key
 
-        netloc = urlsplit(request.url).netloc
-        self.crawl_delays[netloc] = float(delay)
-        slot = self.crawler.engine.downloader.slots.get(netloc)
+        host = host_key(request)  # the download slot (crawler.downloader): one per host name
+        self.crawl_delays[host] = max(float(delay), self.crawl_delays.get(host, 0.0))
+        slot = self.crawler.engine.downloader.slots.get(host)
         if slot is not None:
-            _pin(slot, float(delay))
-        log.info("robots.txt of %s asks for Crawl-delay %.2fs", netloc, delay)
+            _pin(slot, self.crawl_delays[host])
+        log.info("robots.txt of %s asks for Crawl-delay %.2fs", request.url, delay)
 
     def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         # (pydispatch passes each receiver the arguments its signature names: keep this signature)
@@ -133,9 +134,12 @@ def _pin(slot: Any, crawl_delay: float) -> None:
 
 
 class SafetyMiddleware:
-    """What the crawler may touch: http(s) only; a source's own hosts, plus the redirects of its
-    article URLs; never a loopback, private, link-local, multicast, reserved or cloud-metadata
-    address, unless the source itself is configured on such an address (a local mirror, tests).
+    """What the crawler may touch: http(s) only; a source's own hosts and the hosts under its
+    domains (crawler.domains), plus the redirects of its article URLs; never a loopback, private,
+    link-local, multicast, reserved or cloud-metadata address, unless the source itself is
+    configured on such an address (a local mirror, tests). A host the source configures itself is
+    trusted as configured; any other host (one under its domains, a redirect target) is checked on
+    its resolved address, once per crawl.
 
     Runs before the robots.txt middleware, so a refused redirect target does not even get its
     robots.txt fetched. Requests without a source (robots.txt itself) were vetted with the request
@@ -145,6 +149,7 @@ class SafetyMiddleware:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self._local_ok: dict[str, bool] = {}
+        self._internal: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
@@ -166,11 +171,18 @@ class SafetyMiddleware:
         host = (parts.hostname or "").lower()
         if host in hosts:
             return None
-        if not (request.meta.get("kind") == "article" and request.meta.get("redirect_urls")):
+        domains = getattr(spider, "domains", {}).get(source)
+        ours = domains is not None and domains.allows(host)
+        if not ours and not (request.meta.get("kind") == "article" and request.meta.get("redirect_urls")):
             raise IgnoreRequest(f"offsite request refused: {host}")
-        if await _is_internal(host) and not await self._source_is_local(source, hosts):
-            raise IgnoreRequest(f"redirect to an internal address refused: {host}")
+        if await self._is_internal(host) and not await self._source_is_local(source, hosts):
+            raise IgnoreRequest(f"request to an internal address refused: {host}")
         return None
+
+    async def _is_internal(self, host: str) -> bool:
+        if host not in self._internal:
+            self._internal[host] = await _is_internal(host)
+        return self._internal[host]
 
     async def _source_is_local(self, source: str, hosts: frozenset[str]) -> bool:
         if source not in self._local_ok:

@@ -14,6 +14,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": c.obey_robots,          # Scrapy's default is False
         "CONCURRENT_REQUESTS": c.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_host_concurrency,
+        # one download slot per host name, and a slot's limit that holds with a delay of 0
+        "DOWNLOADER": "crawler.downloader.HostDownloader",
         "DOWNLOAD_TIMEOUT": c.timeout,
         "DOWNLOAD_MAXSIZE": c.max_page_bytes,     # also bounds decompressed size (gzip bombs)
         "DOWNLOAD_WARNSIZE": 0,

@@ -8,7 +8,6 @@ conditional GET.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +21,8 @@ from twisted.python.failure import Failure
 from copydesk.config import Config, Source
 from copydesk.pipeline import Page, Pipeline
 from crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.domains import Domains
+from crawler.reasons import failure_reason
 from storage import url_key
 
 FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
@@ -44,6 +45,8 @@ class NewsSpider(scrapy.Spider):
         self.pipeline = pipeline
         self.stats = pipeline.stats
         self.hosts = {s.name: s.hosts for s in sources}
+        # where each source may fetch articles and sitemaps (crawler.domains; SafetyMiddleware too)
+        self.domains = {s.name: Domains(s.hosts, s.allowed_domains) for s in sources}
         self.follow = {s.name: LinkExtractor(allow=s.follow or (), unique=True) for s in sources}
         self.scheduled: set[str] = set()
         self.max_bytes = config.crawl.max_page_bytes
@@ -75,7 +78,8 @@ class NewsSpider(scrapy.Spider):
                 headers["If-None-Match"] = etag
             if modified:
                 headers["If-Modified-Since"] = modified
-        meta = {"source": source, "kind": kind, "download_slot": urlsplit(url).netloc,
+        # (no download_slot: crawler.downloader keys every request by its URL's host name)
+        meta = {"source": source, "kind": kind,
                 "handle_httpstatus_list": [304] if conditional else [], "hints": hints or {}, **(extra_meta or {})}
         # dont_filter: discovery already de-duplicates by canonical URL (self.scheduled), and Scrapy's
         # dupefilter would silently swallow the second hop of a redirect loop instead of reporting it.
@@ -113,10 +117,10 @@ class NewsSpider(scrapy.Spider):
                 continue
             self.scheduled.add(key)
             c.discovered += 1
-            if self.pipeline.is_known(url):
+            if self.pipeline.is_known(url, source):
                 c.known += 1
                 continue
-            if (urlsplit(url).hostname or "").lower() not in self.hosts[source]:
+            if not self.domains[source].allows(urlsplit(url).hostname or ""):
                 self.pipeline.skip_url(source, url, "offsite")
                 continue
             reason = self._prefilter(link)
@@ -186,10 +190,9 @@ class NewsSpider(scrapy.Spider):
             return
         depth = response.meta.get("sitemap_depth", 0) + 1
         for child in sm.sitemaps:
-            if (urlsplit(child).hostname or "").lower() in self.hosts[src]:
-                request = self._child_sitemap(child, src, depth)
-                if request is not None:
-                    yield request
+            request = self._child_sitemap(child, src, depth)
+            if request is not None:
+                yield request
         for request in self.articles(sm.links, src):
             yield request
 
@@ -202,7 +205,14 @@ class NewsSpider(scrapy.Spider):
 
     def _child_sitemap(self, url: str, source: str, depth: int) -> Request | None:
         """A request for a sitemap found in an index or robots.txt, unless this run has it already
-        (an index that lists itself, or two that list each other) or it is nested too deep."""
+        (an index that lists itself, or two that list each other), it is nested too deep, or it is
+        outside the source's domains (not fetched, not counted: an index may list its partners')."""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return None
+        if urlsplit(url).scheme not in ("http", "https") or not self.domains[source].allows(host):
+            return None
         key = url_key(url)
         if key in self.scheduled:
             return None
@@ -243,44 +253,12 @@ class NewsSpider(scrapy.Spider):
         if reason == "robots_disallowed" and kind == ARTICLE:
             self.pipeline.skip_url(src, request.url, reason)
         else:
-            self.pipeline.fail(src, request.url, reason, failure.getErrorMessage()[:300], article=kind == ARTICLE)
+            detail = failure.getErrorMessage()
+            if reason == "error":  # no known kind: keep what it was
+                detail = f"{type(failure.value).__name__}: {detail}"
+            self.pipeline.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
 
 
 def _header(response: Response, name: bytes) -> str | None:
     v = response.headers.get(name)
     return v.decode("latin-1") if v else None
-
-
-_REASONS = [
-    ("HttpError", None, lambda f: f"http_{f.value.response.status}"),
-    ("IgnoreRequest", "robots.txt", "robots_disallowed"),
-    ("IgnoreRequest", "internal address", "address_refused"),
-    ("IgnoreRequest", "max redirections", "redirect_loop"),
-    ("IgnoreRequest", "unsafe scheme", "unsafe_scheme"),
-    ("IgnoreRequest", "offsite", "offsite"),
-    ("IgnoreRequest", "max size", "too_large"),
-    ("IgnoreRequest", "larger than", "too_large"),
-    ("IgnoreRequest", None, "ignored"),
-    ("TimeoutError", None, "timeout"),
-    ("DownloadTimeoutError", None, "timeout"),
-    ("TCPTimedOutError", None, "timeout"),
-    ("DNSLookupError", None, "dns_error"),
-    ("ConnectionRefusedError", None, "connection_refused"),
-    ("ConnectionLost", None, "connection_lost"),
-    ("ResponseNeverReceived", None, "connection_lost"),
-    ("CancelledError", "size", "too_large"),
-    ("CancelledError", None, "cancelled"),
-    ("ResponseFailed", None, "connection_lost"),
-]
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short stable reason for a failed request (for the summary and `status`)."""
-    names = {c.__name__ for c in type(failure.value).__mro__}
-    msg = failure.getErrorMessage().lower()
-    for name, needle, reason in _REASONS:
-        if name in names and (needle is None or needle in msg):
-            return reason(failure) if callable(reason) else reason
-    if "max size" in msg or "maxsize" in msg:
-        return "too_large"
-    return re.sub(r"[^a-z0-9]+", "_", type(failure.value).__name__.lower()).strip("_") or "error"

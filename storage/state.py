@@ -92,7 +92,11 @@ CREATE INDEX IF NOT EXISTS tombstones_doc ON tombstones(doc_id);
 # Columns added to tables after they first shipped: (table, column, declaration). Applied when a
 # state store opens, only where missing, so an older state database gains them in place. New tables
 # go in _SCHEMA (CREATE TABLE IF NOT EXISTS); new columns of an existing table go here, never there.
-_ADDED_COLUMNS: list[tuple[str, str, str]] = []
+_ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    # for a skip caused by configuration (offsite, filter_*): what that configuration was
+    # (crawler.reasons); a decision whose fingerprint differs from today's is decided again
+    ("urls", "config_fp", "TEXT"),
+]
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -112,6 +116,8 @@ class Decision:
     reason: str | None
     doc_id: str | None
     attempts: int
+    config_fp: str | None = None  # see _ADDED_COLUMNS
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,8 @@ class StateStore:
 
     # -- URL decisions -------------------------------------------------------------------------
     def decision(self, key: str) -> Decision | None:
-        row = self.db.execute("SELECT status, reason, doc_id, attempts FROM urls WHERE key=?", (key,)).fetchone()
+        row = self.db.execute("SELECT status, reason, doc_id, attempts, config_fp, source FROM urls WHERE key=?",
+                              (key,)).fetchone()
         return Decision(*row) if row else None
 
     def retry_urls(self, source: str, max_attempts: int) -> list[str]:
@@ -187,13 +194,14 @@ class StateStore:
         *,
         parts: Iterable[tuple[str, int, int]] = (),
         docs: Iterable[tuple[StoredDoc, Iterable[str]]] = (),
-        skipped: Iterable[tuple[str, str, str, str | None]] = (),
+        skipped: Iterable[tuple[str, str, str, str | None] | tuple[str, str, str, str | None, str | None]] = (),
         failed: Iterable[tuple[str, str, str, str | None]] = (),
         errors: Iterable[tuple[int | None, str | None, str | None, str, str, str | None]] = (),
         validators: Iterable[tuple[str, str | None, str | None]] = (),
         templates: Iterable[tuple[str, bytes]] = (),
     ) -> None:
-        """One transaction. ``docs``: (doc, its url keys); ``skipped`` and ``failed``: (url_key, url, reason, source);
+        """One transaction. ``docs``: (doc, its url keys); ``skipped`` and ``failed``: (url_key, url, reason, source),
+        a skip optionally with the fingerprint of the configuration that caused it (config_fp);
         ``errors``: (run_id, source, url, outcome, reason, detail)."""
         now = time.time()
         with self._tx():
@@ -210,15 +218,19 @@ class StateStore:
                 " VALUES (?,?,'stored',NULL,?,?,?)",
                 [(k, d.url, d.id, d.source, now) for d, keys in docs for k in keys])
             self.db.executemany(
-                "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at) VALUES (?,?,'skipped',?,NULL,?,?)"
-                " ON CONFLICT(key) DO UPDATE SET status='skipped', reason=excluded.reason, decided_at=excluded.decided_at"
-                " WHERE urls.status != 'stored'",
-                [(k, u, r, s, now) for k, u, r, s in skipped])
+                "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at, config_fp)"
+                " VALUES (?,?,'skipped',?,NULL,?,?,?)"
+                " ON CONFLICT(key) DO UPDATE SET status='skipped', reason=excluded.reason, decided_at=excluded.decided_at,"
+                " config_fp=excluded.config_fp, source=excluded.source WHERE urls.status != 'stored'",
+                [(k, u, r, s, now, fp[0] if fp else None) for k, u, r, s, *fp in skipped])
             self.db.executemany(
                 "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at, attempts)"
                 " VALUES (?,?,'failed',?,NULL,?,?,1)"
                 " ON CONFLICT(key) DO UPDATE SET reason=excluded.reason, decided_at=excluded.decided_at,"
-                " attempts=urls.attempts+1 WHERE urls.status = 'failed'",
+                " attempts=CASE WHEN urls.status = 'failed' THEN urls.attempts+1 ELSE 1 END,"
+                " status='failed', config_fp=NULL"
+                # a skip caused by configuration that was decided again (and then failed) counts anew
+                " WHERE urls.status = 'failed' OR (urls.status = 'skipped' AND urls.config_fp IS NOT NULL)",
                 [(k, u, r, s, now) for k, u, r, s in failed])
             self.db.executemany(
                 "INSERT INTO errors(run_id, at, source, url, outcome, reason, detail) VALUES (?,?,?,?,?,?,?)",
