@@ -23,7 +23,8 @@ Invariants (the names used in the reports):
 - ``readers``: DuckDB and pyarrow read the corpus, and count the same rows;
 - ``sigterm-exit``: SIGTERM stops the daemon with status 0 within 30 s;
 - ``clean-start``: a start after a clean stop repairs nothing (reads no part file again);
-- ``startup-flat``: no start-up takes more than twice the median of the first three plus 2 s.
+- ``startup-flat``: no start-up takes more than twice the median of the first three plus 2 s
+  (a timing, so only when ``check_startup``: bench/field.py, not the test suite).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class FieldSettings:
     outages: list[tuple[str, int, int]] | None = None
     move_day: int | None = None
     allowed_domains: bool = True      # False: leave the key out (for a copydesk that does not know it)
+    check_startup: bool = True        # `startup-flat` (a timing: bench/field.py only, never in the test suite)
 
 
 @dataclass
@@ -233,10 +235,22 @@ def _describe(arts: list[FieldArticle], world: FieldWorld, limit: int = 4) -> st
     return f"{len(arts)} not stored ({shown}{', ...' if len(arts) > limit else ''})"
 
 
+def _twice(read, corpus: Path):
+    """A part file can be replaced between listing and reading (compaction of a closed day, a
+    takedown): a reader then fails with "not found" and is run again, as docs/corpus.md advises."""
+    try:
+        return read(corpus)
+    except Exception as exc:  # noqa: BLE001 - FileNotFoundError, or DuckDB's IOException saying the same
+        if "not found" not in str(exc).lower() and "no such file" not in str(exc).lower() \
+                and not isinstance(exc, FileNotFoundError):
+            raise
+        return read(corpus)
+
+
 def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[list[str], int, int]:
     """The corpus invariants; returns (violations, stored articles, expected articles)."""
     v: list[str] = []
-    rows = read_corpus(corpus)
+    rows = _twice(read_corpus, corpus)
     urls: dict[str, int] = {}
     ids: dict[str, int] = {}
     for r in rows:
@@ -280,7 +294,7 @@ def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[li
         if name in missing:
             v.append(f"{name}: {_describe(missing[name], world)}")
     try:
-        n_duck, n_arrow = _reader_counts(corpus)
+        n_duck, n_arrow = _twice(_reader_counts, corpus)
         if not n_duck == n_arrow == len(rows):
             v.append(f"readers: DuckDB counts {n_duck} rows, pyarrow.dataset {n_arrow}, pyarrow per file {len(rows)}")
     except Exception as exc:  # noqa: BLE001 - any reader failure is the finding
@@ -319,7 +333,8 @@ def _all_stored(world: FieldWorld, watch: _Watch, day: int) -> bool:
 
 
 def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldReport:
-    """Run the field test in ``workdir`` (the corpus, the config and the daemon's log go there)."""
+    """Run the field test in ``workdir``: the corpus, the config, the daemon's log (serve.log) and
+    every request the servers answered (fetched.tsv) go there."""
     workdir.mkdir(parents=True, exist_ok=True)
     report = FieldReport(settings)
     world = FieldWorld(settings.seed, settings.days, wire_per_day=settings.wire_per_day,
@@ -355,9 +370,10 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                 dr.events.append("herald's feed moved (301) to another host")
             kill_at = rng.uniform(0.2, 4.0) if rng.random() < settings.kill_rate else None
             kind = kinds.pop() if kill_at is not None else None
-            t0 = time.monotonic()
+            t0 = deadline = time.monotonic()
+            deadline += settings.day_timeout
             done = False
-            while time.monotonic() - t0 < settings.day_timeout:
+            while time.monotonic() < deadline:
                 if kill_at is not None and time.monotonic() - t0 >= kill_at:
                     n_docs = len(read_corpus(corpus))
                     rc = daemon.stop(getattr(signal, kind))
@@ -374,11 +390,12 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                         return report
                     report.startups.append(round(startup, 3))
                     report.startup_docs.append(n_docs)
+                    deadline = max(deadline, time.monotonic() + settings.day_timeout)   # the time-out runs from the restart
                     repaired = [ln.strip() for ln in lines if re.search(r"repair", ln, re.I)]
                     if clean_stop and repaired:
                         dr.violations.append(f"clean-start: day {day}: a start after a clean stop logged {repaired[:2]}")
                     base = sorted(report.startups[:3])[len(report.startups[:3]) // 2]
-                    if len(report.startups) > 3 and startup > 2 * base + 2.0:
+                    if settings.check_startup and len(report.startups) > 3 and startup > 2 * base + 2.0:
                         dr.violations.append(f"startup-flat: day {day}: start-up took {startup:.1f} s "
                                              f"({n_docs} documents), the first ones {report.startups[:3]}")
                     continue
@@ -390,7 +407,7 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
             daemon.drain()
             violations, dr.stored, dr.expected = _check(world, corpus, settings.per_host, day)
             if not done:
-                dr.events.append(f"time-out after {settings.day_timeout:.0f} s")
+                dr.events.append(f"time-out ({settings.day_timeout:.0f} s after the day began or the daemon restarted)")
             dr.violations += [f"{x.split(':', 1)[0]}: day {day}:{x.split(':', 1)[1]}" for x in violations]
             fetched = world.fetched[fetched_before:]
             dr.fetched = len(fetched)
@@ -418,4 +435,7 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
         daemon.close()
         world.stop()
         report.log = "".join(daemon.history[-60:])
+        with open(workdir / "fetched.tsv", "w", encoding="utf-8") as out:   # every request the servers answered
+            for t, host_key, method, path in world.fetched:
+                out.write(f"{t:.3f}\t{host_key}\t{world.base(host_key)}\t{method}\t{path}\n")
     return report
