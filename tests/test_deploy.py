@@ -110,3 +110,96 @@ def test_readme_first_line_installs_the_runtime_lock_second_adds_the_test_lock()
     assert "-r requirements.lock " in block[0] and "requirements-test.lock" not in block[0]
     assert block[0].endswith("copydesk demo")
     assert "-r requirements.lock -r requirements-test.lock" in block[1] and block[1].endswith("pytest -q")
+
+
+# --- the unit and the image (issue 13 item 11) -----------------------------------------------------------------
+
+import json as _json
+import re
+import shutil
+import signal
+import socket
+import time
+
+import pytest
+
+from copydesk.config import CrawlSettings
+
+
+def _unit_value(key: str) -> str:
+    values = re.findall(rf"^{key}=(.*)$", (DEPLOY / "copydesk.service").read_text(), re.M)
+    assert len(values) == 1, key
+    return values[0].strip()
+
+
+def test_unit_does_not_restart_on_a_config_error():
+    assert _unit_value("Restart") == "on-failure"
+    assert _unit_value("RestartPreventExitStatus") == "2"
+    assert "[Service]" in (DEPLOY / "copydesk.service").read_text().split("RestartPreventExitStatus")[0]
+
+
+def test_stop_timeouts_are_longer_than_the_graceful_stop():
+    graceful = CrawlSettings().timeout  # in-flight requests finish, at most one request timeout
+    unit = int(_unit_value("TimeoutStopSec"))
+    assert unit >= graceful + 30
+    readme = (DEPLOY / "README.md").read_text()
+    docker = [int(n) for n in re.findall(r"--stop-timeout (\d+)", readme)]
+    assert docker and all(n == unit for n in docker)
+    assert "--init" in readme and "tini" in readme
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_unit_passes_systemd_analyze(tmp_path):
+    """Every key is one systemd knows, in the right section (ExecStart pointed at /bin/true: the venv is not here)."""
+    unit = tmp_path / "copydesk.service"
+    unit.write_text(re.sub(r"^ExecStart=\S+", "ExecStart=/bin/true", (DEPLOY / "copydesk.service").read_text(),
+                           flags=re.M))
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (r.stdout + r.stderr).splitlines()
+                  if "copydesk.service" in line and ("Unknown" in line or "ignoring" in line or "Invalid" in line)]
+    assert complaints == []
+
+
+def _container() -> str:
+    return (DEPLOY / "Containerfile").read_text()
+
+
+def test_container_has_init_healthcheck_and_stop_signal():
+    text = _container()
+    assert re.search(r"apt-get install .*\btini\b", text)
+    entry = _json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", text, re.M).group(1))
+    assert entry[:2] == ["/usr/bin/tini", "--"] and entry[2] == "copydesk"
+    assert re.search(r"^STOPSIGNAL SIGTERM$", text, re.M)
+    cmd = _json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    port = cmd[cmd.index("--metrics-port") + 1]
+    assert f"127.0.0.1:{port}/healthz" in " ".join(_healthcheck())
+    assert "requirements-test.lock" not in text
+
+
+def _healthcheck() -> list[str]:
+    text = _container().replace("\\\n", " ")
+    return _json.loads(re.search(r"^HEALTHCHECK .*?CMD (\[.*\])$", text, re.M).group(1))
+
+
+def test_container_healthcheck_command_against_a_real_daemon(tmp_path):
+    """The image's HEALTHCHECK command, run here against `copydesk serve` on another port: healthy while the
+    daemon serves, unhealthy once it has stopped."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    check = [sys.executable if a == "python" else a.replace("127.0.0.1:9477", f"127.0.0.1:{port}")
+             for a in _healthcheck()]
+    cfg = tmp_path / "copydesk.toml"
+    cfg.write_text('corpus = "corpus"\n[[sources]]\nname = "a"\nfeeds = ["http://127.0.0.1:9/rss.xml"]\n'
+                   '[schedule]\ninterval = "1h"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--metrics-port",
+                             str(port)], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        end = time.time() + 60
+        while time.time() < end and subprocess.run(check, capture_output=True).returncode != 0:
+            time.sleep(0.5)
+        assert subprocess.run(check, capture_output=True).returncode == 0, "healthy while serving"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    assert subprocess.run(check, capture_output=True).returncode != 0, "unhealthy once stopped"
