@@ -100,10 +100,15 @@ class Appender:
         for name, chunks in self.pending.items():
             if not chunks:
                 continue
-            with open(self.dir / name, "ab") as fh:
-                fh.write(b"".join(chunks))
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                with open(self.dir / name, "ab") as fh:
+                    fh.write(b"".join(chunks))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as e:  # a full disk: name the file (the command line prints it)
+                if e.filename:
+                    raise
+                raise OSError(e.errno, e.strerror, str(self.dir / name)) from e
             chunks.clear()
 
 
