@@ -55,3 +55,27 @@ def test_run_duration_304s_last_success_and_memory(tmp_path):
     assert s[("process_resident_memory_bytes", ())] > 10e6
     assert ("copydesk_workers_resident_memory_bytes", ()) in s
     assert s[("process_start_time_seconds", ())] <= time.time()
+
+
+def test_the_grafana_dashboard_queries_only_exported_metrics(tmp_path):
+    import json
+    import re
+    from pathlib import Path
+
+    dash = json.loads((Path(__file__).parents[1] / "deploy" / "grafana" / "copydesk.json").read_text())
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    assert len(exprs) >= 9 and {p["gridPos"]["w"] > 0 for p in dash["panels"]} == {True}
+    used = {m for e in exprs for m in re.findall(r"\b((?:copydesk|process)_[a-z_]+)", e)}
+    state = StateStore(tmp_path / "state.sqlite3")
+    daemon = SimpleNamespace(pipeline=SimpleNamespace(state=state), cfg=SimpleNamespace(sources=[]),
+                             status=lambda: {"status": "ok"})
+    m = Metrics(daemon, 0)
+    try:
+        m.run_finished("wire", "completed", counts(3.0, 1))
+        exported = {name for name, _ in scrape(m)}
+    finally:
+        m.close()
+        state.close()
+    assert used <= exported, used - exported
+    assert {"copydesk_run_duration_seconds_bucket", "copydesk_not_modified_total", "copydesk_last_success_timestamp_seconds",
+            "process_resident_memory_bytes"} <= used
