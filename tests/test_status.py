@@ -199,6 +199,21 @@ def test_repair_force_rebuilds_from_the_part_files(crawled, tmp_path):
     assert len(list((corpus / "_state").glob("broken-*/state.sqlite3"))) == 1
 
 
+def test_repair_rebuilds_a_damaged_dedup_index_and_keeps_the_state(crawled, tmp_path):
+    corpus = copy_of(crawled, tmp_path)
+    counts = {t: table_count(corpus, t) for t in ("runs", "urls", "validators", "docs")}
+    files = [p for p in (corpus / "_state" / "dedup").rglob("*") if p.is_file()]
+    assert files
+    for p in files:
+        p.write_bytes(b"\x9d\xff not an index " * 10)
+    r = copydesk("repair", "--corpus", str(corpus))
+    assert r.returncode == 0, r.stderr
+    assert "dedup index" in r.stdout and "rebuilt" in r.stdout
+    assert {t: table_count(corpus, t) for t in counts} == counts
+    assert list((corpus / "_state").glob("broken-*/dedup"))
+    assert copydesk("status", "--corpus", str(corpus)).returncode == 0
+
+
 def test_repair_rebuilds_a_corrupt_state_without_force(crawled, tmp_path):
     corpus = copy_of(crawled, tmp_path)
     state = corpus / "_state" / "state.sqlite3"
