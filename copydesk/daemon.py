@@ -192,6 +192,17 @@ class Daemon:
             return {}
         return {j.id: j.next_run_time.isoformat() if j.next_run_time else None for j in self.scheduler.get_jobs()}
 
+    def publish_soon(self) -> None:
+        """publish() from any thread without waiting: on the reactor's thread when it runs (a thread
+        that logs while holding the scheduler's lock must not wait for publish(), which takes it)."""
+        import sys
+
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is not None and getattr(reactor, "running", False):
+            reactor.callFromThread(self.publish)
+        else:
+            self.publish()
+
     def publish(self) -> None:
         """Write the schedule and the last error into the lock file, for `copydesk status`."""
         with self._publishing:
@@ -268,7 +279,7 @@ class _LastError(logging.Handler):
             if record.exc_info and record.exc_info[1] is not None:
                 msg += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})".splitlines()[0]
             self.daemon.last_error = {"at": record.created, "logger": record.name, "msg": msg[:500]}
-            self.daemon.publish()
+            self.daemon.publish_soon()
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
 

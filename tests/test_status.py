@@ -226,3 +226,33 @@ def test_repair_rebuilds_a_corrupt_state_without_force(crawled, tmp_path):
     assert r.returncode == 0, r.stderr
     assert table_count(corpus, "docs") == 4
     assert len(list((corpus / "_state").glob("broken-*/state.sqlite3"))) == 1
+
+
+def test_status_shows_the_daemons_last_error(crawled, tmp_path):
+    """The daemon's error handler writes its last ERROR into the lock file (the same record `/healthz` gives);
+    a separate `status` process shows it with the daemon's pid."""
+    import logging
+
+    from copydesk.config import load
+    from copydesk.daemon import Daemon, _LastError
+    from storage import CorpusLock
+
+    corpus = copy_of(crawled, tmp_path)
+    cfg_path = tmp_path / "copydesk.toml"
+    cfg_path.write_text('corpus = "corpus"\n[[sources]]\nname = "a"\nfeeds = ["http://127.0.0.1:9/rss.xml"]\n')
+    daemon = Daemon(load(cfg_path))
+    handler = _LastError(daemon)
+    logging.getLogger().addHandler(handler)
+    try:
+        with CorpusLock(corpus, command="copydesk serve") as lock:
+            daemon.lock = lock
+            logging.getLogger("copydesk.serve").error("run of a failed: %s", "connection refused\nsecond line")
+            info = json.loads(copydesk("status", "--corpus", str(corpus), "--json").stdout)["daemon"]
+            assert info["running"] is True and info["pid"] == os.getpid()
+            assert info["last_error"]["msg"] == "run of a failed: connection refused"
+            assert info["last_error"]["logger"] == "copydesk.serve"
+            assert daemon.status()["last_error"]["msg"] == info["last_error"]["msg"]
+            text = copydesk("status", "--corpus", str(corpus)).stdout
+            assert "daemon's last error:" in text and "run of a failed: connection refused" in text
+    finally:
+        logging.getLogger().removeHandler(handler)
