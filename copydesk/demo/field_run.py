@@ -114,13 +114,13 @@ def _part_files(corpus: Path) -> tuple[list[str], list[str]]:
 _COLUMNS = ("id", "url", "source", "site", "cluster_id", "duplicate_of")
 
 
-def read_corpus(corpus: Path) -> list[dict]:
+def read_corpus(corpus: Path, files: tuple[list[str], list[str]] | None = None) -> list[dict]:
     """The documents' key columns, read with pyarrow from whatever part files exist (Parquet or
-    JSON lines)."""
+    JSON lines), or from ``files`` (Parquet, JSON lines) listed before."""
     import pyarrow.json as pajson
     import pyarrow.parquet as pq
 
-    parquet, jsonl = _part_files(corpus)
+    parquet, jsonl = files or _part_files(corpus)
     rows: list[dict] = []
     for f in parquet:
         rows += pq.read_table(f, columns=list(_COLUMNS)).to_pylist()
@@ -130,12 +130,12 @@ def read_corpus(corpus: Path) -> list[dict]:
     return rows
 
 
-def _reader_counts(corpus: Path) -> tuple[int, int]:
-    """Rows as DuckDB and as pyarrow.dataset count them."""
+def _reader_counts(files: tuple[list[str], list[str]]) -> tuple[int, int]:
+    """Rows as DuckDB and as pyarrow.dataset count them, in the same files."""
     import duckdb
     import pyarrow.dataset as ds
 
-    parquet, jsonl = _part_files(corpus)
+    parquet, jsonl = files
     con = duckdb.connect()
     try:
         n_duck = 0
@@ -235,6 +235,11 @@ def _describe(arts: list[FieldArticle], world: FieldWorld, limit: int = 4) -> st
     return f"{len(arts)} not stored ({shown}{', ...' if len(arts) > limit else ''})"
 
 
+def _read_all(corpus: Path) -> tuple[list[dict], tuple[int, int]]:
+    files = _part_files(corpus)
+    return read_corpus(corpus, files), _reader_counts(files)
+
+
 def _twice(read, corpus: Path):
     """A part file can be replaced between listing and reading (compaction of a closed day, a
     takedown): a reader then fails with "not found" and is run again, as docs/corpus.md advises."""
@@ -250,7 +255,13 @@ def _twice(read, corpus: Path):
 def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[list[str], int, int]:
     """The corpus invariants; returns (violations, stored articles, expected articles)."""
     v: list[str] = []
-    rows = _twice(read_corpus, corpus)
+    try:    # one listing for all three readers: the daemon may add parts meanwhile
+        rows, (n_duck, n_arrow) = _twice(_read_all, corpus)
+        if not n_duck == n_arrow == len(rows):
+            v.append(f"readers: DuckDB counts {n_duck} rows, pyarrow.dataset {n_arrow}, pyarrow per file {len(rows)}")
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the finding
+        v.append(f"readers: {type(exc).__name__}: {str(exc)[:300]}")
+        rows = _twice(read_corpus, corpus)
     urls: dict[str, int] = {}
     ids: dict[str, int] = {}
     for r in rows:
@@ -293,12 +304,6 @@ def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[li
     for name in ("offsite-stored", "moved-feed", "all-stored"):
         if name in missing:
             v.append(f"{name}: {_describe(missing[name], world)}")
-    try:
-        n_duck, n_arrow = _twice(_reader_counts, corpus)
-        if not n_duck == n_arrow == len(rows):
-            v.append(f"readers: DuckDB counts {n_duck} rows, pyarrow.dataset {n_arrow}, pyarrow per file {len(rows)}")
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the finding
-        v.append(f"readers: {type(exc).__name__}: {str(exc)[:300]}")
     return v, len(stored), len(expected)
 
 
