@@ -86,6 +86,7 @@ class Daemon:
             if isinstance(result, Exception) or getattr(result, "value", None) is not None:
                 status = "failed"
                 log.error("run of %s failed: %s", source.name, result, extra={"source": source.name})
+            status = pipe.stats[source.name].health(status)  # failed/degraded discovery (as end_run records it)
             counts = pipe.end_run(source.name, status)
             self.compactor.after_run()  # [compaction] auto: closed days merged in a thread (docs/corpus.md)
             # A finished crawl leaves cycles (crawler, engine, spider, Deferreds) that, with young

@@ -11,6 +11,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
 RUN_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
+RUN_STATUSES = ("completed", "degraded", "failed", "interrupted")  # a run's status (docs/operations.md)
 
 
 def _children_rss() -> float:
@@ -36,6 +37,11 @@ class Metrics:
                             registry=self.registry)
         self.last_run = Gauge("copydesk_last_run_finished_timestamp_seconds", "When the last run of a source ended",
                               ["source"], registry=self.registry)
+        self.last_status = Gauge("copydesk_last_run_status", "1 for the status of a source's last run (completed, "
+                                 "degraded, failed, interrupted), 0 for the others", ["source", "status"],
+                                 registry=self.registry)
+        self.discovery = Counter("copydesk_discovery", "Feeds, sitemaps and section pages fetched, by source and "
+                                 "result (ok, failed)", ["source", "result"], registry=self.registry)
         self.run_duration = Histogram("copydesk_run_duration_seconds", "How long runs took, by source", ["source"],
                                       buckets=RUN_BUCKETS, registry=self.registry)
         self.not_modified = Counter("copydesk_not_modified", "304 Not Modified answers (feeds, sitemaps, sections) "
@@ -80,6 +86,10 @@ class Metrics:
 
         self.seed_last_success()
         self.runs.labels(source, status).inc()
+        for st in RUN_STATUSES:
+            self.last_status.labels(source, st).set(1 if st == status else 0)
+        self.discovery.labels(source, "ok").inc(counts.get("discovery_ok") or 0)
+        self.discovery.labels(source, "failed").inc(counts.get("discovery_failed") or 0)
         now = time.time()
         self.last_run.labels(source).set(now)
         self.run_duration.labels(source).observe(float(counts.get("elapsed_s") or 0.0))

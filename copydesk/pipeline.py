@@ -569,8 +569,11 @@ class Pipeline:
         self.run_id(source)
 
     def end_run(self, source: str, status: str = "completed") -> dict[str, Any]:
-        """Checkpoint, and record the run of ``source`` with its counts; returns the counts."""
-        self.checkpoint(validators_of=[source] if status == "completed" else [], run_end=True)
+        """Checkpoint, and record the run of ``source`` with its counts; returns the counts. A run
+        that ended normally is recorded as `failed` or `degraded` when all or part of its discovery
+        failed (SourceCounts.health); the feeds that worked keep their validators."""
+        status = self.stats[source].health(status)
+        self.checkpoint(validators_of=[source] if status in ("completed", "degraded") else [], run_end=True)
         c = self.stats[source]
         c.finished = c.finished or time.monotonic()
         counts = c.as_dict()

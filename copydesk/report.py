@@ -62,9 +62,21 @@ def reasons_lines(stats: RunStats) -> list[str]:
     return lines
 
 
+def health_lines(stats: RunStats) -> list[str]:
+    """A line for each source whose discovery failed in part (degraded) or in full (failed)."""
+    lines = []
+    for name, c in sorted(stats.sources.items()):
+        health = c.health("completed")
+        if health != "completed":
+            tried = c.discovery_ok + c.discovery_failed
+            lines.append(f"{health}: {name}: {c.discovery_failed} of {tried} feeds, sitemaps and section pages failed"
+                         " (`copydesk status` lists the errors)")
+    return lines
+
+
 def print_summary(stats: RunStats, *, title: str, crawl: bool = True, corpus: Any = None) -> None:
     console.print(summary_table(stats, title=title, crawl=crawl))
-    for line in reasons_lines(stats):
+    for line in reasons_lines(stats) + health_lines(stats):
         console.print(line)
     if corpus is not None:
         console.print(f"corpus: {corpus}")

@@ -66,6 +66,18 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
             pipe.abort()
             raise
         pipe.close(status)
-    report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {status}", corpus=cfg.corpus)
-    return 0 if status == "completed" else 130
+    # a run that ended normally is failed/degraded when all/part of its source's discovery failed
+    health = {name: stats[name].health(status) for name in names}
+    unhealthy = sorted(st for st in health.values() if st in ("degraded", "failed"))
+    shown = status if not unhealthy else (
+        f"{status}, " + ", ".join(f"{unhealthy.count(st)} {st}" for st in sorted(set(unhealthy))))
+    report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {shown}", corpus=cfg.corpus)
+    if status != "completed":
+        return 130
+    return EXIT_DISCOVERY_FAILED if unhealthy else 0
+
+
+# `crawl`'s exit status when a source's run was `failed` or `degraded`: its feeds, sitemaps or section
+# pages failed, all or some (README, docs/crawling.md); page failures alone are not that
+EXIT_DISCOVERY_FAILED = 3
 

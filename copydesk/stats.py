@@ -25,10 +25,20 @@ class SourceCounts:
     failed: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    discovery_ok: int = 0       # feeds, sitemaps, robots.txt and section pages that worked (or were 304)
+    discovery_failed: int = 0   # ... that failed (download error, HTTP error, unparseable)
 
     @property
     def elapsed(self) -> float:
         return (self.finished or time.monotonic()) - self.started
+
+    def health(self, status: str) -> str:
+        """A run's status with its discovery taken into account: a run that ended normally is
+        `failed` when every feed, sitemap and section page it fetched failed, `degraded` when some
+        did; other statuses (interrupted, failed) stay."""
+        if status != "completed" or not self.discovery_failed:
+            return status
+        return "degraded" if self.discovery_ok else "failed"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +46,7 @@ class SourceCounts:
             "stored_new": self.stored_new, "stored_copy": self.stored_copy,
             "skipped": dict(sorted(self.skipped.items())), "failed": dict(sorted(self.failed.items())),
             "elapsed_s": round(self.elapsed, 3),
+            "discovery_ok": self.discovery_ok, "discovery_failed": self.discovery_failed,
         }
 
 
@@ -73,6 +84,8 @@ class RunStats:
             t.stored_copy += c.stored_copy
             t.skipped.update(c.skipped)
             t.failed.update(c.failed)
+            t.discovery_ok += c.discovery_ok
+            t.discovery_failed += c.discovery_failed
         ends = [c.finished for c in self.sources.values() if c.finished]
         t.finished = max(ends) if ends else None
         return t

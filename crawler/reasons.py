@@ -30,7 +30,7 @@ REASONS: tuple[Reason, ...] = (
            "and `allowed_domains`)", config=True),
     Reason("not_html", SKIPPED, "the response is not HTML (an image, a PDF, ...)"),
     Reason("binary", SKIPPED, "served as HTML but holds binary data"),
-    Reason("empty", SKIPPED, "an empty page (or an empty feed or sitemap: then failed)"),
+    Reason("empty", SKIPPED, "an empty page (an empty feed or sitemap is counted as failed)"),
     Reason("not_article", SKIPPED, "a page with no article text (an index, a gallery, ...)"),
     Reason("too_short", SKIPPED, "fewer words of clean text than an article has"),
     Reason("filter_keywords", SKIPPED, "none of `filter.keywords` occurs in its title or text", config=True),
@@ -174,3 +174,17 @@ def config_fingerprint(reason: str, config: Any, source: str | None) -> str | No
     import hashlib
 
     return hashlib.sha256(f"{reason}\0{what}".encode()).hexdigest()[:16]
+
+
+def markdown_table() -> str:
+    """The reasons table of docs/crawling.md (`python -m crawler.reasons` prints it;
+    tests/test_reasons.py checks the docs hold exactly this)."""
+    rows = ["| reason | outcome | meaning |", "|---|---|---|"]
+    for r in REASONS:
+        note = "; decided again when that configuration changes" if r.config else ""
+        rows.append(f"| `{r.name}` | {r.outcome} | {r.meaning}{note} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

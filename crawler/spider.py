@@ -141,11 +141,21 @@ class NewsSpider(scrapy.Spider):
     def _not_modified(self, response: Response) -> bool:
         if response.status == 304:
             self.stats[response.meta["source"]].not_modified += 1
+            self.stats[response.meta["source"]].discovery_ok += 1
             return True
-        url = (response.meta.get("redirect_urls") or [response.url])[0]
-        self.pipeline.remember_validators(response.meta["source"], url, _header(response, b"ETag"),
-                                          _header(response, b"Last-Modified"))
         return False
+
+    def _discovered(self, response: Response, ok: bool) -> None:
+        """Count a feed, sitemap, robots.txt or section page that worked (or not: the run's health,
+        SourceCounts.health). Only one that worked has its validators remembered: a broken feed
+        must not turn into a 304 next time."""
+        src = response.meta["source"]
+        if not ok:
+            self.stats[src].discovery_failed += 1
+            return
+        self.stats[src].discovery_ok += 1
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        self.pipeline.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
 
     async def _parse(self, response: Response, fn: Any, *args: Any, inline: bool = False, **kwargs: Any) -> Any:
         """Parse untrusted XML in the extraction pool (time limit, memory limit), or on the reactor
@@ -176,6 +186,7 @@ class NewsSpider(scrapy.Spider):
         src = response.meta["source"]
         links = await self._parse(response, parse_feed, response.body, response.url,
                                   content_type=_header(response, b"Content-Type"))
+        self._discovered(response, links is not None)
         for request in self.articles(links or [], src):
             yield request
 
@@ -186,6 +197,7 @@ class NewsSpider(scrapy.Spider):
         body = response.body
         inline = len(body) <= INLINE_SITEMAP_BYTES and body[:2] != b"\x1f\x8b"  # gzip: a bomb is small
         sm = await self._parse(response, parse_sitemap, body, response.url, inline=inline, max_size=self.max_bytes)
+        self._discovered(response, sm is not None)
         if sm is None:
             return
         depth = response.meta.get("sitemap_depth", 0) + 1
@@ -198,6 +210,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         src = response.meta["source"]
+        self._discovered(response, True)
         for url in robots_sitemaps(response.body, response.url):
             request = self._child_sitemap(url, src, 1)
             if request is not None:
@@ -229,7 +242,9 @@ class NewsSpider(scrapy.Spider):
         src = response.meta["source"]
         if not isinstance(response, TextResponse):
             self.pipeline.fail(src, response.url, "not_html", article=False)
+            self._discovered(response, False)
             return
+        self._discovered(response, True)
         links = [Link(lk.url, title=lk.text.strip() or None) for lk in self.follow[src].extract_links(response)]
         yield from self.articles(links, src)
 
@@ -250,6 +265,8 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         src, kind = request.meta.get("source"), request.meta.get("kind")
         reason = failure_reason(failure)
+        if kind != ARTICLE and src:
+            self.stats[src].discovery_failed += 1
         if reason == "robots_disallowed" and kind == ARTICLE:
             self.pipeline.skip_url(src, request.url, reason)
         else:

@@ -128,3 +128,49 @@ def test_registrable_domains():
         True, True, True, False, False]
     assert not Domains({"alice.github.io"}).allows("bob.github.io")
     assert not Domains({"127.0.0.1"}).allows("127.0.0.2")
+
+
+def test_filter_skips_are_decided_again_when_the_filter_changes(tmp_path):
+    """On 127.0.0.1 with no proxy: a keyword skip (decided after the fetch) and a date skip (decided
+    from the feed) hold while [filter] is the same, and are decided again once it changes."""
+    with Site() as site:
+        site.routes["/k.html"] = Route(article_html(20).encode())
+        site.routes["/old.html"] = Route(article_html(21, published="2019-05-01").encode())
+        site.routes["/rss.xml"] = Route(rss([(site.url("/k.html"), "k", "Mon, 02 Nov 2026 08:00:00 GMT"),
+                                             (site.url("/old.html"), "old", "Wed, 01 May 2019 08:00:00 GMT")]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "copydesk.toml"
+
+        def crawl(filt: str) -> None:
+            cfg.write_text(f'corpus = "corpus"\n[filter]\n{filt}\n[[sources]]\nname = "s"\n'
+                           f'feeds = ["{site.url("/rss.xml")}"]\n')
+            r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], capture_output=True,
+                               text=True, timeout=180)
+            assert r.returncode == 0, r.stderr
+
+        crawl('keywords = ["zebra"]\nsince = "2026-01-01"')
+        crawl('keywords = ["zebra"]\nsince = "2026-01-01"')
+        assert site.routes["/k.html"].hits == 1 and site.routes["/old.html"].hits == 0
+        crawl('keywords = ["zebra", "officials"]\nsince = "2026-01-01"')   # "Officials said ..." is in every page
+        assert site.routes["/k.html"].hits == 2 and site.routes["/old.html"].hits == 0
+        crawl('keywords = ["zebra", "officials"]')
+        assert site.routes["/old.html"].hits == 1
+        assert sorted(d["url"].rsplit("/", 1)[1] for d in Corpus(tmp_path / "corpus").documents()) == ["k.html",
+                                                                                                     "old.html"]
+
+
+def test_the_deploy_example_can_fetch_its_outlets_articles():
+    """Where each outlet of deploy/copydesk.example.toml publishes its articles (its feeds link
+    there): every one must be allowed, or that source stores nothing."""
+    from copydesk.config import load
+    from crawler.domains import Domains
+
+    article_hosts = {"bbc-world": ["www.bbc.com", "www.bbc.co.uk"], "aljazeera": ["www.aljazeera.com"],
+                     "npr-world": ["www.npr.org"], "guardian-world": ["www.theguardian.com"],
+                     "dw-world": ["www.dw.com"], "france24": ["www.france24.com"]}
+    cfg = load(Path(__file__).resolve().parent.parent / "deploy" / "copydesk.example.toml")
+    assert sorted(s.name for s in cfg.sources) == sorted(article_hosts)
+    for s in cfg.sources:
+        domains = Domains(s.hosts, s.allowed_domains)
+        assert all(domains.allows(h) for h in article_hosts[s.name]), (s.name, domains.domains)
+        assert not domains.allows("www.example.com")

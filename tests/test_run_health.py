@@ -1,0 +1,63 @@
+"""A run whose discovery all failed is `failed`, one where only part of it worked is `degraded`:
+in the summary, `copydesk status` and `crawl`'s exit status (3)."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+from copydesk.demo.synth import article_html
+from sites import Route, Site, rss
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def copydesk(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_dead_and_half_dead_sources(tmp_path):
+    refused = closed_port()
+    with Site() as site:
+        site.routes["/a.html"] = Route(article_html(1).encode())
+        site.routes["/good.xml"] = Route(rss([(site.url("/a.html"), "a", "Mon, 02 Nov 2026 08:00:00 GMT")]),
+                                         content_type="application/rss+xml", conditional=True)
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(f"""corpus = "corpus"
+[crawl]
+retries = 0
+[[sources]]
+name = "dead"
+feeds = ["{site.url('/gone.xml')}", "http://127.0.0.1:{refused}/rss.xml"]
+[[sources]]
+name = "half"
+feeds = ["{site.url('/good.xml')}", "{site.url('/also-gone.xml')}"]
+[[sources]]
+name = "good"
+feeds = ["{site.url('/good.xml')}"]
+""")
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
+        assert "3 source(s), completed, 1 degraded, 1 failed" in r.stdout, r.stdout
+        assert "failed: dead: 2 of 2 feeds" in r.stdout and "degraded: half: 1 of 2 feeds" in r.stdout, r.stdout
+        st = copydesk("status", "-c", cfg, "--json")
+        runs = {s["name"]: s["last_run"] for s in json.loads(st.stdout)["sources"]}
+        assert {k: v["status"] for k, v in runs.items()} == {"dead": "failed", "half": "degraded", "good": "completed"}
+        assert runs["dead"]["counts"]["failed"] == {"http_404": 1, "connection_refused": 1}
+        assert runs["half"]["counts"]["discovery_ok"] == 1 and runs["half"]["counts"]["discovery_failed"] == 1
+        assert "degraded" in copydesk("status", "-c", cfg).stdout
+
+        # a 304 is a feed that works; a source whose feeds all work completes and exits 0
+        r = copydesk("crawl", "-c", cfg, "--source", "good")
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert site.requested("/good.xml")[-1].status == 304
+        r = copydesk("crawl", "-c", cfg, "--source", "half")
+        assert r.returncode == 3 and "degraded: half" in r.stdout, (r.stdout, r.stderr)
