@@ -61,3 +61,38 @@ def test_field_short(tmp_path):
     assert len(report.days) == 3 and all(d.stored == d.expected > 0 for d in report.days)
     assert {k.split()[0] for k in kills} == {"SIGTERM", "SIGKILL"}, kills
     assert len(report.startups) == 4
+
+
+def test_in_flight_count_sees_concurrent_requests():
+    """The instrument of `per-host-limit`: requests answered at the same time to one host are counted
+    as in flight together (so an overrun cannot go unseen), one after another as one."""
+    import threading
+    import time
+    import urllib.request
+
+    from copydesk.demo.serving import InFlight, LoopbackServer
+
+    meter = InFlight()
+    gate = threading.Barrier(3, timeout=5)
+
+    def slow(method, path, headers):
+        if path == "/together":
+            gate.wait()          # all three are inside the handler at once
+        return 200, [("Content-Type", "text/plain")], b"ok"
+
+    srv = LoopbackServer("t", slow, host="127.0.1.250", meter=meter)
+    srv.start()
+    try:
+        threads = [threading.Thread(target=lambda: urllib.request.urlopen(srv.base + "/together", timeout=5).read())
+                   for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert meter.reset_peaks() == {"127.0.1.250": 3}
+        for _ in range(3):
+            urllib.request.urlopen(srv.base + "/alone", timeout=5).read()
+        time.sleep(0.05)
+        assert meter.reset_peaks() == {"127.0.1.250": 1} and meter.now == {"127.0.1.250": 0}
+    finally:
+        srv.stop()

@@ -128,11 +128,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle(send_body=False)
 
     def _handle(self, send_body: bool) -> None:
+        """Answer; the request counts as in flight from its request line to the response's last byte
+        but one. The last byte goes out after the count is lowered: a client cannot have the whole
+        response, and so cannot send its next request, while this one is still counted (counting to
+        after the last byte saw two sequential requests as two in flight)."""
         owner: LoopbackServer = self.server.owner  # type: ignore[attr-defined]
         t0 = time.perf_counter()
         meter = owner.meter
         if meter is not None:
             meter.enter(owner.host)
+        counted = meter is not None
         try:
             headers = dict(self.headers.items())
             if owner.on_request is not None:
@@ -146,12 +151,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(k, v)
             if status != 304:
                 self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if send_body and status != 304:
-                self.wfile.write(payload)
+            self._headers_buffer.append(b"\r\n")       # what end_headers() adds, without writing yet
+            data = b"".join(self._headers_buffer) + (payload if send_body and status != 304 else b"")
+            self._headers_buffer = []
+            self.wfile.write(data[:-1])
+            self.wfile.flush()
+            if counted:
+                counted = False
+                meter.leave(owner.host, time.perf_counter() - t0)
+            self.wfile.write(data[-1:])
             self.wfile.flush()
         finally:
-            if meter is not None:
+            if counted:
                 meter.leave(owner.host, time.perf_counter() - t0)
 
     def log_message(self, format: str, *args) -> None:  # quiet
