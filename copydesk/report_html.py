@@ -155,6 +155,7 @@ def chart_largest(d: ReportData) -> str:
     ax.set_yticks(range(len(titles)), [t if len(t) <= 60 else t[:59] + "…" for t in titles], fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("symlog", linthresh=1)  # minutes to months on one axis: linear to 1 h, logarithmic beyond
+    ax.set_xlim(left=-0.1)
     ax.set_xlabel("hours after the first publication (star: the first publisher; logarithmic beyond 1 h)")
     ax.grid(axis="x", color="#eeeeee")
     ax.legend(fontsize=7, loc="lower right", title="outlet", title_fontsize=7)
@@ -174,6 +175,7 @@ def chart_lags(d: ReportData) -> str:
     ax.bxp(stats, orientation="horizontal", showfliers=False, patch_artist=True,
            boxprops={"facecolor": COPY, "edgecolor": UNIQUE}, medianprops={"color": "#d1495b", "linewidth": 2})
     ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(left=0)
     ax.set_xlabel("lag behind the first publication, hours, logarithmic beyond 1 h "
                   "(box: quartiles; whiskers: 5th-95th percentile)")
     ax.grid(axis="x", color="#eeeeee")
@@ -191,6 +193,9 @@ def chart_health(d: ReportData) -> str:
         v = np.array([h[key] for h in d.health], dtype=float)
         ax.barh(names, v, left=left, color=color, label=key)
         left += v
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
     ax.set_xlabel("runs")
     ax.legend(fontsize=7, loc="lower right")
@@ -239,7 +244,7 @@ def render(d: ReportData) -> str:
                           [[r["outlet"], r["origin"], r["copies"], human_lag(r["median_lag_seconds"])] for r in matrix_rows],
                           id_="who-copies-whom", numeric={2, 3})
     largest = _table(["first published (UTC)", "first publisher", "title", "copies", "outlets", "spread (outlet +lag)"],
-                     [[s["published"] or s["first_fetched_at"], s["origin"], s["title"] or "(no title)", s["copies"],
+                     [[(s["published"] or s["first_fetched_at"] or "-").replace("T", " ")[:16], s["origin"], s["title"] or "(no title)", s["copies"],
                        len(s["sources"] if by == "source" else s["outlets"]),
                        _spread(s["spread"])] for s in d.largest],
                      id_="largest-stories-table", numeric={3, 4})
@@ -252,7 +257,7 @@ def render(d: ReportData) -> str:
     health = _table(["source", "runs", "completed", "failed", "interrupted", "requests", "304s", "share of 304s",
                      "last success (UTC)", "failed URLs by reason"],
                     [[h["source"], h["runs"], h["completed"], h["failed"], h["interrupted"], h["requests"],
-                      h["not_modified"], _pct(h["share_304"]), h["last_success"] or "never",
+                      h["not_modified"], _pct(h["share_304"]), (h["last_success"] or "never").replace("T", " ")[:16],
                       ", ".join(failures.get(h["source"], [])) or "-"] for h in d.health],
                     id_="crawl-health-table", numeric={1, 2, 3, 4, 5, 6, 7})
     settings = "".join(f"<h3>{escape(k)}</h3>" + (_table(["setting", "value"], [[a, b] for a, b in v.items()])

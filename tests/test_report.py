@@ -102,3 +102,30 @@ def test_report_since_and_bad_input(demo, tmp_path):
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
     r = copydesk("report", "--corpus", tmp_path / "nothing", "-o", tmp_path / "x.html")
     assert r.returncode == 2 and "no corpus" in r.stderr
+
+
+def test_the_documented_examples_run(demo, tmp_path):
+    """README's "Stories, syndication and the report" commands and docs/corpus.md's stories examples."""
+    import shlex
+
+    cfg, _, _ = demo
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "demo-corpus").symlink_to(cfg.parent / "corpus")
+    readme = (root / "README.md").read_text()
+    section = readme.split("## Stories, syndication and the report", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    lines = [line.split("#", 1)[0].strip() for line in block.strip().splitlines()]
+    assert len(lines) == 3
+    for line in lines:
+        r = subprocess.run(
+            [sys.executable, "-m", "copydesk.cli", *shlex.split(line)[1:]], cwd=tmp_path, capture_output=True,
+            text=True, timeout=300)
+        assert r.returncode == 0, (line, r.stderr)
+    assert (tmp_path / "report.html").exists()
+    corpus_md = (root / "docs" / "corpus.md").read_text().split("## Stories: who was first", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"```python\n(.*?)```", corpus_md, re.S)
+    assert len(examples) == 2
+    for code in examples:
+        r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "PYTHONPATH": str(root)})
+        assert r.returncode == 0 and "wire" in r.stdout, r.stderr[-2000:]
