@@ -13,10 +13,14 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from copydesk import config as config_mod
 from copydesk import report, runner
 from copydesk.errors import UsageError
+
+if TYPE_CHECKING:
+    from copydesk.demo import DemoWorld
 
 MARKER = "_state/demo-corpus"
 CONFIG = "_state/demo.toml"
@@ -62,7 +66,7 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
     return status
 
 
-def serve_on(world, cfg_path: Path, publish_every: float) -> None:
+def serve_on(world: DemoWorld, cfg_path: Path, publish_every: float) -> None:
     """Keep the sites up, publishing the next held-back batch every ``publish_every`` seconds,
     until SIGTERM or SIGINT. The crawl left Scrapy's signal handlers installed (they only ask a
     reactor that has stopped to stop, so neither signal did anything), so this installs its own.

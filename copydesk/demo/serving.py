@@ -108,7 +108,7 @@ class _Server(ThreadingHTTPServer):
         self.owner = owner
         super().__init__(addr, _Handler)
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         """A client that went away (a crawler killed mid-request) is not an error of the site."""
         import sys
 
