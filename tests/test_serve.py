@@ -16,6 +16,7 @@ from copydesk.demo import DemoWorld
 from copydesk.demo.synth import page
 from sites import Route, Site, rss
 from storage import Corpus, read_part
+from storage.lock import holder
 from truth import check_against_truth
 
 
@@ -109,7 +110,8 @@ def test_sigkill_mid_run_loses_nothing_and_keeps_the_index(slow_site, tmp_path):
     # a one-off crawl is refused while the daemon runs, and accepted after the daemon's death (stale lock)
     proc = start_serve(cfg)
     try:
-        time.sleep(2)
+        # once the new daemon holds the corpus (its start-up takes seconds on a busy machine)
+        assert wait_until(lambda: (holder(corpus) or {}).get("pid") == proc.pid, 60)
         r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], capture_output=True,
                            text=True, timeout=60)
         assert r.returncode == 2
