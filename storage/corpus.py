@@ -198,13 +198,16 @@ class CorpusWriter:
             if raws:
                 with atomic_file(self.root / RAW / f"date={day}" / f"{stem}.warc.gz") as f:
                     _write_warc(f, raws)
-            rel = f"{DOCUMENTS}/date={day}/{stem}{PARQUET}"
-            with atomic_file(self.root / rel) as f:
-                write_parquet(f, records_table([r for r, _ in items]))
-                size = f.tell()
-            written.append(PartInfo(rel, len(items), size, tuple(r.id for r, _ in items)))
+            written.append(self._write_documents(f"{DOCUMENTS}/date={day}/{stem}", [r for r, _ in items]))
             del self._buffer[day]
         return written
+
+    def _write_documents(self, rel_stem: str, records: list[Record]) -> PartInfo:
+        rel = f"{rel_stem}{PARQUET}"
+        with atomic_file(self.root / rel) as f:
+            write_parquet(f, records_table(records))
+            size = f.tell()
+        return PartInfo(rel, len(records), size, tuple(r.id for r in records))
 
     def discard(self) -> int:
         n = self.pending

@@ -2,33 +2,24 @@
 
 ``V1Writer`` writes what the format-1 CorpusWriter wrote: one `part-<stamp>-<worker>-<seq>.jsonl` per
 date, one JSON object per line (``Record.to_json``: the fields in order, times as ISO 8601 strings to
-the second), the raw WARC part renamed into place first. ``python tests/v1corpus.py ARGS`` runs the
-copydesk command line with that writer and a format-1 manifest.
+the second), the raw WARC part (unchanged in format 2) renamed into place first.
+``python tests/v1corpus.py ARGS`` runs the copydesk command line with that writer and a format-1
+manifest.
 """
 from __future__ import annotations
 
 import sys
 
-from storage.atomic import atomic_file, write_atomic
-from storage.corpus import DOCUMENTS, RAW, CorpusWriter, PartInfo, _write_warc, part_stem
+from storage.atomic import write_atomic
+from storage.corpus import CorpusWriter, PartInfo, Record
 
 
 class V1Writer(CorpusWriter):
-    def flush(self) -> list[PartInfo]:
-        written = []
-        for day, items in sorted(self._buffer.items()):
-            self._seq += 1
-            stem = part_stem(self.worker, self._seq)
-            raws = [(r, raw) for r, raw in items if raw is not None]
-            if raws:
-                with atomic_file(self.root / RAW / f"date={day}" / f"{stem}.warc.gz") as f:
-                    _write_warc(f, raws)
-            data = "".join(r.to_json() + "\n" for r, _ in items).encode("utf-8")
-            rel = f"{DOCUMENTS}/date={day}/{stem}.jsonl"
-            write_atomic(self.root / rel, data)
-            written.append(PartInfo(rel, len(items), len(data), tuple(r.id for r, _ in items)))
-            del self._buffer[day]
-        return written
+    def _write_documents(self, rel_stem: str, records: list[Record]) -> PartInfo:
+        data = "".join(r.to_json() + "\n" for r in records).encode("utf-8")
+        rel = f"{rel_stem}.jsonl"
+        write_atomic(self.root / rel, data)
+        return PartInfo(rel, len(records), len(data), tuple(r.id for r in records))
 
 
 def v1_main(argv: list[str]) -> int:
