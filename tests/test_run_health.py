@@ -61,3 +61,68 @@ feeds = ["{site.url('/good.xml')}"]
         assert site.requested("/good.xml")[-1].status == 304
         r = copydesk("crawl", "-c", cfg, "--source", "half")
         assert r.returncode == 3 and "degraded: half" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_serve_exports_the_health_of_each_source(tmp_path):
+    """The daemon records the same statuses and exports them: copydesk_last_run_status and the
+    discovery counts, with reasons from the documented list."""
+    import signal
+    import time
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from crawler import reasons
+
+    refused = closed_port()
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with Site() as site:
+        site.routes["/good.xml"] = Route(rss([]), content_type="application/rss+xml")
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(f"""corpus = "corpus"
+[crawl]
+retries = 0
+[schedule]
+interval = "2s"
+jitter = 0
+[[sources]]
+name = "dead"
+feeds = ["http://127.0.0.1:{refused}/rss.xml", "http://nonexistent.invalid/rss.xml"]
+[[sources]]
+name = "half"
+feeds = ["{site.url('/good.xml')}", "{site.url('/gone.xml')}"]
+""")
+        proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--metrics-port",
+                                 str(port)], stderr=subprocess.PIPE, text=True)
+        samples: dict = {}
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                try:
+                    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+                except OSError:
+                    continue
+                samples = {(x.name, tuple(sorted(x.labels.items()))): x.value
+                           for fam in text_string_to_metric_families(text) for x in fam.samples}
+                if all(("copydesk_last_run_status", (("source", n), ("status", st))) in samples
+                       for n, st in (("dead", "failed"), ("half", "degraded"))):
+                    break
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+    assert samples.get(("copydesk_last_run_status", (("source", "dead"), ("status", "failed")))) == 1, samples
+    assert samples[("copydesk_last_run_status", (("source", "dead"), ("status", "completed")))] == 0
+    assert samples[("copydesk_last_run_status", (("source", "half"), ("status", "degraded")))] == 1
+    assert samples[("copydesk_discovery_total", (("result", "failed"), ("source", "dead")))] >= 2
+    assert samples[("copydesk_discovery_total", (("result", "ok"), ("source", "half")))] >= 1
+    labels = {dict(k[1]).get("reason") for k in samples if k[0] == "copydesk_pages_total"} - {"", None}
+    assert {"connection_refused", "dns_error", "http_404"} <= labels, labels
+    assert all(reasons.known(r) for r in labels), labels
