@@ -19,6 +19,8 @@ checkpoints, which throttles rebuilds on large corpora (see ``Updater``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ DIR = "stories"
 STORIES_FILE = f"{DIR}/stories.parquet"
 MEMBERS_FILE = f"{DIR}/story_members.parquet"
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+log = logging.getLogger("copydesk.stories")
 _STRINGS = pa.list_(pa.field("item", pa.string(), nullable=False))
 
 STORIES = pa.schema([
@@ -178,28 +181,41 @@ class Updater:
 
     - at a checkpoint inside a run: when the last rebuild is at least ``max(60 s, 20 x its
       duration)`` old;
-    - at the end of a run: when it is at least ``20 x its duration`` old (at 1M documents a
-      rebuild takes a few seconds, so the daemon rebuilds at most every minute or two);
-    - when the pipeline closes (end of `crawl`, `ingest`, `serve`): always.
+    - at the end of a run: when it is at least ``20 x its duration`` old;
+    - when the pipeline closes (end of `crawl`, `ingest`, `serve`): always, and waited for.
 
-    A corpus opened for writing gets one rebuild at its first checkpoint (a table written by an
-    older copydesk, or left stale by a crash, is brought up to date).
+    With ``background`` (the default) the first two run in a thread of their own: pyarrow reads
+    and sorts without the GIL, so the crawler's reactor is not held up for the seconds a rebuild
+    takes on a large corpus. One rebuild at a time. A corpus opened for writing gets one rebuild at
+    its first checkpoint (a table written by an older copydesk, or left stale by a crash, is brought
+    up to date).
     """
 
     MIN_INTERVAL = 60.0
     BUDGET = 20.0
 
-    def __init__(self, root: str | Path, clock: Any = time.monotonic):
+    def __init__(self, root: str | Path, clock: Any = time.monotonic, *, background: bool = True):
         self.root = Path(root)
         self.clock = clock
+        self.background = background
         self.dirty = True
         self.last_end: float | None = None
         self.last_duration = 0.0
         self.rebuilds = 0
+        self._thread: threading.Thread | None = None
 
     def stored(self, n: int) -> None:
         if n:
             self.dirty = True
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self) -> None:
+        """Until a rebuild running in the background has finished."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def due(self, *, run_end: bool = False, final: bool = False) -> bool:
         if not self.dirty:
@@ -211,14 +227,36 @@ class Updater:
         return age >= (budget if run_end else max(self.MIN_INTERVAL, budget))
 
     def checkpoint(self, stored: int, *, run_end: bool = False, final: bool = False) -> bool:
-        """Called after a checkpoint that stored ``stored`` documents; True when it rebuilt."""
+        """Called after a checkpoint that stored ``stored`` documents; True when it started (or,
+        in the foreground, did) a rebuild. A foreground rebuild's error propagates; a background
+        one's is logged, and the next checkpoint tries again."""
         self.stored(stored)
+        if final:
+            self.wait()
+        elif self.running():
+            return False
         if not self.due(run_end=run_end, final=final):
             return False
-        start = self.clock()
-        rebuild(self.root)
-        self.last_end = self.clock()
-        self.last_duration = self.last_end - start
-        self.dirty = False
-        self.rebuilds += 1
+        self.dirty = False  # documents stored while it runs make it dirty again
+        if self.background and not final:
+            self._thread = threading.Thread(target=self._build, kwargs={"logged": True}, name="copydesk-stories",
+                                            daemon=True)
+            self._thread.start()
+        else:
+            self._build()
         return True
+
+    def _build(self, logged: bool = False) -> None:
+        start = self.clock()
+        try:
+            rebuild(self.root)
+        except Exception as e:
+            self.dirty = True
+            if not logged:
+                raise
+            log.warning("stories table not rebuilt: %s: %s", type(e).__name__, e)
+        else:
+            self.rebuilds += 1
+        finally:
+            self.last_end = self.clock()
+            self.last_duration = self.last_end - start

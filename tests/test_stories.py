@@ -137,7 +137,7 @@ def test_rebuilds_are_throttled_on_large_corpora(tmp_path, monkeypatch):
         return {}
 
     monkeypatch.setattr(st, "rebuild", fake_rebuild)
-    u = st.Updater(tmp_path, clock=lambda: now[0])
+    u = st.Updater(tmp_path, clock=lambda: now[0], background=False)
     assert u.checkpoint(0)                       # the first checkpoint of a writer brings the table up to date
     now[0] += 10
     assert not u.checkpoint(0, run_end=True)     # nothing stored since
@@ -202,3 +202,27 @@ def test_stories_command_matches_the_demo_worlds_ground_truth(tmp_path):
     # bad input: one line, status 2
     r = copydesk("stories", "-c", cfg, "--since", "yesterday-ish")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_rebuilds_run_in_the_background_and_the_last_one_is_waited_for(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    calls: list[str] = []
+    release = threading.Event()
+
+    def slow_rebuild(root: Path) -> dict:
+        calls.append(threading.current_thread().name)
+        release.wait(10)
+        return {}
+
+    monkeypatch.setattr(st, "rebuild", slow_rebuild)
+    u = st.Updater(tmp_path)
+    t0 = time.monotonic()
+    assert u.checkpoint(5)                        # started, not waited for: the crawler goes on
+    assert time.monotonic() - t0 < 1 and u.running()
+    assert not u.checkpoint(5, run_end=True)      # one rebuild at a time
+    release.set()
+    assert u.checkpoint(0, final=True)            # closing: waits for it, then rebuilds in the caller's thread
+    assert not u.running() and u.rebuilds == 2
+    assert calls == ["copydesk-stories", threading.current_thread().name]
