@@ -133,7 +133,7 @@ class FieldWorld:
         self._cache: dict[tuple[str, str], Resource | None] = {}      # discovery documents of the day
         self._pages: dict[tuple[str, str], Resource] = {}             # article pages, for good
         self.in_flight = InFlight()
-        self.fetched: list[tuple[float, str, str, str]] = []      # (time, host key, method, path) of every request
+        self.fetched: list[tuple[float, str, str, str, int]] = []  # (time, host key, method, path, status), every request
         self._servers: dict[str, LoopbackServer] = {}
 
     # ------------------------------------------------------------------ the plan
@@ -295,8 +295,7 @@ class FieldWorld:
     def start(self) -> None:
         hosts = loopback_hosts(len(HOST_KEYS), first=2, prefix="127.0.1.")
         for key, h in zip(HOST_KEYS, hosts):
-            srv = LoopbackServer(key, self._responder(key), host=h, meter=self.in_flight,
-                                 on_request=self._logger(key))
+            srv = LoopbackServer(key, self._responder(key), host=h, meter=self.in_flight)
             srv.start()
             self._servers[key] = srv
 
@@ -335,13 +334,12 @@ class FieldWorld:
         return self.day
 
     def _responder(self, host_key: str) -> Callable[[str, str, Mapping[str, str]], Answer]:
-        return lambda method, raw_path, headers: self._respond(host_key, raw_path, headers)
-
-    def _logger(self, host_key: str) -> Callable[[str, str, dict], None]:
-        def log(method: str, raw_path: str, headers: dict) -> None:
+        def respond(method: str, raw_path: str, headers: Mapping[str, str]) -> Answer:
+            answer = self._respond(host_key, raw_path, headers)
             with self._lock:
-                self.fetched.append((time.time(), host_key, method, raw_path))
-        return log
+                self.fetched.append((time.time(), host_key, method, raw_path, answer[0]))
+            return answer
+        return respond
 
     def _respond(self, host_key: str, raw_path: str, headers: Mapping[str, str]) -> Answer:
         path = urlsplit(raw_path).path or "/"
@@ -456,7 +454,9 @@ class FieldWorld:
 
     # ------------------------------------------------------------------ config
     def config_toml(self, corpus: str, *, interval: str = "3s", jitter: str = "0.3s", per_host: int = 2,
-                    checkpoint: str = "1s", allowed_domains: bool = True) -> str:
+                    checkpoint: str = "1s", allowed_domains: bool = True, without: frozenset[str] = frozenset()) -> str:
+        """``allowed_domains=False`` leaves the key out everywhere, ``without`` for those sources only
+        (a deployment whose config is fixed later)."""
         q = json.dumps
         lines = [f"corpus = {q(corpus)}", "", "[crawl]", 'user_agent = "copydesk-field (+http://127.0.0.1/)"',
                  "obey_robots = true", "timeout = 5", "retries = 1", "concurrency = 16",
@@ -474,7 +474,7 @@ class FieldWorld:
             elif o.discovery == "sections":
                 lines += [f"start_urls = [{q(feed + '/world/')}]", f"follow = ['{LEDGER_FOLLOW}']"]
             extra = [self.host(h) for h in (o.article_host, o.moved_feed_host) if h and h != o.feed_host]
-            if extra and allowed_domains:
+            if extra and allowed_domains and o.key not in without:
                 lines.append(f"allowed_domains = [{', '.join(q(h) for h in dict.fromkeys(extra))}]")
         return "\n".join(lines) + "\n"
 

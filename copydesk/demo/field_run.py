@@ -18,6 +18,8 @@ Invariants (the names used in the reports):
 - ``offsite-stored``: articles on another host than their source's feed (a host of the configured
   ``allowed_domains``) are stored;
 - ``moved-feed``: articles listed by a feed after it moved (301) to another allowed host are stored;
+- ``config-fixed``: articles skipped as offsite before their host was added to the source's
+  ``allowed_domains`` (the config fixed at a restart) are stored after it, while their feed lists them;
 - ``all-stored``: everything else a crawler that keeps up has stored by the end of the day is stored;
 - ``robots``: no URL robots.txt disallows is requested;
 - ``readers``: DuckDB and pyarrow read the corpus, and count the same rows;
@@ -42,7 +44,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .field import OUTLET_BY_KEY, FieldArticle, FieldWorld
+from .field import FEED_DAYS, OUTLET_BY_KEY, FieldArticle, FieldWorld
 
 __all__ = ["FieldSettings", "DayReport", "FieldReport", "run_field", "read_corpus"]
 
@@ -61,6 +63,8 @@ class FieldSettings:
     outages: list[tuple[str, int, int]] | None = None
     move_day: int | None = None
     allowed_domains: bool = True      # False: leave the key out (for a copydesk that does not know it)
+    late_domains: str | None = "courier"   # this source gets its allowed_domains only on `fix_day` (a restart)
+    fix_day: int = 2
     check_startup: bool = True        # `startup-flat` (a timing: bench/field.py only, never in the test suite)
 
 
@@ -220,8 +224,20 @@ class _Daemon:
 
 
 # --------------------------------------------------------------------------- the run
-def _category(a: FieldArticle, world: FieldWorld) -> str:
+def _expected(world: FieldWorld, settings: FieldSettings, day: int) -> list[FieldArticle]:
+    """The world's expectation, less the late source's articles while its config lacks their host
+    (and, once fixed, those its feed no longer lists)."""
+    late, fix = settings.late_domains, settings.fix_day
+    if not late or not settings.allowed_domains:
+        return world.expected(day)
+    return [a for a in world.expected(day)
+            if a.outlet != late or (day >= fix and a.day > fix - FEED_DAYS)]
+
+
+def _category(a: FieldArticle, world: FieldWorld, settings: FieldSettings) -> str:
     o = OUTLET_BY_KEY[a.outlet]
+    if a.outlet == settings.late_domains and a.day < settings.fix_day:
+        return "config-fixed"
     if o.moved_feed_host and a.day >= world.plan.move_day:
         return "moved-feed"
     if a.offsite:
@@ -251,7 +267,7 @@ def _twice(read, corpus: Path):
         return read(corpus)
 
 
-def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[list[str], int, int]:
+def _check(world: FieldWorld, corpus: Path, settings: FieldSettings, day: int) -> tuple[list[str], int, int]:
     """The corpus invariants; returns (violations, stored articles, expected articles)."""
     v: list[str] = []
     try:    # one listing for all three readers: the daemon may add parts meanwhile
@@ -295,12 +311,12 @@ def _check(world: FieldWorld, corpus: Path, per_host: int, day: int) -> tuple[li
     if merged:
         v.append(f"stories-apart: {len(merged)} clusters hold several stories, e.g. "
                  + "; ".join(f"{c}: {sorted(s)[:4]}" for c, s in list(merged.items())[:3]))
-    expected = world.expected(day)
+    expected = _expected(world, settings, day)
     missing: dict[str, list[FieldArticle]] = {}
     for a in expected:
         if (a.outlet, a.path) not in stored:
-            missing.setdefault(_category(a, world), []).append(a)
-    for name in ("offsite-stored", "moved-feed", "all-stored"):
+            missing.setdefault(_category(a, world, settings), []).append(a)
+    for name in ("offsite-stored", "moved-feed", "config-fixed", "all-stored"):
         if name in missing:
             v.append(f"{name}: {_describe(missing[name], world)}")
     return v, len(stored), len(expected)
@@ -331,9 +347,8 @@ class _Watch:
         return {u for urls in self.files.values() for u in urls}
 
 
-def _all_stored(world: FieldWorld, watch: _Watch, day: int) -> bool:
-    stored = {world.url(a) for a in world.expected(day)}
-    return stored <= watch.urls()
+def _all_stored(world: FieldWorld, settings: FieldSettings, watch: _Watch, day: int) -> bool:
+    return {world.url(a) for a in _expected(world, settings, day)} <= watch.urls()
 
 
 def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldReport:
@@ -353,8 +368,12 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
     watch = _Watch(corpus)
     world.start()
     try:
-        cfg.write_text(world.config_toml(str(corpus), interval=settings.interval, per_host=settings.per_host,
-                                         allowed_domains=settings.allowed_domains))
+        def write_config(day: int) -> None:
+            late = frozenset({settings.late_domains}) if settings.late_domains and day < settings.fix_day else frozenset()
+            cfg.write_text(world.config_toml(str(corpus), interval=settings.interval, per_host=settings.per_host,
+                                             allowed_domains=settings.allowed_domains, without=late))
+
+        write_config(0)
         try:
             startup, _ = daemon.start()
         except RuntimeError as exc:
@@ -374,6 +393,8 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                 dr.events.append("herald's feed moved (301) to another host")
             kill_at = rng.uniform(0.2, 4.0) if rng.random() < settings.kill_rate else None
             kind = kinds.pop() if kill_at is not None else None
+            if day == settings.fix_day and settings.late_domains and kill_at is None:
+                kill_at, kind = 0.5, "SIGTERM"       # the config is fixed at a restart
             t0 = deadline = time.monotonic()
             deadline += settings.day_timeout
             done = False
@@ -386,6 +407,9 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                         dr.violations.append(f"sigterm-exit: day {day}: status {rc} (None: still running after 30 s)")
                     clean_stop = kind == "SIGTERM" and rc == 0
                     kill_at = None
+                    if day == settings.fix_day and settings.late_domains:
+                        write_config(day)
+                        dr.events.append(f"config fixed: {settings.late_domains}'s allowed_domains added")
                     try:
                         startup, lines = daemon.start()
                     except RuntimeError as exc:
@@ -403,19 +427,19 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                         dr.violations.append(f"startup-flat: day {day}: start-up took {startup:.1f} s "
                                              f"({n_docs} documents), the first ones {report.startups[:3]}")
                     continue
-                if kill_at is None and _all_stored(world, watch, day):
+                if kill_at is None and _all_stored(world, settings, watch, day):
                     done = True
                     break
                 time.sleep(0.3)
             dr.seconds = round(time.monotonic() - t0, 2)
             daemon.drain()
-            violations, dr.stored, dr.expected = _check(world, corpus, settings.per_host, day)
+            violations, dr.stored, dr.expected = _check(world, corpus, settings, day)
             if not done:
                 dr.events.append(f"time-out ({settings.day_timeout:.0f} s after the day began or the daemon restarted)")
             dr.violations += [f"{x.split(':', 1)[0]}: day {day}:{x.split(':', 1)[1]}" for x in violations]
             fetched = world.fetched[fetched_before:]
             dr.fetched = len(fetched)
-            robots = [p for _, _, _, p in fetched if p.startswith("/embargoed/")]
+            robots = [p for _, _, _, p, _ in fetched if p.startswith("/embargoed/")]
             if robots:
                 dr.violations.append(f"robots: day {day}: {len(robots)} disallowed URLs requested, e.g. {robots[:2]}")
             with world.in_flight.lock:
@@ -440,6 +464,6 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
         world.stop()
         report.log = "".join(daemon.history[-60:])
         with open(workdir / "fetched.tsv", "w", encoding="utf-8") as out:   # every request the servers answered
-            for t, host_key, method, path in world.fetched:
-                out.write(f"{t:.3f}\t{host_key}\t{world.base(host_key)}\t{method}\t{path}\n")
+            for t, host_key, method, path, status in world.fetched:
+                out.write(f"{t:.3f}\t{host_key}\t{world.base(host_key)}\t{method}\t{path}\t{status}\n")
     return report
