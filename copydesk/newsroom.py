@@ -196,8 +196,7 @@ def report_data(root: Path, *, since: dt.datetime | None = None, by: str = "sour
                 settings: dict[str, Any] | None = None) -> ReportData:
     """Everything the report shows. ``by``: "source" (config source names) or "site" (hosts)."""
     check_corpus(root)
-    stories = st.read(root)
-    members = st.read(root, members=True)
+    stories, members = st.read_both(root)
     if since is not None:
         s_mask = pc.fill_null(pc.greater_equal(_story_time(stories), _ts_scalar(since)), False)
         stories = stories.filter(s_mask)

@@ -70,6 +70,16 @@ STORY_MEMBERS = pa.schema([
 COLUMNS = ["id", "url", "source", "site", "title", "cluster_id", "published", "fetched_at"]
 
 
+def read_both(root: str | Path) -> tuple[pa.Table, pa.Table]:
+    """(stories, story_members) as ``read`` gives them, computed once when the files are missing."""
+    root = Path(root)
+    if (root / STORIES_FILE).exists() and (root / MEMBERS_FILE).exists():
+        return read(root), read(root, members=True)
+    from storage.corpus import Corpus
+
+    return compute(Corpus(root).table(COLUMNS))
+
+
 def compute(docs: pa.Table) -> tuple[pa.Table, pa.Table]:
     """(stories, story_members) of documents with at least ``COLUMNS``."""
     n = docs.num_rows
