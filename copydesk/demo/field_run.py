@@ -419,7 +419,7 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                     report.startups.append(round(startup, 3))
                     report.startup_docs.append(n_docs)
                     deadline = max(deadline, time.monotonic() + settings.day_timeout)   # the time-out runs from the restart
-                    repaired = [ln.strip() for ln in lines if re.search(r"repair", ln, re.I)]
+                    repaired = [ln.strip() for ln in lines if re.search(r"WARNING.*\brepair", ln)]
                     if clean_stop and repaired:
                         dr.violations.append(f"clean-start: day {day}: a start after a clean stop logged {repaired[:2]}")
                     base = sorted(report.startups[:3])[len(report.startups[:3]) // 2]
