@@ -220,8 +220,9 @@ class StateStore:
             self.db.executemany(
                 "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at, config_fp)"
                 " VALUES (?,?,'skipped',?,NULL,?,?,?)"
-                " ON CONFLICT(key) DO UPDATE SET status='skipped', reason=excluded.reason, decided_at=excluded.decided_at,"
-                " config_fp=excluded.config_fp, source=excluded.source WHERE urls.status != 'stored'",
+                " ON CONFLICT(key) DO UPDATE SET status='skipped', reason=excluded.reason,"
+                " decided_at=excluded.decided_at, config_fp=excluded.config_fp, source=excluded.source"
+                " WHERE urls.status != 'stored'",
                 [(k, u, r, s, now, fp[0] if fp else None) for k, u, r, s, *fp in skipped])
             self.db.executemany(
                 "INSERT INTO urls(key, url, status, reason, doc_id, source, decided_at, attempts)"
@@ -352,8 +353,10 @@ class StateStore:
                 for s, k, a, b, st, c in rows}
 
     def last_completed(self, source: str) -> float | None:
-        row = self.db.execute("SELECT max(started_at) FROM runs WHERE source=? AND status='completed'",
-                              (source,)).fetchone()
+        """When the last run of ``source`` that went through started (for the schedule): a `degraded`
+        run (some of its feeds failed) went through; a `failed` or `interrupted` one did not."""
+        row = self.db.execute("SELECT max(started_at) FROM runs WHERE source=?"
+                              " AND status IN ('completed', 'degraded')", (source,)).fetchone()
         return row[0]
 
     def recent_errors(self, n: int = 10) -> list[dict[str, Any]]:

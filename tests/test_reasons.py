@@ -42,7 +42,8 @@ class Truncating:
                 return
             try:
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n" + b"x" * 100)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000\r\n\r\n"
+                conn.sendall(head + b"x" * 100)
             finally:
                 conn.close()
 

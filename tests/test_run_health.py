@@ -54,6 +54,15 @@ feeds = ["{site.url('/good.xml')}"]
         assert runs["dead"]["counts"]["failed"] == {"http_404": 1, "connection_refused": 1}
         assert runs["half"]["counts"]["discovery_ok"] == 1 and runs["half"]["counts"]["discovery_failed"] == 1
         assert "degraded" in copydesk("status", "-c", cfg).stdout
+        # for the schedule, a degraded run went through; a failed one did not (it is due again at once)
+        from storage import StateStore
+
+        state = StateStore(tmp_path / "corpus" / "_state" / "state.sqlite3", readonly=True)
+        try:
+            assert state.last_completed("half") is not None and state.last_completed("good") is not None
+            assert state.last_completed("dead") is None
+        finally:
+            state.close()
 
         # a 304 is a feed that works; a source whose feeds all work completes and exits 0
         r = copydesk("crawl", "-c", cfg, "--source", "good")
@@ -74,11 +83,7 @@ def test_serve_exports_the_health_of_each_source(tmp_path):
 
     from crawler import reasons
 
-    refused = closed_port()
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    refused, port = closed_port(), closed_port()  # nothing listens / the metrics port
     with Site() as site:
         site.routes["/good.xml"] = Route(rss([]), content_type="application/rss+xml")
         cfg = tmp_path / "copydesk.toml"
