@@ -71,7 +71,9 @@ def delete(root: Path, state: StateStore, *, url: str | None = None, doc_id: str
         doc_id = d.doc_id
     doc = state.doc(doc_id)
     if doc is None:
-        raise NotFound(f"no stored document has the id {doc_id}" + (f" (URL {url})" if url else ""))
+        if state.is_deleted(url_key(url) if url else "", doc_id):
+            raise NotFound(f"{url or doc_id} was already deleted")
+        raise NotFound(f"no stored document has the id {doc_id}")
     keys = state.doc_keys(doc_id) or [(url_key(doc.url), doc.url)]
     if url is not None and url_key(url) not in {k for k, _ in keys}:
         keys.append((url_key(url), url))
@@ -91,7 +93,7 @@ def delete(root: Path, state: StateStore, *, url: str | None = None, doc_id: str
         hook(root, doc_id)
     if (root / "manifest.json").exists():
         write_manifest(root, counts=state.counts())
-    log.warning("deleted %s (%s) from %s", doc_id, doc.url, doc.part)
+    log.info("deleted %s (%s) from %s", doc_id, doc.url, doc.part)
     return Deleted(doc_id, doc.url, doc.part)
 
 

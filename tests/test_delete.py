@@ -65,6 +65,8 @@ def test_delete_by_url_and_id(crawled):
     assert r.returncode == 0, r.stderr
     r = copydesk("delete", "-c", cfg, "--id", head_id)
     assert r.returncode == 0, r.stderr
+    r = copydesk("delete", "-c", cfg, "--id", head_id)
+    assert r.returncode == 2 and r.stderr.strip() == f"copydesk: {head_id} was already deleted"
 
     after = fingerprint(corpus)
     touched = {state_part[copy_id], state_part[head_id]}
