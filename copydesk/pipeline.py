@@ -30,12 +30,12 @@ from urllib.parse import urlsplit
 
 import cleaning
 import dedup
+from copydesk import recovery
 from copydesk.config import Config
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from crawler.reasons import CONFIG_REASONS, config_fingerprint
-from storage import (Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url,
-                     read_part, url_key, warc_member, write_manifest)
-from storage.atomic import remove_leftovers
+from storage import (CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url, url_key,
+                     warc_member, write_manifest)
 from storage import delete as storage_delete
 from storage import registry as storage_registry
 from storage import upgrade as storage_upgrade
@@ -284,14 +284,17 @@ class Filter:
 
 
 class Dedup:
-    """dedup.Deduper: join the best-matching cluster or start one."""
+    """dedup.Deduper: join the best-matching cluster or start one. The index's window runs on
+    ``clock``, when copydesk stores the document: never on a publication or fetch date, so an
+    archive crawl or a re-syndicated old story cannot evict recent stories (docs/dedup.md)."""
 
-    def __init__(self, deduper: dedup.Deduper):
+    def __init__(self, deduper: dedup.Deduper, clock: Callable[[], float] = time.time):
         self.deduper = deduper
+        self.clock = clock
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
-            d.assignment = self.deduper.add(d.id, d.text, timestamp=_timestamp(d), source=d.page.source,
+            d.assignment = self.deduper.add(d.id, d.text, timestamp=self.clock(), source=d.page.source,
                                             features=d.features)
             yield d
 
@@ -308,22 +311,6 @@ class Store:
             yield d
 
 
-def _timestamp(d: Doc) -> float:
-    """The dedup window's clock: the publication date, never later than the fetch (a page claiming
-    a far-future date must not move the window's "now" and evict everything)."""
-    fetched = d.page.fetched_at.timestamp()
-    a = d.article
-    if a is not None and a.published:
-        try:
-            t = dt.datetime.fromisoformat(a.published)
-            if t.tzinfo is None:
-                t = t.replace(tzinfo=dt.timezone.utc)
-            return min(t.timestamp(), fetched)
-        except ValueError:
-            pass
-    return fetched
-
-
 # -- the pipeline -------------------------------------------------------------------------------
 class Pipeline:
     """Owns a corpus for one run (the caller holds the corpus lock)."""
@@ -333,8 +320,11 @@ class Pipeline:
 
     def __init__(self, config: Config, *, corpus: Path | None = None, kind: str = "ingest",
                  workers: int | None = None, stats: RunStats | None = None,
-                 on_outcome: Callable[[Doc], None] | None = None):
+                 on_outcome: Callable[[Doc], None] | None = None, clock: Callable[[], float] = time.time):
+        """``clock``: copydesk's time of storing (POSIX seconds): the dedup window and the date
+        partitions follow it; injectable for tests and synthetic corpora (bench/synth_corpus.py)."""
         self.config = config
+        self.clock = clock
         self.root = Path(corpus or config.corpus)
         self.kind = kind
         self.stats = stats or RunStats()
@@ -350,7 +340,7 @@ class Pipeline:
         self.stories = StoriesUpdater(self.root)  # the corpus' stories table (storage/stories.py)
         self.extractor = Extractor(workers, timeout=config.crawl.extract_timeout)
         self.steps: list[Step] = [Identify(self), Templates(self, self.templates, min_words=cleaning.DEFAULT_MIN_WORDS),
-                                  Filter(self), Dedup(self.deduper), Store(self)]
+                                  Filter(self), Dedup(self.deduper, clock), Store(self)]
         self._skipped: list[tuple[str | None, ...]] = []  # (key, url, reason, source[, config_fp])
         self._failed: list[tuple[str, str, str, str | None]] = []
         self._errors: list[tuple[int | None, str | None, str | None, str, str, str | None]] = []
@@ -372,40 +362,17 @@ class Pipeline:
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> dict[str, int]:
         """Bring state and index in line with the corpus directory (the source of truth) after a
-        crash: register part files the state does not know, re-index stored documents missing from
-        the dedup index, drop temporary files, mark interrupted runs."""
-        removed = remove_leftovers(self.root)
-        interrupted = self.state.close_dangling_runs()
-        corpus = Corpus(self.root)
-        known = self.state.registered_parts()
-        new_parts = 0
-        for part in corpus.part_files():
-            rel = part.relative_to(self.root).as_posix()
-            if rel in known:
-                continue
-            recs = list(read_part(part))
-            docs = [(StoredDoc(r["id"], r["url"], r.get("source"), r.get("site"), r["cluster_id"],
-                               r.get("duplicate_of"), rel), (url_key(identity_url(r["url"], r.get("canonical_url"))), url_key(r["url"])))
-                    for r in recs]
-            self.state.commit_checkpoint(parts=[(rel, len(recs), part.stat().st_size)], docs=docs)
-            new_parts += 1
-        reindexed = 0
-        missing = {i for i in self.state.doc_ids() if i not in self.deduper}
-        if missing:
-            for part in corpus.part_files():
-                for r in read_part(part):
-                    if r["id"] in missing:
-                        self.deduper.restore(dedup.Assignment(r["id"], r["cluster_id"], r.get("duplicate_of"),
-                                                              r.get("similarity")), r["text"],
-                                             timestamp=_record_timestamp(r), source=r.get("source"))
-                        missing.discard(r["id"])
-                        reindexed += 1
-            self.deduper.flush()
-        repaired = {"temporary_files_removed": len(removed), "runs_interrupted": interrupted,
-                    "parts_registered": new_parts, "documents_reindexed": reindexed}
-        if new_parts or reindexed or removed:
+        crash: register part files the state does not know, re-index the documents of parts the
+        dedup index does not cover, drop temporary files, mark interrupted runs. Reads only what
+        the last checkpoint does not cover (copydesk/recovery.py): nothing after a clean stop."""
+        r = recovery.recover(self.root, self.state, self.deduper, self.clock)
+        repaired = r.counts()
+        if r.repaired:
             log.warning("repaired the corpus state after an unclean stop: %s", repaired)
             self._write_manifest()
+        elif r.full and r.parts_read:
+            log.info("dedup index has no record of the checkpoint it covers (written by an older copydesk): "
+                     "read %d part file(s) once", len(r.parts_read))
         return repaired
 
     # -- bookkeeping used by the steps --------------------------------------------------------
@@ -485,7 +452,7 @@ class Pipeline:
             similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
             authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
         raw = d.warc or RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)
-        self.writer.add(rec, raw)
+        self.writer.add(rec, raw, stored_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc))
         keys = {d.key, url_key(d.page.url), url_key(d.url)}
         if d.page.request_url:
             keys.add(url_key(d.page.request_url))
@@ -546,7 +513,7 @@ class Pipeline:
             validators=[v for src in validators_of for v in self._validators.pop(src, [])],
             templates=self.template_store.take_dirty())
         self._skipped, self._failed, self._errors = [], [], []
-        self.deduper.flush()
+        self.deduper.flush(note=recovery.coverage_note(self.state))
         self._pending_keys.clear()
         self._write_manifest()
         self._last_checkpoint = time.monotonic()
@@ -612,17 +579,3 @@ class Pipeline:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _record_timestamp(r: dict[str, Any]) -> float | None:
-    for k in ("published", "fetched_at"):
-        v = r.get(k)
-        if isinstance(v, dt.datetime):  # a record read through storage.schema
-            return (v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)).timestamp()
-        if v:
-            try:
-                t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-                return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).timestamp()
-            except ValueError:
-                continue
-    return None

@@ -111,7 +111,9 @@ class Deduper(DiskState):
 
     threshold: similarity (Jaccard of character 4-gram sets, or of the shorter text against the
     same length at the start of the longer one) at or above which a document joins a cluster.
-    window_days: documents older than (newest timestamp seen - window) leave the index; None keeps all.
+    window_days: a story (cluster) leaves the index when none of its members was stored within the
+    window: ``timestamp`` is when copydesk stores a document (its clock, not a publication date), and
+    "now" is the newest timestamp seen. None keeps everything.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, threshold: float = 0.5,
@@ -157,7 +159,11 @@ class Deduper(DiskState):
         self._cluster: list[str] = []
         self._dup: list[str | None] = []
         self._sim: list[float | None] = []
-        self._ts = _Grow(np.float64)
+        self._ts = _Grow(np.float64)  # when each document was stored (its own timestamp)
+        self._cnum = _Grow(np.int32)  # each slot's cluster number; 0 once evicted
+        self._cl_ts = _Grow(np.float64)  # per cluster number: when a member was last stored (0: inf)
+        self._cl_ts.append(np.inf)
+        self._cl_of: dict[str, int] = {}  # cluster_id -> cluster number, for the clusters in the window
         self._rep_of_slot = _Grow(np.int32)  # rep index or -1
         self._exact_of_slot = _Grow(np.uint64)  # exact hash of a short text, 0 otherwise
         self._exact: dict[int, int] = {}
@@ -180,6 +186,7 @@ class Deduper(DiskState):
         self._newest: float | None = None
         self._swept_at: float | None = None
         self._app: persist.Appender | None = None
+        self._note: dict | None = None  # the caller's record of what this index covers (flush(note=...))
 
     def __len__(self) -> int:
         return self._alive
@@ -223,20 +230,34 @@ class Deduper(DiskState):
     def restore(self, assignment: Assignment, text: str, *, timestamp: float | None = None,
                 source: str | None = None) -> None:
         """Insert a document whose assignment is already known (index repair after a crash).
-        A no-op for an id already present, or older than the window."""
+        ``timestamp``: when it was stored. A no-op for an id already present, or stored before the
+        window unless its cluster is still in the index."""
         if assignment.doc_id in self._slot:
             return
         if timestamp is not None and self._newest is not None and self.window is not None \
-                and timestamp < self._newest - self.window:
+                and timestamp < self._newest - self.window and assignment.cluster_id not in self._cl_of:
             return
         ts = self._advance(timestamp)
         self._insert(assignment, ts, self._prepare(text, source), source)
+
+    def advance(self, timestamp: float) -> None:
+        """Move "now" to ``timestamp`` (if later), evicting what the window leaves behind."""
+        self._advance(timestamp)
 
     def assignment(self, doc_id: str) -> Assignment | None:
         slot = self._slot.get(doc_id)
         return None if slot is None else self._assignment(slot)
 
-    def flush(self) -> None:
+    @property
+    def note(self) -> dict | None:
+        """What the last ``flush(note=...)`` recorded (None for an index that never had one)."""
+        return self._note
+
+    def flush(self, note: dict | None = None) -> None:
+        """Make everything added so far durable, atomically. ``note``: a small JSON-able record the
+        caller keeps with this commit (copydesk: the corpus checkpoint the index covers)."""
+        if note is not None:
+            self._note = dict(note)
         if self.path is None or self._app is None:
             return
         self._app.write()
@@ -246,9 +267,11 @@ class Deduper(DiskState):
         if dead >= self.compact_min and dead >= self._alive:
             self._compact()
 
-    def close(self) -> None:
+    def close(self, note: dict | None = None) -> None:
         """Flush, then release the files; a closed Deduper answers `in`, len() and assignment()
         but must not be added to."""
+        if note is not None:
+            self._note = dict(note)
         if self.path is not None and self._app is not None:
             self._app.write()
             self._commit(save_index=True)
@@ -321,6 +344,16 @@ class Deduper(DiskState):
             return None
         return int(self._rep_slot.a[best[1]]), best[0]
 
+    def _touch(self, cluster_id: str, ts: float) -> int:
+        """The cluster's number (a new one for a cluster not in the index); a member stored at
+        ``ts`` keeps the whole cluster in the window until ts + window."""
+        c = self._cl_of.get(cluster_id)
+        if c is None:
+            c = self._cl_of[cluster_id] = self._cl_ts.append(ts)
+        elif ts > self._cl_ts.a[c]:
+            self._cl_ts.a[c] = ts
+        return c
+
     def _insert(self, a: Assignment, ts: float, prepared: dict, source: str | None) -> None:
         slot = len(self._ids)
         self._slot[a.doc_id] = slot
@@ -329,6 +362,7 @@ class Deduper(DiskState):
         self._dup.append(a.duplicate_of)
         self._sim.append(a.similarity)
         self._ts.append(ts)
+        self._cnum.append(self._touch(a.cluster_id, ts))
         self._alive += 1
         self.lines.record(source or "", prepared["line_hashes"], a.cluster_id)
         exact = 0
@@ -382,8 +416,8 @@ class Deduper(DiskState):
             return
         self._swept_at = self._newest
         horizon = self._newest - self.window
-        ts = self._ts.view()
-        dead = np.nonzero(ts < horizon)[0]
+        # a document leaves with its cluster: when no member was stored after the horizon
+        dead = np.nonzero(self._cl_ts.a[self._cnum.view()] < horizon)[0]
         for slot in dead.tolist():
             doc_id = self._ids[slot]
             if doc_id is None:
@@ -394,7 +428,11 @@ class Deduper(DiskState):
         doc_id = self._ids[slot]
         del self._slot[doc_id]  # type: ignore[arg-type]
         self._ids[slot] = None
-        self._ts.a[slot] = np.inf  # never swept again
+        self._ts.a[slot] = np.inf
+        c = int(self._cnum.a[slot])
+        self._cnum.a[slot] = 0  # never swept again
+        if c and self._cl_of.get(self._cluster[slot]) == c:
+            del self._cl_of[self._cluster[slot]]
         self._alive -= 1
         rep = int(self._rep_of_slot.a[slot])
         if rep >= 0:

@@ -86,7 +86,7 @@ class DiskState:
         persist.write_json_atomic(self.path / "CURRENT.json", {
             "params": self.params, "generation": self._gen, "commits": self._commits, "lengths": lengths,
             "newest": self._newest, "lines": {"file": lines_name, "sources": sources, "clock": clock},
-            "documents": self._alive, "index": index,
+            "documents": self._alive, "index": index, "note": self._note,
         })
         self._lengths = lengths
         for p in old:
@@ -155,6 +155,7 @@ class DiskState:
         for name in persist.FILES:  # drop anything written after the last commit
             persist.truncate_to(gdir / name, self._lengths[name])
         self._newest = cur.get("newest")
+        self._note = cur.get("note")
         li = cur["lines"]
         rows = np.load(gdir / li["file"]) if (gdir / li["file"]).exists() else np.empty((0, 5), np.uint64)
         self.lines.load_arrays(li["sources"], rows, li["clock"])
@@ -164,7 +165,13 @@ class DiskState:
             rows = json.loads(b"[" + b",".join(fh.read(self._lengths["ids.jsonl"]).splitlines()) + b"]")
         horizon = -np.inf if (self.window is None or self._newest is None) else self._newest - self.window
         is_rep = (docs["flags"] & persist.FLAG_REP) != 0
-        alive = docs["ts"] >= horizon
+        # a document stays while its cluster does: while some member was stored after the horizon
+        cl_of: dict[str, int] = {}
+        cnum_all = np.fromiter((cl_of.setdefault(r[1], len(cl_of) + 1) for r in rows), dtype=np.int32, count=len(rows))
+        cl_ts = np.full(len(cl_of) + 1, -np.inf)
+        cl_ts[0] = np.inf
+        np.maximum.at(cl_ts, cnum_all, docs["ts"])
+        alive = cl_ts[cnum_all] >= horizon
         alive_idx = np.nonzero(alive)[0]
         n = alive_idx.size
         slot_of_doc = np.cumsum(alive) - 1
@@ -191,6 +198,11 @@ class DiskState:
             return c
 
         self._ts = column(np.float64, docs["ts"][alive_idx], n)
+        self._cnum = column(np.int32, cnum_all[alive_idx], n)
+        self._cl_ts = column(np.float64, cl_ts, cl_ts.size)
+        del cl_of, cnum_all
+        # keyed by the strings self._cluster holds (a founder's id is one string, not two)
+        self._cl_of = dict(zip(self._cluster, self._cnum.view().tolist()))
         self._exact_of_slot = column(np.uint64, docs["exact"][alive_idx], n)
         for slot, e in enumerate(self._exact_of_slot.view().tolist()):
             if e:

@@ -66,3 +66,149 @@ def test_lost_index_is_rebuilt_at_start_and_said(corpus_and_pages):
 def test_repair_without_corpus_is_a_usage_error(tmp_path):
     r = copydesk("repair", "--corpus", tmp_path / "nothing")
     assert r.returncode == 2 and "nothing to repair" in r.stderr
+
+
+# -- start-up reads only what the last checkpoint does not cover (issue 13, item 5) ---------------------
+START = """
+import json, os, sys
+from pathlib import Path
+
+root = Path(sys.argv[1])
+opened = []
+
+
+def hook(event, args):
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        p = os.fsdecode(args[0])
+        if "/documents/" in p or "/raw/" in p:
+            opened.append(os.path.relpath(p, root))
+
+
+sys.addaudithook(hook)
+from copydesk.config import Config
+from copydesk.pipeline import Pipeline
+
+p = Pipeline(Config(corpus=root), workers=0)
+print(json.dumps({"repaired": p.repaired, "opened": sorted(set(opened))}))
+"""
+
+
+def start(corpus: Path) -> tuple[dict, str]:
+    """A Pipeline start in a fresh process: what it repaired, its log, and which corpus files it
+    opened through Python (an audit hook; pyarrow opens Parquet files in C++, unseen: spoiled part
+    files catch those, as reading one fails)."""
+    r = subprocess.run([sys.executable, "-c", START, str(corpus)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def spoil(paths) -> None:
+    """Make part files unreadable by content: a start that reads one fails."""
+    for p in paths:
+        p.write_bytes(b"\x00 not a part file \x00" * 64)
+
+
+def parts(corpus: Path) -> set[Path]:
+    return set(Corpus(corpus).part_files())
+
+
+def feed(p, stories: list[tuple[str, str, str]]) -> None:
+    """Stories (url, text, published) through the pipeline's steps after extraction."""
+    import datetime as dt
+
+    import cleaning
+    from copydesk.pipeline import Extracted, Page
+
+    for url, text, published in stories:
+        art = cleaning.Article(text=text, title=url, published=published, language="en", url=url)
+        p.finish(Page(url, text.encode(), "wire", dt.datetime.now(dt.timezone.utc), content_type="text/html"),
+                 Extracted(art))
+
+
+def pipeline(corpus: Path):
+    from copydesk.config import Config
+    from copydesk.pipeline import Pipeline
+
+    return Pipeline(Config(corpus=corpus), workers=0)
+
+
+def archive_then_news() -> tuple[list, list]:
+    """Pages of a site's archive (2014-2016) and of today: under a publication-date window the
+    archive pages would leave the index at once, and every start would go looking for them."""
+    import datetime as dt
+
+    from tests.fixtures.dedup import stories as S
+
+    today = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    archive = [(f"https://wire.example/{2014 + k}/a{k}.html", S.filler_story(k), f"{2014 + k}-05-01") for k in range(3)]
+    news = [("https://wire.example/today/harbour.html", S.text(S.HARBOUR), today),
+            ("https://wire.example/today/orchard.html", S.text(S.ORCHARD), today)]
+    return archive, news
+
+
+def test_a_clean_start_opens_no_part_file(tmp_path):
+    corpus = tmp_path / "c"
+    archive, news = archive_then_news()
+    p = pipeline(corpus)
+    feed(p, archive)
+    p.checkpoint()
+    feed(p, news)
+    p.close()
+    spoil(parts(corpus))
+    for _ in range(2):
+        got, log = start(corpus)
+        assert got["opened"] == [], "a clean start reads no part file"
+        assert not any(got["repaired"].values()) and "repaired" not in log
+
+
+def test_a_kill_between_part_write_and_checkpoint_reads_only_the_uncovered_part(tmp_path):
+    from tests.fixtures.dedup import stories as S
+
+    corpus = tmp_path / "c"
+    archive, news = archive_then_news()
+    p = pipeline(corpus)
+    feed(p, archive)
+    p.close()
+    covered = parts(corpus)
+    p = pipeline(corpus)
+    feed(p, news)
+    p.writer.flush()  # the documents part is written ... and the process dies before its state transaction
+    p.state.close()
+    uncovered = parts(corpus) - covered
+    assert len(uncovered) == 1
+    spoil(covered)
+    got, log = start(corpus)  # it would fail on reading a spoiled part
+    assert set(got["opened"]) <= {str(u.relative_to(corpus)) for u in uncovered}
+    assert got["repaired"]["parts_registered"] == 1 and got["repaired"]["documents_reindexed"] == 2
+    assert "repaired the corpus state after an unclean stop" in log
+    got, log = start(corpus)  # repaired once: the next start reads nothing
+    assert got["opened"] == [] and not any(got["repaired"].values())
+    p = pipeline(corpus)  # the re-indexed stories are matchable
+    feed(p, [("https://courier.example/h.html", S.reprint(S.HARBOUR), "2026-01-01")])
+    a = p.deduper.assignment(next(i for i in p._unflushed))
+    assert a is not None and a.duplicate_of is not None
+    p.abort()
+
+
+def test_a_kill_between_state_and_index_commit_reads_only_the_uncovered_part(tmp_path):
+    corpus = tmp_path / "c"
+    archive, news = archive_then_news()
+    p = pipeline(corpus)
+    feed(p, archive)
+    p.close()
+    covered = parts(corpus)
+    p = pipeline(corpus)
+    feed(p, news)
+
+    def killed(*a, **kw):
+        raise KeyboardInterrupt  # the process dies after the state transaction, before the index commit
+
+    p.deduper.flush = killed
+    with pytest.raises(KeyboardInterrupt):
+        p.checkpoint()
+    p.state.close()
+    uncovered = parts(corpus) - covered
+    spoil(covered)
+    got, _ = start(corpus)  # it would fail on reading a spoiled part
+    assert set(got["opened"]) <= {str(u.relative_to(corpus)) for u in uncovered}
+    assert got["repaired"]["parts_registered"] == 0 and got["repaired"]["documents_reindexed"] == 2
