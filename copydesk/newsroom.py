@@ -196,7 +196,7 @@ def report_data(root: Path, *, since: dt.datetime | None = None, by: str = "sour
                 settings: dict[str, Any] | None = None) -> ReportData:
     """Everything the report shows. ``by``: "source" (config source names) or "site" (hosts)."""
     check_corpus(root)
-    stories, members = st.read_both(root)
+    stories, members = st.read_both(root, ["story_id", by, "published", "fetched_at", "rank", "lag_seconds"])
     if since is not None:
         s_mask = pc.fill_null(pc.greater_equal(_story_time(stories), _ts_scalar(since)), False)
         stories = stories.filter(s_mask)

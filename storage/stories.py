@@ -70,14 +70,16 @@ STORY_MEMBERS = pa.schema([
 COLUMNS = ["id", "url", "source", "site", "title", "cluster_id", "published", "fetched_at"]
 
 
-def read_both(root: str | Path) -> tuple[pa.Table, pa.Table]:
-    """(stories, story_members) as ``read`` gives them, computed once when the files are missing."""
+def read_both(root: str | Path, member_columns: list[str] | None = None) -> tuple[pa.Table, pa.Table]:
+    """(stories, story_members) as ``read`` gives them (the members with only ``member_columns``),
+    computed once when the files are missing."""
     root = Path(root)
     if (root / STORIES_FILE).exists() and (root / MEMBERS_FILE).exists():
-        return read(root), read(root, members=True)
+        return read(root), read(root, members=True, columns=member_columns)
     from storage.corpus import Corpus
 
-    return compute(Corpus(root).table(COLUMNS))
+    stories, members = compute(Corpus(root).table(COLUMNS))
+    return stories, members if member_columns is None else members.select(member_columns)
 
 
 def compute(docs: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -160,20 +162,23 @@ def rebuild(root: str | Path) -> dict[str, Any]:
     return {"stories": stories.num_rows, "documents": members.num_rows, "seconds": time.monotonic() - t0}
 
 
-def read(root: str | Path, *, members: bool = False, compute_missing: bool = True) -> pa.Table:
+def read(root: str | Path, *, members: bool = False, compute_missing: bool = True,
+         columns: list[str] | None = None) -> pa.Table:
     """The stories table (or the story_members table) of the corpus at ``root``. When the file is
     not there (a corpus written before stories existed), the table is computed in memory without
     writing anything; ``compute_missing=False`` returns an empty table instead."""
     root = Path(root)
     path = root / (MEMBERS_FILE if members else STORIES_FILE)
     if path.exists():
-        return pq.read_table(path, schema=STORY_MEMBERS if members else STORIES)
+        return pq.read_table(path, schema=STORY_MEMBERS if members else STORIES, columns=columns)
     if not compute_missing:
-        return (STORY_MEMBERS if members else STORIES).empty_table()
+        t = (STORY_MEMBERS if members else STORIES).empty_table()
+        return t if columns is None else t.select(columns)
     from storage.corpus import Corpus
 
     stories, story_members = compute(Corpus(root).table(COLUMNS))
-    return story_members if members else stories
+    t = story_members if members else stories
+    return t if columns is None else t.select(columns)
 
 
 def computed_at(root: str | Path) -> str | None:
