@@ -69,8 +69,7 @@ def health_lines(stats: RunStats) -> list[str]:
         health = c.health("completed")
         if health != "completed":
             tried = c.discovery_ok + c.discovery_failed
-            lines.append(f"{health}: {name}: {c.discovery_failed} of {tried} feeds, sitemaps and section pages failed"
-                         " (`copydesk status` lists the errors)")
+            lines.append(f"{health}: {name}: {c.discovery_failed} of {tried} feeds, sitemaps and section pages failed")
     return lines
 
 

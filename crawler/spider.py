@@ -221,10 +221,11 @@ class NewsSpider(scrapy.Spider):
         (an index that lists itself, or two that list each other), it is nested too deep, or it is
         outside the source's domains (not fetched, not counted: an index may list its partners')."""
         try:
-            host = urlsplit(url).hostname or ""
-        except ValueError:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:  # "http://[::1": an unterminated IPv6 literal
             return None
-        if urlsplit(url).scheme not in ("http", "https") or not self.domains[source].allows(host):
+        if parts.scheme not in ("http", "https") or not self.domains[source].allows(host):
             return None
         key = url_key(url)
         if key in self.scheduled:

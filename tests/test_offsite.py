@@ -174,3 +174,24 @@ def test_the_deploy_example_can_fetch_its_outlets_articles():
         domains = Domains(s.hosts, s.allowed_domains)
         assert all(domains.allows(h) for h in article_hosts[s.name]), (s.name, domains.domains)
         assert not domains.allows("www.example.com")
+
+
+def test_a_host_under_the_domains_that_is_internal_is_refused(tmp_path):
+    """Only the hosts a source names in its own URLs are trusted as configured: any other host it
+    may fetch (here 127.0.0.1 through `allowed_domains`, for a source on a public-looking host) is
+    checked on its address, like a redirect target."""
+    with Site() as proxy:
+        secret = proxy.url("/secret.html")
+        ok = "http://www.news.example/ok.html"
+        proxy.routes.update({ok: Route(article_html(30).encode()), "/secret.html": Route(article_html(31).encode())})
+        proxy.routes[FEED] = Route(rss([(u, u, "Mon, 02 Nov 2026 08:00:00 GMT") for u in (ok, secret)]),
+                                   content_type="application/rss+xml")
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(f'corpus = "corpus"\n[crawl]\nretries = 0\n[[sources]]\nname = "news"\nfeeds = ["{FEED}"]\n'
+                       'allowed_domains = ["127.0.0.1"]\n')
+        r = run(proxy, "crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        requested = {h.path for h in proxy.log}
+        counts = status(proxy, cfg)["sources"][0]["last_run"]["counts"]
+    assert ok in requested and secret not in requested and "/secret.html" not in requested
+    assert counts["failed"] == {"address_refused": 1}, counts
