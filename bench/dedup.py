@@ -81,14 +81,19 @@ def timestamp(date: str | None) -> float | None:
 
 
 def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: dict,
-                 use_source: bool = True) -> tuple[dict[str, str], float]:
+                 use_source: bool = True, window: float | None = None, clock: str = "date",
+                 per_day: float = 100.0) -> tuple[dict[str, str], float]:
+    """clock: "date" passes each document's publication date as its timestamp (what copydesk did
+    before issue 13); "stored" passes the time it is stored, documents arriving in file order at
+    ``per_day`` a day (what copydesk does now). The window only matters when ``window`` is set."""
     from dedup import Deduper
 
-    d = Deduper(None, threshold=threshold, window_days=None, **options)
+    d = Deduper(None, threshold=threshold, window_days=window, **options)
     t0 = time.perf_counter()
     pred = {}
-    for doc, text in zip(docs, texts):
-        a = d.add(str(doc["id"]), text, timestamp=timestamp(doc.get("date")), source=doc.get("source") if use_source else None)
+    for k, (doc, text) in enumerate(zip(docs, texts)):
+        ts = timestamp(doc.get("date")) if clock == "date" else 1.6e9 + k * 86400.0 / per_day
+        a = d.add(str(doc["id"]), text, timestamp=ts, source=doc.get("source") if use_source else None)
         pred[a.doc_id] = a.cluster_id
     return pred, len(docs) / (time.perf_counter() - t0)
 
@@ -102,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-clean", action="store_true")
     ap.add_argument("--no-source", action="store_true", help="do not pass the outlet name to the Deduper")
+    ap.add_argument("--window", type=float, default=None,
+                    help="also run with a window of this many days (raw text): once on publication dates (the rule "
+                         "before issue 13), once on storing time with documents arriving in file order (--per-day)")
+    ap.add_argument("--per-day", type=float, default=100.0, help="with --window: documents stored per day (default 100)")
     args = ap.parse_args(argv)
 
     docs = read_jsonl(args.set_dir / "docs.jsonl")
@@ -126,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("datasketch word5, t=0.8, components", score(gold, pred, meta, negs), speed))
     pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source)
     rows.append((f"copydesk dedup, raw text (t={threshold})", score(gold, pred, meta, negs), speed))
+    if args.window is not None:
+        for clock, label in (("date", "publication dates (old rule)"), ("stored", f"storing time, {args.per_day:g} docs/day")):
+            p2, sp2 = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source,
+                                   window=args.window, clock=clock, per_day=args.per_day)
+            rows.append((f"copydesk dedup, raw text, window {args.window:g} d on {label}", score(gold, p2, meta, negs), sp2))
     if args.pred:
         with open(args.pred, "w", encoding="utf-8") as fh:
             for d in docs:

@@ -112,17 +112,19 @@ def parts(corpus: Path) -> set[Path]:
     return set(Corpus(corpus).part_files())
 
 
-def feed(p, stories: list[tuple[str, str, str]]) -> None:
-    """Stories (url, text, published) through the pipeline's steps after extraction."""
+def feed(p, stories: list[tuple[str, str, str]]) -> list:
+    """Stories (url, text, published) through the pipeline's steps after extraction; their Docs."""
     import datetime as dt
 
     import cleaning
     from copydesk.pipeline import Extracted, Page
 
+    out = []
     for url, text, published in stories:
         art = cleaning.Article(text=text, title=url, published=published, language="en", url=url)
-        p.finish(Page(url, text.encode(), "wire", dt.datetime.now(dt.timezone.utc), content_type="text/html"),
-                 Extracted(art))
+        out += p.finish(Page(url, text.encode(), "wire", dt.datetime.now(dt.timezone.utc), content_type="text/html"),
+                        Extracted(art))
+    return out
 
 
 def pipeline(corpus: Path):
@@ -161,7 +163,21 @@ def test_a_clean_start_opens_no_part_file(tmp_path):
         assert not any(got["repaired"].values()) and "repaired" not in log
 
 
-def test_a_kill_between_part_write_and_checkpoint_reads_only_the_uncovered_part(tmp_path):
+def die_after_writing_the_part(p) -> None:
+    p.writer.flush()  # the documents part is written ... and the process dies before its state transaction
+
+
+def die_after_the_state_transaction(p) -> None:
+    def killed(*a, **kw):
+        raise KeyboardInterrupt  # the process dies after the state transaction, before the index commit
+
+    p.deduper.flush = killed
+    with pytest.raises(KeyboardInterrupt):
+        p.checkpoint()
+
+
+@pytest.mark.parametrize("die, registered", [(die_after_writing_the_part, 1), (die_after_the_state_transaction, 0)])
+def test_a_kill_before_the_checkpoint_ends_reads_only_the_uncovered_part(tmp_path, die, registered):
     from tests.fixtures.dedup import stories as S
 
     corpus = tmp_path / "c"
@@ -172,43 +188,18 @@ def test_a_kill_between_part_write_and_checkpoint_reads_only_the_uncovered_part(
     covered = parts(corpus)
     p = pipeline(corpus)
     feed(p, news)
-    p.writer.flush()  # the documents part is written ... and the process dies before its state transaction
+    die(p)
     p.state.close()
     uncovered = parts(corpus) - covered
     assert len(uncovered) == 1
     spoil(covered)
     got, log = start(corpus)  # it would fail on reading a spoiled part
     assert set(got["opened"]) <= {str(u.relative_to(corpus)) for u in uncovered}
-    assert got["repaired"]["parts_registered"] == 1 and got["repaired"]["documents_reindexed"] == 2
+    assert got["repaired"]["parts_registered"] == registered and got["repaired"]["documents_reindexed"] == 2
     assert "repaired the corpus state after an unclean stop" in log
     got, log = start(corpus)  # repaired once: the next start reads nothing
     assert got["opened"] == [] and not any(got["repaired"].values())
     p = pipeline(corpus)  # the re-indexed stories are matchable
-    feed(p, [("https://courier.example/h.html", S.reprint(S.HARBOUR), "2026-01-01")])
-    a = p.deduper.assignment(next(i for i in p._unflushed))
-    assert a is not None and a.duplicate_of is not None
+    doc = feed(p, [("https://courier.example/h.html", S.reprint(S.HARBOUR), "2026-01-01")])[0]
+    assert doc.assignment is not None and doc.assignment.duplicate_of is not None
     p.abort()
-
-
-def test_a_kill_between_state_and_index_commit_reads_only_the_uncovered_part(tmp_path):
-    corpus = tmp_path / "c"
-    archive, news = archive_then_news()
-    p = pipeline(corpus)
-    feed(p, archive)
-    p.close()
-    covered = parts(corpus)
-    p = pipeline(corpus)
-    feed(p, news)
-
-    def killed(*a, **kw):
-        raise KeyboardInterrupt  # the process dies after the state transaction, before the index commit
-
-    p.deduper.flush = killed
-    with pytest.raises(KeyboardInterrupt):
-        p.checkpoint()
-    p.state.close()
-    uncovered = parts(corpus) - covered
-    spoil(covered)
-    got, _ = start(corpus)  # it would fail on reading a spoiled part
-    assert set(got["opened"]) <= {str(u.relative_to(corpus)) for u in uncovered}
-    assert got["repaired"]["parts_registered"] == 0 and got["repaired"]["documents_reindexed"] == 2
