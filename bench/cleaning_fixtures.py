@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "cleaning"
@@ -474,6 +474,218 @@ TEMPLATES = [
 ]
 
 
+# ----------------------------------------------------------------------------- layouts of issue 15
+# Longer stories (250-350 words) in layouts the templates above do not use: layout tables whose
+# rows hold page furniture, promo boxes inside the article column, comment threads in the
+# article's own container, teaser-list and results sidebars, short briefs, broken markup.
+
+LONG_STORIES: list[Story] = [
+    Story("canal-lock", "Century-old canal lock reopens after two-year restoration", "Elin Barsky", "2024-05-06", (
+        "The Greyhaven canal lock, closed since a gate collapsed in the spring of 2022, reopened to boats on Saturday after a restoration that cost the waterways trust almost four million crowns.",
+        "Volunteers in waders cheered as the first narrowboat, a green and red cargo vessel built in 1931, rose slowly through the chamber while its owner rang a brass bell.",
+        "The original oak gates had rotted where they met the stone sill. Carpenters from the trust's workshop in Millbrook spent eleven months shaping new gates from timber felled in the county's own forests, using drawings kept in the lock keeper's cottage since the 1890s.",
+        "Engineers also relined the chamber walls, which had bulged outward by as much as twenty centimetres. \"We found coins, clay pipes and a bicycle from the 1950s in the silt,\" said site manager Oskar Linde. \"The canal keeps everything.\"",
+        "The closure had cut the navigation in two, forcing hire boat companies on the upper reach to cancel bookings for two summers. Three of them laid off staff, and one closed for good.",
+        "The trust says traffic should return to its old level of about 2,400 boats a year by next season. A small visitor centre in the lock cottage will open in July, with the original gate mechanism on display.",
+        "Not everyone is celebrating. Residents of the towpath cottages have asked the council to limit mooring near the lock, saying that engines run late into the night during the busy months.",
+    )),
+    Story("night-trains", "Night trains return to the northern line after fourteen years", "Ravi Anand", "2024-09-14", (
+        "Sleeper trains will run again between Port Aldous and the northern capital from December, the national rail operator confirmed on Thursday, ending a gap of fourteen years.",
+        "The service will leave the coast at nine in the evening and arrive shortly after seven the next morning, with four sleeping cars, a couchette car and a small bar carriage.",
+        "The operator bought twelve refurbished carriages from a neighbouring country, where they had been retired after the opening of a high-speed line. Each has been fitted with new heating, wider beds and sockets in every compartment.",
+        "\"People have been writing to us every month asking for this,\" said the operator's director of long-distance services, Maren Holt. \"The night train gives you a whole day at your destination without a hotel.\"",
+        "Tickets will start at about the price of a budget flight for a reclining seat, and rise to three times that for a private compartment with a washbasin.",
+        "Rail unions welcomed the announcement but warned that the line's single-track sections in the mountains would need more signalling staff at night. The operator said it had hired forty people for the purpose.",
+        "Environmental groups said the service was a good start but that a single nightly departure would not change how most people travel. They called for a second route to the western border.",
+    )),
+    Story("school-meals", "Free school lunches extended to every primary pupil in Lorne", "Hanna Mbeki", "2024-02-27", (
+        "Every primary school pupil in Lorne will receive a free hot lunch from the autumn term, the regional assembly decided on Tuesday after a debate that lasted most of the day.",
+        "The programme will cost about 62 million a year and will be paid for in part by a new levy on sugary drinks, which comes into force in July.",
+        "Until now, free lunches were available only to children from families on the lowest incomes. Head teachers had long complained that the means test left out many children whose parents earned just above the limit.",
+        "\"We have children arriving on Monday mornings who have not eaten properly since Friday,\" said Amira Coyle, head of a primary school in the harbour district. \"This will change what we can do in the classroom.\"",
+        "Opposition members argued that the money would be better targeted at the poorest families and questioned whether school kitchens could cope. Around a third of schools will need new equipment before they can cook on site.",
+        "The assembly set aside eight million for kitchen upgrades and said that schools without kitchens would receive meals from central kitchens run by local councils.",
+        "A review of the programme, including its effect on attendance and test results, is planned after two years.",
+    )),
+    Story("glacier-survey", "Survey finds Tarn glacier lost a fifth of its ice in a decade", "Lukas Ferreira", "2024-10-02", (
+        "The Tarn glacier, the largest in the western range, has lost about a fifth of its volume since 2014, according to a survey published on Wednesday by the national geological institute.",
+        "Researchers combined drone photographs with ground-penetrating radar to measure the ice thickness along forty cross-sections. In places the glacier has thinned by more than thirty metres.",
+        "The snout of the glacier has retreated by almost 800 metres over the decade, exposing bare rock and a new lake that did not appear on maps ten years ago.",
+        "\"We expected losses, but not at this pace,\" said glaciologist Sofia Karlsen, who led the fieldwork. \"The summers of 2018 and 2022 alone account for nearly half of the decline.\"",
+        "The glacier feeds the river that supplies two hydroelectric plants and the drinking water of around 90,000 people in the valley. The institute said water supplies were not at immediate risk but that summer flows would become less reliable after the middle of the century.",
+        "The report recommends monitoring the new lake, whose moraine wall could fail during heavy rain. The regional civil protection office said it would install a water level sensor before winter.",
+    )),
+    Story("bike-share", "Bike share scheme doubles fleet after record summer", "Clara Nwosu", "2024-08-30", (
+        "The city's public bike share scheme will double its fleet to 3,000 bicycles next spring after a summer in which riders made more than a million trips, the transport department said on Friday.",
+        "About a third of the new bicycles will be electric, and eighty new docking stations will be built, most of them in the eastern districts, which the scheme has so far barely reached.",
+        "Usage rose sharply after the city cut the annual membership fee by half in April. Officials said the busiest station, outside the central railway station, now records more than 900 rentals on a typical weekday.",
+        "\"For a lot of commuters this has become the last kilometre of their journey,\" said transport councillor Petra Dahl. \"They come in by train and finish the trip by bike.\"",
+        "Cycling groups welcomed the expansion but said the city needed to build more protected lanes to keep new riders safe. Two serious accidents involving shared bicycles were reported in July.",
+        "The department said it would publish a plan for twelve kilometres of new protected lanes before the end of the year.",
+    )),
+    Story("de-bibliothek", "Stadtbibliothek verlängert Öffnungszeiten am Wochenende", "Jana Köhler", "2024-03-05", lang="de", paragraphs=(
+        "Die Stadtbibliothek am Marktplatz öffnet ab April auch sonntags. Das hat der Kulturausschuss am Dienstag einstimmig beschlossen, nachdem eine Umfrage unter mehr als 4.000 Nutzerinnen und Nutzern einen großen Bedarf gezeigt hatte.",
+        "Sonntags soll die Bibliothek von elf bis achtzehn Uhr geöffnet sein. Ausleihe und Rückgabe laufen dann über Automaten, in den Lesesälen sind studentische Hilfskräfte im Einsatz.",
+        "Die zusätzlichen Kosten von rund 180.000 Euro im Jahr übernimmt zur Hälfte das Land im Rahmen eines Förderprogramms für offene Bibliotheken. Die andere Hälfte trägt die Stadt.",
+        "\"Viele Familien haben unter der Woche schlicht keine Zeit\", sagte Bibliotheksleiterin Miriam Vogt. \"Der Sonntag ist für sie der einzige Tag, an dem sie gemeinsam kommen können.\"",
+        "Die Gewerkschaft hatte zunächst Bedenken angemeldet, weil sie eine Ausweitung der Sonntagsarbeit befürchtete. Nach Gesprächen mit der Stadt wurde vereinbart, dass kein festangestellter Beschäftigter gegen seinen Willen sonntags arbeiten muss.",
+        "Nach einem Jahr soll geprüft werden, wie viele Menschen das Angebot nutzen und ob es auf die Stadtteilbibliotheken ausgeweitet wird.",
+    )),
+    Story("harbour-seals", "Harbour seals return to the estuary in record numbers", "Mateo Lindgren", "2024-07-11", (
+        "Volunteers counting seals in the Orm estuary recorded 412 animals on a single sandbank last weekend, the highest number since counts began in 1988.",
+        "The harbour seal population in the estuary fell to fewer than sixty in the early 1990s, when a viral disease swept through colonies along the coast and pollution from upstream factories was at its worst.",
+        "Since then, water quality has improved and a no-boating zone around the main sandbanks during the pupping season has given the animals room to rest.",
+        "\"Ten years ago we would have been happy with a hundred,\" said marine biologist Nadia Osei, who coordinates the count. \"Now we need two teams just to cover the banks at low tide.\"",
+        "Fishermen in the estuary have raised concerns that the growing colony competes with them for flatfish. A study by the regional fisheries office is expected to report next year.",
+        "Visitors are asked to keep at least 300 metres from resting seals and to keep dogs on a lead on the beaches near the estuary mouth.",
+    )),
+    Story("radio-mast", "Village wins fight against mobile mast on chapel hill", "Iris Achterberg", "2024-06-19", (
+        "Residents of Coldbrook have won a two-year campaign against a 25-metre mobile phone mast on the hill behind the village chapel, after the planning inspectorate rejected the operator's appeal.",
+        "The inspector said the mast would cause significant harm to the setting of the chapel, a listed building from the fifteenth century, and to views across the valley from a popular footpath.",
+        "The operator had argued that the mast was needed to end a coverage gap that leaves parts of the valley without a reliable signal, including a stretch of the main road where two accidents happened last winter.",
+        "\"Nobody here is against better coverage,\" said campaign organiser Gwen Harrow. \"We simply asked them to look at the old water tower on the other side of the valley, and they refused.\"",
+        "The operator said it was disappointed and would consider other sites. The county council said it would offer the water tower for talks, although engineers have previously said it is too low to cover the road.",
+        "About 140 households signed the objection, roughly two thirds of the village.",
+    )),
+]
+
+TEASERS = [
+    ("Harbour authority names new chief after long search", "The board chose a former port engineer from the south coast, ending a search that took nine months and two rounds of interviews."),
+    ("Council delays vote on parking charges until autumn", "Members asked officials for more figures on how the charges would affect shops in the old town before they decide."),
+    ("Local choir invited to sing at the national festival", "The forty singers will perform two new works by a composer who grew up in the town and now teaches abroad."),
+    ("Road works on the ring road to last until March", "Drivers are advised to use the northern bypass while the bridge joints are replaced and the lanes are resurfaced."),
+    ("New bakery opens in the former post office building", "Two sisters who trained in the capital have turned the old sorting room into a bakery with a small cafe."),
+    ("Hospital car park to get four hundred extra spaces", "The new deck will be built on the site of the old laundry and should open before next winter, managers said."),
+]
+PROMOS = [
+    ("Compare today's mortgage rates", "Homeowners could save hundreds each month by switching to a lower fixed rate. Rates start from 3.9 percent for borrowers with a deposit of at least twenty percent. Check your eligibility in two minutes without affecting your credit score."),
+    ("Best balance transfer credit cards", "Move your existing card balance and pay no interest for up to 24 months with one of our partner cards. Representative example applies. Apply online today and get a decision in sixty seconds."),
+    ("Savings accounts paying 4.5 percent", "Our comparison of easy-access savings accounts shows which banks pay the most on your money this month, with no fees and instant withdrawals. Open an account online in minutes."),
+]
+RESULTS = [("Harbour United", "2", "1", "Millbrook Rovers"), ("Kestrel Bay", "0", "0", "Dornau Athletic"),
+           ("Greyhaven Town", "3", "2", "Lorne City"), ("Skarholm FC", "1", "4", "Coldbrook Wanderers"),
+           ("Port Aldous", "2", "2", "Quarry Hill"), ("Vell Valley", "0", "1", "Orm Estuary FC")]
+
+
+def t_layout_row(s: Story) -> str:
+    """An old table layout whose first row is page furniture (breadcrumb, tools, related headlines, footer)."""
+    site = "Valley Gazette"
+    body = "<br><br>\n".join(esc(p) for p in s.paragraphs)
+    related = " | ".join(f"<a href=\"/r{i}\">{esc(h)}</a>" for i, (h, _t) in enumerate(TEASERS))
+    navcell = "<br>".join(f"<a href=\"/{n.lower()}\">{n}</a>" for n in NAV)
+    tools = " | ".join(f"<a href=\"#\">{t}</a>" for t in ("Print this article", "Email this article", "Increase text size", "Decrease text size", "Comment on this story", "Report an error"))
+    return (head(s, site) + "<body><table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">"
+            "<tr><td class=\"content\"><font size=\"1\"><a href=\"/\">Home</a> &gt; <a href=\"/news\">News</a> &gt; <a href=\"/news/region\">Region</a></font><br>"
+            f"<font size=\"1\">{tools}</font><br><font size=\"2\"><b>Related headlines:</b> {related}</font><br>"
+            "<font size=\"1\">Valley Gazette is published by Valley Media Group, 14 Mill Street, Greyhaven. Phone 555 0142. "
+            "Send news tips, letters to the editor and corrections to the newsroom. Subscriptions and home delivery: call the circulation desk between eight and five on weekdays.</font></td></tr>"
+            f"<tr><td valign=\"top\"><table width=\"100%\"><tr><td width=\"160\" valign=\"top\">{navcell}</td>"
+            f"<td valign=\"top\"><font size=\"4\"><b>{esc(s.title)}</b></font><br><i>{esc(s.author)}</i><br><br><font size=\"2\">{body}</font></td></tr></table></td></tr>"
+            "</table></body></html>")
+
+
+def t_promo_column(s: Story) -> str:
+    """Promo boxes (mortgage, credit card, savings) inside the article column, between paragraphs."""
+    site = "Money Morning"
+    parts = []
+    for i, p in enumerate(s.paragraphs):
+        parts.append(f"<p>{esc(p)}</p>")
+        if i in (1, 3, 5):
+            h, t = PROMOS[(i // 2) % len(PROMOS)]
+            parts.append(f"<div class=\"promo-box\"><h3>{esc(h)}</h3><p>{esc(t)}</p><p><a href=\"/compare\">See the rates</a></p></div>")
+    return (head(s, site) + "<body><header>" + nav_html() + "</header><div class=\"page\"><div class=\"col-main\">"
+            f"<h1>{esc(s.title)}</h1><p class=\"byline\">{esc(s.author)}, {s.date}</p><div class=\"col-text\">{''.join(parts)}</div></div>"
+            "<div class=\"col-side\"><h4>Markets</h4><ul><li>Index 7,412 +0.4%</li><li>Gold 2,031 -0.2%</li></ul></div></div>"
+            + footer_html(site) + "</body></html>")
+
+
+def t_shared_comments(s: Story) -> str:
+    """Reader comments as plain paragraphs in the same container as the article, no comment markup."""
+    site = "Town Talk"
+    thread = "".join(
+        f"<p class=\"c-author\"><b>{esc(a)}</b> says:</p><p class=\"c-time\">{3 + k} hours ago</p><p>{esc(t)}</p><p class=\"c-reply\"><a href=\"#\">Reply</a></p>"
+        for k, (a, t) in enumerate((COMMENTS * 2)[:10]))
+    return (head(s, site) + "<body><div id=\"wrap\">" + nav_html() + "<div class=\"main\">"
+            f"<h1>{esc(s.title)}</h1><p class=\"by\">{esc(s.author)}</p>{ps(s)}"
+            f"<h3>What readers say</h3>{thread}</div></div>" + footer_html(site) + "</body></html>")
+
+
+def t_teaser_sidebar(s: Story) -> str:
+    """A long list of other stories' teasers ("... Full Story |") next to the article."""
+    site = "Coast Herald"
+    teasers = "".join(f"<div class=\"teaser\"><h4><a href=\"/t{i}\">{esc(h)}</a></h4><p>{esc(t)} <a href=\"/t{i}\">Full Story</a> |</p></div>"
+                      for i, (h, t) in enumerate(TEASERS * 2))
+    return (head(s, site) + "<body><div class=\"top\">" + nav_html() + "</div><table width=\"100%\"><tr>"
+            f"<td valign=\"top\" width=\"60%\"><h1>{esc(s.title)}</h1><span class=\"by\">{esc(s.author)}</span>"
+            + "".join(f"<p>{esc(p)}</p>" for p in s.paragraphs) + "</td>"
+            f"<td valign=\"top\" class=\"stories\"><h3>More local news</h3>{teasers}</td></tr></table>"
+            + footer_html(site) + "</body></html>")
+
+
+def t_results_sidebar(s: Story) -> str:
+    """A fixtures and results sidebar next to the article."""
+    site = "Sport Weekly"
+    rows = "".join(f"<tr><td>{a}</td><td>{x} - {y}</td><td>{b}</td></tr>" for a, x, y, b in RESULTS * 2)
+    table_ = "".join(f"<tr><td>{i + 1}</td><td>{t}</td><td>{20 - i}</td><td>{40 - 2 * i}</td></tr>" for i, (t, *_r) in enumerate(RESULTS))
+    return (head(s, site) + "<body>" + nav_html() + "<div class=\"layout\"><div class=\"left\">"
+            f"<h1>{esc(s.title)}</h1><div class=\"text\">" + "".join(f"<div class=\"para\">{esc(p)}</div>" for p in s.paragraphs) + "</div></div>"
+            f"<div class=\"right\"><h3>Results</h3><table class=\"results\">{rows}</table><h3>Table</h3>"
+            f"<table class=\"standings\"><tr><th>Pos</th><th>Team</th><th>P</th><th>Pts</th></tr>{table_}</table></div></div>"
+            + footer_html(site) + "</body></html>")
+
+
+def t_brief_links(s: Story) -> str:
+    """A short article whose paragraphs carry many inline links, in a page full of link lists."""
+    site = "Metro Briefs"
+    words = s.paragraphs[0].split(" ")
+    linked = " ".join(f"<a href=\"/tag/{i}\">{esc(w)}</a>" if i % 2 == 1 else esc(w) for i, w in enumerate(words))
+    rest = "".join(f"<p>{esc(p)}</p>" for p in s.paragraphs[1:])
+    return (head(s, site) + "<body>" + nav_html() + "<div class=\"grid\"><div class=\"cell\">"
+            f"<h2>{esc(s.title)}</h2><p>{linked}</p>{rest}</div>"
+            "<div class=\"cell\"><h3>Latest</h3>" + link_list([h for h, _t in TEASERS]) + "</div>"
+            "<div class=\"cell\"><h3>Popular</h3>" + link_list(OTHER_HEADLINES) + "</div></div>" + footer_html(site) + "</body></html>")
+
+
+def t_broken_markup(s: Story) -> str:
+    """Broken markup: an unclosed comment before the body, a stray </html>, unclosed <font> and <p> tags."""
+    site = "Old Town Online"
+    body = "".join(f"<p><font face=\"Verdana\">{esc(p)}" for p in s.paragraphs)
+    return ("<html><head><title>" + esc(s.title) + " - " + site + "</title></head></html>"
+            "<body><!-- begin article " + f"<div class=\"story\"><b>{esc(s.title)}</b><br>{body}"
+            "</div><div class=\"foot\">(c) Old Town Online</div></body>")
+
+
+def t_broken_nesting(s: Story) -> str:
+    """Every paragraph inside an unclosed <a> and <table> soup: the parse loses most of the text."""
+    site = "Lakeside Post"
+    body = "".join(f"<tr><td><a name=\"p{i}\"><span>{esc(p)}</td>" for i, p in enumerate(s.paragraphs))
+    return (f"<html><head><title>{esc(s.title)}</title><script>var a = '<table>';</script></head><body>"
+            f"<table><tr><td>{nav_html()}</td></tr><table><tr><td><h1>{esc(s.title)}</h1></td>{body}"
+            "<div>Lakeside Post, all rights reserved</div></body></html>")
+
+
+BRIEF_LAYOUTS = {"brieflinks"}
+LAYOUTS = [
+    ("layoutrow", t_layout_row), ("promocolumn", t_promo_column), ("sharedcomments", t_shared_comments),
+    ("teasersidebar", t_teaser_sidebar), ("resultssidebar", t_results_sidebar), ("brieflinks", t_brief_links),
+    ("brokenmarkup", t_broken_markup), ("brokennesting", t_broken_nesting),
+]
+
+
+def layout_pages() -> list[tuple[str, str, Story]]:
+    """(id, layout name, story) of the pages of issue 15: every layout with four of the long stories."""
+    pages = []
+    k = 100
+    for j, (name, _t) in enumerate(LAYOUTS):
+        for i in range(4):
+            story = LONG_STORIES[(j + i) % len(LONG_STORIES)]
+            if name in BRIEF_LAYOUTS:  # a brief: the first two paragraphs of the story
+                story = replace(story, paragraphs=story.paragraphs[:2])
+            pages.append((f"{k:03d}-{name}-{story.slug}", name, story))
+            k += 1
+    return pages
+
+
 # Debris templates need stories with quotes (entities) or non-ASCII letters (mojibake).
 PINNED = {
     "orchard-frost": "entities", "noise-airport": "entities", "choir-record": "entities",
@@ -497,6 +709,11 @@ def build(out: Path = OUT) -> int:
         cid = f"{i:03d}-{name}-{story.slug}"
         page = template(story)
         (out / "html" / f"{cid}.html").write_text(page, encoding="utf-8")
+        rows.append({"id": cid, "url": f"https://fixtures.copydesk.test/{name}/{story.slug}",
+                     "html_path": f"html/{cid}.html", "expected_text": "\n".join(story.paragraphs)})
+    layouts = dict(LAYOUTS)
+    for cid, name, story in layout_pages():
+        (out / "html" / f"{cid}.html").write_text(layouts[name](story), encoding="utf-8")
         rows.append({"id": cid, "url": f"https://fixtures.copydesk.test/{name}/{story.slug}",
                      "html_path": f"html/{cid}.html", "expected_text": "\n".join(story.paragraphs)})
     with (out / "cases.jsonl").open("w", encoding="utf-8") as fh:

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Measure copydesk's cleaning against trafilatura's defaults on a folder of labelled pages.
+"""Measure copydesk's cleaning against trafilatura's defaults and readability-lxml on labelled pages.
 
+    python bench/extraction.py                      # the three development sets, one table
+    python bench/extraction.py --sets scrapinghub,fixtures
     python bench/extraction.py CASES_DIR --pred OUT.jsonl [--worst 10] [--json] [--per-case FILE]
 
-CASES_DIR holds cases.jsonl, one {"id", "url", "html_path", "expected_text"} per line, with
-html_path relative to CASES_DIR (UTF-8 HTML). The script runs cleaning.extract() on every page,
-writes {"id", "text"} predictions to OUT.jsonl, runs trafilatura.extract(html, url=url) with its
-default options on the same pages in the same process (interleaved, for a fair time comparison),
-and prints both rows of the table.
+The three development sets (bench/dev_sets.py): ../shared/bench/extraction/scrapinghub (token F1),
+../shared/bench/extraction/trafilatura-eval (must / must-not snippets, trafilatura's own scoring)
+and copydesk's fixtures, tests/fixtures/cleaning (token F1).
+
+CASES_DIR holds cases.jsonl, one {"id", "url", "html_path", "expected_text"} per line (or
+{"id", "url", "html_path", "with", "without"} for a snippet set), with html_path relative to
+CASES_DIR. The script runs cleaning.extract() on every page (given as bytes, as the crawler gives
+them), writes {"id", "text"} predictions to OUT.jsonl, runs trafilatura.extract(html, url=url) with
+its default options and readability-lxml (Document(html).summary(), text_content()) on the same
+pages in the same process (interleaved, for a fair time comparison), and prints one row each.
 
 Data: the public benchmark is scrapinghub/article-extraction-benchmark (MIT licence,
 https://github.com/scrapinghub/article-extraction-benchmark). Convert it once with
@@ -33,11 +40,14 @@ Metrics (the definitions of the benchmark scorer, per page, then averaged over p
                 opening a line of at most 12 words).
   empty         pages with empty output whose expected text is not empty.
   ms/page       wall time of the extraction call alone, mean over pages.
+  snippet sets  F = 2TP / (2TP + FP + FN) over all snippets of the set (P, R likewise), "leak" =
+                pages where a must-not snippet appears (../shared/bench/score_snippets.py's rule).
 """
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import json
 import re
 import statistics
@@ -174,51 +184,89 @@ def load_cases(folder: Path) -> list[dict]:
     return cases
 
 
-def copydesk_text(html: str, url: str | None) -> str:
+def copydesk_text(data: bytes, url: str | None) -> str:
     import cleaning
 
-    article = cleaning.extract(html, url)
+    article = cleaning.extract(data, url)
     return article.text if article else ""
 
 
-def trafilatura_text(html: str, url: str | None) -> str:
+def trafilatura_text(data: bytes | str, url: str | None) -> str:
     import trafilatura
 
-    return trafilatura.extract(html, url=url) or ""
+    return trafilatura.extract(data, url=url) or ""
+
+
+def readability_text(data: bytes, url: str | None) -> str:
+    import lxml.html
+    from readability import Document
+    from trafilatura.utils import decode_file
+
+    try:
+        return lxml.html.fromstring(Document(decode_file(data)).summary()).text_content()
+    except Exception:  # an empty or unparseable page: readability raises
+        return ""
+
+
+def score_snippet_case(case: dict, out: str) -> dict:
+    from bench.dev_sets import snippet_counts
+
+    tp, fn, fp, tn = snippet_counts(case, out)
+    return {"tp": tp, "fn": fn, "fp": fp, "tn": tn, "leaks": ["must-not snippet"] if fp else [],
+            "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0, "empty": not out.strip()}
+
+
+def summarize_snippets(scores: list[dict], seconds: list[float]) -> dict:
+    tp, fn, fp = (sum(s[k] for s in scores) for k in ("tp", "fn", "fp"))
+    return {"pages": len(scores), "F": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+            "precision": tp / (tp + fp) if tp + fp else 0.0, "recall": tp / (tp + fn) if tp + fn else 0.0,
+            "pages_leaking": sum(1 for s in scores if s["fp"]), "empty": sum(1 for s in scores if s["empty"]),
+            "ms_per_page": 1000.0 * statistics.mean(seconds) if seconds else 0.0}
 
 
 def run(folder: Path, *, baseline: bool = True, limit: int | None = None) -> dict:
+    """copydesk, and unless `baseline` is off trafilatura's defaults and readability, on every page of `folder`."""
     cases = load_cases(folder)[:limit]
-    pages = [(c, (folder / c["html_path"]).read_text(encoding="utf-8")) for c in cases]
-    for case, html in pages[:5]:  # warm up imports, models and caches outside the timings
-        copydesk_text(html, case.get("url"))
-        if baseline:
-            trafilatura_text(html, case.get("url"))
+    snippets = bool(cases) and "with" in cases[0]
+    pages = [(c, (folder / c["html_path"]).read_bytes()) for c in cases]
     systems = {"copydesk": copydesk_text}
     if baseline:
-        systems["trafilatura default"] = trafilatura_text
+        # as the sets' READMEs run it: bytes for the snippet set (its pages are not all UTF-8), else str
+        systems["trafilatura default"] = (trafilatura_text if snippets else
+                                          lambda data, url: trafilatura_text(data.decode("utf-8", "replace"), url))
+        systems["readability"] = readability_text
+    for case, data in pages[:5]:  # warm up imports, models and caches outside the timings
+        for fn in systems.values():
+            fn(data, case.get("url"))
     results: dict[str, dict] = {name: {"texts": {}, "scores": [], "seconds": []} for name in systems}
-    for case, html in pages:
+    for case, data in pages:
         for name, fn in systems.items():
             t0 = time.perf_counter()
-            text = fn(html, case.get("url"))
+            text = fn(data, case.get("url"))
             results[name]["seconds"].append(time.perf_counter() - t0)
             results[name]["texts"][case["id"]] = text
-            results[name]["scores"].append({"id": case["id"], "url": case.get("url"),
-                                            **score_case(text, case.get("expected_text") or "")})
+            score = (score_snippet_case(case, text) if snippets else score_case(text, case.get("expected_text") or ""))
+            results[name]["scores"].append({"id": case["id"], "url": case.get("url"), **score})
     for res in results.values():
-        res["summary"] = summarize(res["scores"], res["seconds"])
+        res["summary"] = (summarize_snippets if snippets else summarize)(res["scores"], res["seconds"])
     return results
 
 
-def table(results: dict) -> str:
-    head = ("| extractor | pages | mean F1 | median F1 | P | R | AEB F1 | leak % | empty | ms/page |\n"
-            "|---|---|---|---|---|---|---|---|---|---|")
-    rows = [head]
-    for name, res in results.items():
-        s = res["summary"]
-        rows.append(f"| {name} | {s['pages']} | {s['mean_f1']:.3f} | {s['median_f1']:.3f} | {s['precision']:.3f} | "
-                    f"{s['recall']:.3f} | {s['aeb_f1']:.3f} | {s['leak_pct']:.1f} | {s['empty']} | {s['ms_per_page']:.1f} |")
+def table(by_set: dict[str, dict]) -> str:
+    """One table, every set: score is mean token F1 (reference-text sets) or snippet F (snippet sets)."""
+    rows = ["| set | extractor | pages | score | P | R | leak | empty | ms/page | time vs trafilatura |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for set_name, results in by_set.items():
+        base = results.get("trafilatura default", {}).get("summary", {}).get("ms_per_page")
+        for name, res in results.items():
+            s = res["summary"]
+            ratio = f"{s['ms_per_page'] / base:.2f}x" if base else "-"
+            if "F" in s:
+                score, leak = f"F {s['F']:.3f}", f"{s['pages_leaking']} pages"
+            else:
+                score, leak = f"F1 {s['mean_f1']:.3f}", f"{s['leak_pct']:.1f} %"
+            rows.append(f"| {set_name} | {name} | {s['pages']} | {score} | {s['precision']:.3f} | {s['recall']:.3f} | "
+                        f"{leak} | {s['empty']} | {s['ms_per_page']:.1f} | {ratio} |")
     return "\n".join(rows)
 
 
@@ -241,9 +289,11 @@ def import_aeb(repo: Path, folder: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cases", type=Path, help="folder holding cases.jsonl and the pages")
+    ap.add_argument("cases", type=Path, nargs="?", help="folder holding cases.jsonl and the pages (default: the three development sets)")
+    ap.add_argument("--sets", default="scrapinghub,trafilatura-eval,fixtures",
+                    help="without CASES: which development sets (bench/dev_sets.py), comma-separated")
     ap.add_argument("--pred", type=Path, help="write copydesk's {id, text} predictions here (JSONL)")
-    ap.add_argument("--no-baseline", action="store_true", help="skip the trafilatura-defaults row")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the trafilatura-defaults and readability rows")
     ap.add_argument("--worst", type=int, default=0, help="list the N pages where copydesk scores lowest")
     ap.add_argument("--per-case", type=Path, help="write per-page scores of copydesk here (JSONL)")
     ap.add_argument("--limit", type=int, help="only the first N cases")
@@ -253,35 +303,52 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.import_aeb:
+        if args.cases is None:
+            ap.error("--import-aeb needs CASES")
         n = import_aeb(args.import_aeb, args.cases)
         print(f"wrote {n} cases to {args.cases}")
         return 0 if n else 2
-    if not (args.cases / "cases.jsonl").is_file():
-        print(f"extraction.py: no cases.jsonl in {args.cases}", file=sys.stderr)
-        return 2
-    results = run(args.cases, baseline=not args.no_baseline, limit=args.limit)
-    mine = results["copydesk"]
-    if args.pred:
-        with args.pred.open("w", encoding="utf-8") as fh:
-            for cid, text in mine["texts"].items():
-                fh.write(json.dumps({"id": cid, "text": text}, ensure_ascii=False) + "\n")
-    if args.per_case:
-        with args.per_case.open("w", encoding="utf-8") as fh:
-            for s in mine["scores"]:
-                fh.write(json.dumps({k: v for k, v in s.items() if k != "aeb"}, ensure_ascii=False) + "\n")
+    if args.cases is not None:
+        folders = {args.cases.name or str(args.cases): args.cases}
+    else:
+        from bench.dev_sets import SETS
+
+        folders = {}
+        for name in (s for s in args.sets.split(",") if s):
+            if name not in SETS:
+                print(f"extraction.py: unknown set {name!r} (known: {', '.join(SETS)})", file=sys.stderr)
+                return 2
+            folders[name] = SETS[name]
+    for name, folder in folders.items():
+        if not (folder / "cases.jsonl").is_file():
+            print(f"extraction.py: no cases.jsonl in {folder}", file=sys.stderr)
+            return 2
+    by_set = {name: run(folder, baseline=not args.no_baseline, limit=args.limit) for name, folder in folders.items()}
+    if args.pred or args.per_case:
+        with (args.pred.open("w", encoding="utf-8") if args.pred else open(os.devnull, "w")) as fh, \
+                (args.per_case.open("w", encoding="utf-8") if args.per_case else open(os.devnull, "w")) as pc:
+            for results in by_set.values():
+                mine = results["copydesk"]
+                for cid, text in mine["texts"].items():
+                    fh.write(json.dumps({"id": cid, "text": text}, ensure_ascii=False) + "\n")
+                for s in mine["scores"]:
+                    pc.write(json.dumps({k: v for k, v in s.items() if k != "aeb"}, ensure_ascii=False) + "\n")
     if args.json:
-        print(json.dumps({name: res["summary"] for name, res in results.items()}, indent=2))
+        print(json.dumps({set_name: {name: res["summary"] for name, res in results.items()}
+                          for set_name, results in by_set.items()}, indent=2))
         return 0
-    print(table(results))
-    for name, res in results.items():
-        rules = res["summary"]["leak_rules"]
-        if rules:
-            print(f"{name} leaks: " + ", ".join(f"{k} {v}" for k, v in list(rules.items())[:8]))
+    print(table(by_set))
+    for set_name, results in by_set.items():
+        for name, res in results.items():
+            rules = res["summary"].get("leak_rules")
+            if rules:
+                print(f"{set_name}, {name} leaks: " + ", ".join(f"{k} {v}" for k, v in list(rules.items())[:8]))
     if args.worst:
-        print(f"\ncopydesk, lowest F1 ({args.worst}):")
-        for s in sorted(mine["scores"], key=lambda s: (s["f1"], s["id"]))[: args.worst]:
-            leak = f"  leak: {','.join(s['leaks'])}" if s["leaks"] else ""
-            print(f"  {s['f1']:.3f}  P={s['precision']:.2f} R={s['recall']:.2f}  {s['id'][:12]}  {s.get('url') or ''}{leak}")
+        for set_name, results in by_set.items():
+            print(f"\n{set_name}, copydesk, lowest scores ({args.worst}):")
+            for s in sorted(results["copydesk"]["scores"], key=lambda s: (s["f1"], s["id"]))[: args.worst]:
+                leak = f"  leak: {','.join(s['leaks'])}" if s["leaks"] else ""
+                print(f"  {s['f1']:.3f}  {s['id'][:24]}  {s.get('url') or ''}{leak}")
     return 0
 
 

@@ -7,8 +7,9 @@
     else:                           # a Rejected, falsy, with .reason
         print("skipped:", result.reason)
 
-trafilatura first (comments off, precision mode), readability-lxml as a second opinion when
-trafilatura's text is missing, short or partial, then copydesk's line filters (cleaning.postclean).
+Several extractors (trafilatura in two modes, readability-lxml, jusText) give candidate texts, each
+post-cleaned by copydesk's line filters (cleaning.postclean); a small learned model chooses between
+them by evidence (cleaning.evidence, cleaning.selector), never by length alone.
 SiteTemplates removes lines that recur across pages of one site. See docs/cleaning.md.
 """
 from .encoding import decode_html

@@ -1,4 +1,5 @@
-"""HTML -> Article: trafilatura for text and metadata, a second opinion when it fails, post-cleaning.
+"""HTML -> Article: candidate extractions (cleaning.candidates), the one the evidence favours
+(cleaning.selector), post-cleaning, metadata from trafilatura.
 
 Pure functions of their inputs (no caches, no global state that changes results): they run in a
 process pool. trafilatura's `deduplicate` is never used: it is process-global and order-dependent.
@@ -7,19 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
-
-from . import postclean
+from . import candidates, postclean, selector
 from .encoding import decode_html, looks_binary
 from .model import Article, Rejected, count_words
-from .parse import parse_html, recovery_trees, sanitize, unwrap_layout_tables
-from .second_opinion import choose, readability_text
+from .parse import parse_html, recovery_trees, sanitize
 
-if TYPE_CHECKING:
-    from lxml.html import HtmlElement
 
 DEFAULT_MIN_WORDS = 50
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -45,8 +41,9 @@ def analyze(
     """Clean one page. Returns an Article, or Rejected(reason) saying why there is none.
 
     min_words: fewer words of clean text than this -> Rejected("too_short").
-    favor_precision: trafilatura's precision mode (fewer boilerplate lines, rarely loses text).
-    second_opinion: ask readability-lxml when trafilatura's text is missing, short or partial.
+    favor_precision: include trafilatura's precision mode among the candidates.
+    second_opinion: include the other extractors (readability-lxml, jusText) among the candidates;
+        off, only trafilatura's modes compete.
     post_clean: copydesk's line filters (see cleaning.postclean). Off only for measuring.
     """
     if html is None or len(html) == 0:
@@ -66,48 +63,35 @@ def analyze(
     if not _TAG_SNIFF.search(markup[:65536]):
         return Rejected("not_html")
 
-    # Escalation: trafilatura's fast mode; its full mode (with its own fallbacks) when that comes
-    # back short; tree recovery when the markup holds text the parse lost; readability when the
-    # text is still short or covers well under half of the page's paragraph prose.
-    # `words` is always count_words(text): counted once per candidate, not at every test.
-    doc = _trafilatura(markup, url, favor_precision, fast=True, metadata=True)
-    text = _post(doc.text if doc else "", post_clean)
-    words = count_words(text)
-    if words < 2 * min_words:
-        full = _trafilatura(markup, url, favor_precision, fast=False, metadata=doc is None)
-        full_text = _post(full.text if full else "", post_clean)
-        full_words = count_words(full_text)
-        if full_words > words:
-            doc, text, words = _merge_meta(full, doc), full_text, full_words
-
-    tree = None
-    if words < min_words:
+    # Candidates: several extractors each give their text; the selector chooses by evidence
+    # (cleaning.evidence), never by length alone. Broken markup that leaves every candidate almost
+    # empty is repaired and re-parsed (cleaning.parse.recovery_trees).
+    names = tuple(n for n in candidates.DEFAULT_CANDIDATES
+                  if (second_opinion or n.startswith("t")) and (favor_precision or n != "tp_fast"))
+    tree = parse_html(markup)
+    texts: dict[str, str] = {}
+    doc = None
+    evidence = candidates.Evidence()
+    if tree is not None:
+        evidence = candidates.page_evidence(tree)
+        texts, doc = candidates.extract_candidates(tree, markup, url, names, post_clean=post_clean,
+                                                   date_params=_date_params())
+    if max((count_words(t) for t in texts.values()), default=0) < min_words:
+        best = max(texts.values(), key=count_words, default="")
         for candidate in recovery_trees(markup):
-            rec = _trafilatura(candidate, url, favor_precision, fast=False, metadata=doc is None)
-            rec_text = _post(rec.text if rec else "", post_clean)
-            rec_words = count_words(rec_text)
-            if rec_words > words:
-                doc, text, words, tree = _merge_meta(rec, doc), rec_text, rec_words, candidate
-            if words >= min_words:
+            rec = candidates.trafilatura_candidate(candidate, url, "t_fast", metadata=doc is None,
+                                                  date_params=_date_params())
+            rec_text = candidates.post(rec.text if rec else "", post_clean)
+            if count_words(rec_text) > count_words(best):
+                best, doc = rec_text, _merge_meta(doc, rec)
+            if count_words(best) >= min_words:
                 break
-
-    if _has_layout_table_rows(text):
-        tree = parse_html(markup) if tree is None else tree
-        if tree is not None and unwrap_layout_tables(tree):
-            alt_doc = _trafilatura(tree, url, favor_precision, fast=False, metadata=False)
-            alt_text = _post(alt_doc.text if alt_doc else "", post_clean)
-            alt_words = count_words(alt_text)
-            if alt_words >= 0.5 * words:
-                doc, text, words = _merge_meta(alt_doc, doc), alt_text, alt_words
-
-    if second_opinion and _wants_second_opinion(words, markup, min_words):
-        if tree is None:
-            tree = parse_html(markup)
-        if tree is not None:
-            alt = _post(readability_text(tree), post_clean)  # readability mutates `tree`: its last use
-            chosen = choose(text, alt, min_words).text
-            if chosen is not text:
-                text, words = chosen, count_words(chosen)
+        text = best
+    elif len(texts) == 1:
+        text = next(iter(texts.values()))
+    else:
+        text = texts[selector.choose(texts, evidence, candidates.declared_language(markup))]
+    words = count_words(text)
 
     shown = _drop_headline(text, getattr(doc, "title", None))
     if shown is not text:
@@ -147,69 +131,6 @@ def extract(html: str | bytes, url: str | None = None, **options) -> Article | N
 
 
 # ----------------------------------------------------------------------------- steps
-
-
-def _trafilatura(page: str | HtmlElement, url: str | None, favor_precision: bool, *, fast: bool, metadata: bool) -> Any:
-    try:
-        return trafilatura.bare_extraction(
-            page,  # a str, or a tree (trafilatura copies a tree it is given)
-            url=url,
-            fast=fast,
-            include_comments=False,
-            favor_precision=favor_precision,
-            deduplicate=False,
-            with_metadata=metadata,
-            include_tables=True,
-            date_extraction_params=_date_params() if metadata else None,
-        )
-    except Exception:  # a library bug on one odd page must not cost the page: the next steps retry
-        return None
-
-
-def _post(text: str, enabled: bool) -> str:
-    if not text:
-        return ""
-    if not enabled:
-        return postclean.normalize(text)
-    return postclean.clean_text(text)
-
-
-_TAG = re.compile(r"<[^<>]*>")  # not [^>]*: quadratic on a run of "<" without ">"
-_P_NAME_END = frozenset(">\n\t\r ")
-
-
-def _page_paragraph_words(markup: str) -> int:
-    """Words inside <p> elements of the whole page (article, comments, footer alike).
-
-    A string scan rather than a parse or a regex over the page: this runs on every page. A <p>
-    whose "</p" does not come before the next "<p" is not counted.
-    """
-    n = 0
-    find, size = markup.find, len(markup)
-    pos = find("<p")
-    while pos != -1:
-        nxt = find("<p", pos + 2)
-        if markup[pos + 2:pos + 3] in _P_NAME_END:  # not <pre>, <param>, <path>...
-            limit = size if nxt == -1 else nxt
-            start = find(">", pos + 2, limit) + 1
-            end = find("</p", start, limit) if start else -1
-            if end > start:
-                inner = markup[start:end]
-                n += len((_TAG.sub(" ", inner) if "<" in inner else inner).split())
-        pos = nxt
-    return n
-
-
-def _wants_second_opinion(words: int, markup: str, min_words: int) -> bool:
-    """trafilatura's text (`words` long) is too short, or covers well under half of the page's paragraph prose."""
-    if words < min_words:
-        return True
-    return words < 0.45 * _page_paragraph_words(markup)
-
-
-def _has_layout_table_rows(text: str) -> bool:
-    """trafilatura renders table rows as "| a | b |"; a row holding prose means a layout table."""
-    return any(line.startswith("|") and count_words(line) >= 60 for line in text.split("\n") if line[:1] == "|")
 
 
 def _tokens(text: str) -> list[str]:

@@ -175,27 +175,3 @@ def recovery_trees(markup: str):
         flat = flatten_markup(repaired)
         if flat is not None:
             yield flat
-
-
-_TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption")
-
-
-def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int = 60) -> int:
-    """Turn tables used for page layout into plain <div>s, so the article cell reads as paragraphs.
-
-    A layout table holds a nested table or a cell of prose (`min_cell_words` or more); data
-    tables hold short cells. Returns how many tables were unwrapped.
-    """
-    layout = []
-    for table in tree.iter("table"):
-        cells = [c for c in table.iter("td", "th") if c.getparent() is not None]
-        if any(c.find(".//table") is not None for c in cells) or any(
-            len(c.text_content().split()) >= min_cell_words for c in cells
-        ):
-            layout.append(table)
-    for table in layout:
-        for el in table.iter(*_TABLE_PARTS):
-            el.tag = "div"
-            for attr in ("width", "colspan", "rowspan", "valign", "align", "bgcolor", "cellpadding", "border"):
-                el.attrib.pop(attr, None)
-    return len(layout)

@@ -157,20 +157,6 @@ def test_bench_script_runs_on_the_fixture_folder(tmp_path, capsys):
     assert [r["id"] for r in rows] == [c["id"] for c in CASES[:4]]
 
 
-def test_second_opinion_choice():
-    from cleaning.second_opinion import choose
-
-    prose = [p + " It was the " + w + " time." for p, w in zip(PARAS * 3, "first second third fourth fifth sixth "
-                                                                           "seventh eighth ninth tenth eleventh twelfth".split())]
-    first_part = "\n".join(prose[:3])
-    full = "\n".join(prose)
-    assert choose(first_part, full, 50).source == "readability"  # contains it and adds prose
-    links = "\n".join(f"Headline number {i} about the city" for i in range(40))
-    assert choose(first_part, first_part + "\n" + links, 50).source == "trafilatura"  # adds only a link list
-    assert choose("Order Reprints", full, 50).source == "readability"  # trafilatura found almost nothing
-    assert choose(full, "\n".join(prose[:2]), 50).source == "trafilatura"
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from(["<p>", "</p>", "<div>", "<!--", "-->", "<script>", "</script>", "<title>", "<br>",
                                  "&amp;", "&#0;", "\x00", "\ud800", "<table><tr><td>", PARAS[0], PARAS[1], "<", ">"]),

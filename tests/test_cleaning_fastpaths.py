@@ -6,40 +6,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning.extract import _page_paragraph_words
 from cleaning.parse import sanitize
 from cleaning.postclean import _ENTITY_DEBRIS, _SPACES, _has_debris, normalize
-
-_TAG = re.compile(r"<[^<>]*>")
-
-
-def paragraph_words_by_split(markup: str) -> int:
-    n = 0
-    for part in markup.split("<p")[1:]:
-        if part[:1] not in (">", " ", "\n", "\t", "\r"):
-            continue
-        start = part.find(">") + 1
-        end = part.find("</p", start)
-        if start and end > start:
-            n += len(_TAG.sub(" ", part[start:end]).split())
-    return n
-
-
-MARKUP_PARTS = ["<p", ">", "</p", "</p>", "<p>", "<p class='x'>", "<pre>", "<b>", "</b>", "<", " ", "\n", "\t",
-                "one", "two three", "é ü", "\u00a0", "<br/>", "<!-- c -->"]
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(MARKUP_PARTS), max_size=40))
-def test_page_paragraph_words_matches_the_split_definition(parts):
-    markup = "".join(parts)
-    assert _page_paragraph_words(markup) == paragraph_words_by_split(markup)
-
-
-def test_page_paragraph_words_examples():
-    assert _page_paragraph_words("<p>one two</p><pre>x y</pre><p class=a>three <b>four</b></p>") == 4
-    assert _page_paragraph_words("<p>never closed<p>five</p>") == 1
-
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab ;&,#039quotamphellipQUOT\n\r\t\u00a0\u2009\u3000\u2028\x0b\x0c\x85\x01\x7f\u200b\ufeff\u00ad é")), max_size=60)
 

@@ -1,0 +1,257 @@
+"""Candidate extractions of one page, and the page's own evidence about what its article is.
+
+Each extractor sees the page its own way: trafilatura in precision or balanced mode, fast (its
+main extractor alone) or full (with its readability/jusText comparison), readability-lxml, jusText.
+They fail differently (a layout-table row, a promo box, a comment thread, a teaser list), so
+copydesk asks several and lets `cleaning.selector` choose by evidence rather than by length.
+
+`page_evidence` collects what the page says about itself, independent of any extractor: its title
+and headline, its description (meta, og, ld+json), the ld+json articleBody when there is one, and
+the texts of its links (a line of a candidate that is a link text is navigation or a teaser).
+"""
+from __future__ import annotations
+
+import json
+import re
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any
+
+import lxml.html
+import trafilatura
+
+from . import postclean
+from .second_opinion import readability_text
+
+# The candidates copydesk computes on every page, in the order they are computed. Each earns its
+# place on the development sets (docs/cleaning.md, "Candidates").
+DEFAULT_CANDIDATES = ("tp_fast", "t_full", "readability", "justext")
+ALL_CANDIDATES = ("tp_fast", "t_fast", "tp_full", "t_full", "readability", "justext")
+
+_TRAFILATURA_MODES: dict[str, dict[str, bool]] = {
+    "tp_fast": {"fast": True, "favor_precision": True},
+    "t_fast": {"fast": True, "favor_precision": False},
+    "tp_full": {"fast": False, "favor_precision": True},
+    "t_full": {"fast": False, "favor_precision": False},
+}
+
+
+@dataclass
+class Evidence:
+    """What the page says about its own article, before any extractor runs."""
+
+    title: str = ""  # <title>, og:title, the first <h1>, ld+json headline (joined)
+    description: str = ""  # meta description, og:description, ld+json description (joined)
+    ld_body: str = ""  # ld+json articleBody
+    link_texts: set[str] = field(default_factory=set)  # normalised texts of <a> elements of 3+ words
+    page_words: int = 0  # words of the page's visible text
+    marked_texts: set[str] = field(default_factory=set)  # blocks inside promo/comment/teaser/... containers
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "description": self.description, "ld_body": self.ld_body,
+                "link_texts": sorted(self.link_texts), "page_words": self.page_words,
+                "marked_texts": sorted(self.marked_texts)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        return cls(d.get("title", ""), d.get("description", ""), d.get("ld_body", ""),
+                   set(d.get("link_texts", ())), int(d.get("page_words", 0)), set(d.get("marked_texts", ())))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def norm_line(text: str) -> str:
+    """The key a line and a link text are compared by: lower case, single spaces, no edge punctuation."""
+    return _SPACE.sub(" ", text).strip(" \t\n|·•-–—:;,.!?\"'“”«»").lower()
+
+
+def _meta(tree: lxml.html.HtmlElement, *names: str) -> list[str]:
+    out = []
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or "").lower()
+        if key in names and el.get("content"):
+            out.append(el.get("content"))
+    return out
+
+
+def _ld_objects(tree: lxml.html.HtmlElement):
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(graph)
+
+
+# class or id words of containers that hold no article text: ads and promos, teasers and related
+# links, comments, share bars, newsletters, navigation (matched as whole words of the attribute)
+_MARKED = re.compile(
+    r"(?:^|[\s_-])(?:promo\w*|advert\w*|ads?|sponsor\w*|teasers?|related|recommend\w*|comments?|replies|reply"
+    r"|share|sharing|social|newsletter|subscribe|sidebar|widget|footer|nav|menu|breadcrumbs?|outbrain|taboola)(?:$|[\s_-])",
+    re.I,
+)
+_MARKED_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "td", "dd", "blockquote")
+# a marked container holding more than this share of the page's words is a page wrapper, not a box
+MAX_MARKED_SHARE = 0.5
+
+
+def _marked_texts(body: lxml.html.HtmlElement, page_words: int) -> set[str]:
+    """Normalised texts (3+ words) of the blocks inside containers whose class or id says they are
+    not article (promo, teaser, comments, share, sidebar ...)."""
+    out: set[str] = set()
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        attr = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if len(attr) < 3 or not _MARKED.search(attr):
+            continue
+        blocks = list(el.iter(*_MARKED_BLOCKS)) or [el]
+        texts = [norm_line(b.text_content()) for b in blocks]
+        if sum(t.count(" ") + 1 for t in texts) > MAX_MARKED_SHARE * page_words:
+            continue
+        out.update(t for t in texts if t.count(" ") >= 2)
+    return out
+
+
+def page_evidence(tree: lxml.html.HtmlElement) -> Evidence:
+    """Title, description, ld+json body and link texts of a parsed page (the tree is not changed)."""
+    titles: list[str] = []
+    t = tree.find(".//title")
+    if t is not None and t.text_content():
+        titles.append(t.text_content())
+    titles += _meta(tree, "og:title", "twitter:title")
+    h1 = tree.find(".//h1")
+    if h1 is not None:
+        titles.append(h1.text_content())
+    descs = _meta(tree, "description", "og:description", "twitter:description")
+    ld_body = ""
+    for obj in _ld_objects(tree):
+        for key, into in (("headline", titles), ("description", descs)):
+            if isinstance(obj.get(key), str):
+                into.append(obj[key])
+        body = obj.get("articleBody") or obj.get("text")
+        if isinstance(body, str) and len(body) > len(ld_body):
+            ld_body = body
+    links = set()
+    for a in tree.iter("a"):
+        text = norm_line(a.text_content())
+        if text.count(" ") >= 2:
+            links.add(text)
+    body = tree.find("body")
+    body = body if body is not None else tree
+    page_words = len(body.text_content().split())
+    return Evidence(" \n".join(titles), " \n".join(descs), ld_body, links, page_words, _marked_texts(body, page_words))
+
+
+def trafilatura_candidate(page: Any, url: str | None, mode: str, *, metadata: bool = False,
+                          date_params: dict[str, Any] | None = None) -> Any:
+    """trafilatura's Document in one of its modes (comments off, tables in), or None.
+
+    With `metadata` the Document also carries the page's metadata (dates read with htmldate's `date_params`).
+    """
+    try:
+        return trafilatura.bare_extraction(
+            page, url=url, include_comments=False, deduplicate=False, with_metadata=metadata,
+            include_tables=True, date_extraction_params=date_params, **_TRAFILATURA_MODES[mode],
+        )
+    except Exception:  # a library bug on one odd page must not cost the page
+        return None
+
+
+_JUSTEXT_LANGS = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian_Bokmal", "nb": "Norwegian_Bokmal",
+    "fi": "Finnish", "cs": "Czech", "ru": "Russian", "uk": "Ukrainian", "tr": "Turkish", "hu": "Hungarian",
+    "ro": "Romanian", "el": "Greek", "ca": "Catalan", "hr": "Croatian", "sk": "Slovak", "sl": "Slovenian",
+}
+_STOPLISTS: dict[str, frozenset[str]] = {}
+
+
+def stoplist(lang: str | None) -> frozenset[str]:
+    """jusText's stopword list for an ISO 639-1 code (English when unknown), cached per process."""
+    name = _JUSTEXT_LANGS.get((lang or "en")[:2].lower(), "English")
+    if name not in _STOPLISTS:
+        import justext
+
+        _STOPLISTS[name] = frozenset(justext.get_stoplist(name))
+    return _STOPLISTS[name]
+
+
+def justext_text(tree: lxml.html.HtmlElement, lang: str | None) -> str:
+    """jusText's good paragraphs, one per line (jusText's default parameters). Does not change `tree`."""
+    try:
+        from justext.core import ParagraphMaker, classify_paragraphs, preprocessor, revise_paragraph_classification
+
+        dom = preprocessor(deepcopy(tree))
+        paragraphs = ParagraphMaker.make_paragraphs(dom)
+        classify_paragraphs(paragraphs, stoplist(lang))
+        revise_paragraph_classification(paragraphs)
+    except Exception:  # only a candidate
+        return ""
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
+
+
+def declared_language(markup: str) -> str | None:
+    m = _HTML_LANG.search(markup[:5000])
+    return m.group(1).lower() if m else None
+
+
+def post(text: str, enabled: bool = True) -> str:
+    if not text:
+        return ""
+    return postclean.clean_text(text) if enabled else postclean.normalize(text)
+
+
+def extract_candidates(
+    tree: lxml.html.HtmlElement,
+    markup: str,
+    url: str | None,
+    names: tuple[str, ...] = DEFAULT_CANDIDATES,
+    *,
+    post_clean: bool = True,
+    date_params: dict[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[dict[str, str], Any]:
+    """{name: post-cleaned text} for each candidate in `names`, and trafilatura's metadata Document
+    (from the first trafilatura candidate, read with htmldate's `date_params`).
+
+    `tree` is consumed (readability changes it): pass a tree parsed for this call.
+    """
+    import time
+
+    texts: dict[str, str] = {}
+    meta_doc = None
+    for name in names:
+        if name == "readability":
+            continue  # last: it mutates the tree
+        t0 = time.perf_counter()
+        if name in _TRAFILATURA_MODES:
+            doc = trafilatura_candidate(tree, url, name, metadata=meta_doc is None, date_params=date_params)
+            if meta_doc is None:
+                meta_doc = doc
+            texts[name] = post(doc.text if doc is not None else "", post_clean)
+        elif name == "justext":
+            texts[name] = post(justext_text(tree, declared_language(markup)), post_clean)
+        if timings is not None:
+            timings[name] = time.perf_counter() - t0
+    if "readability" in names:
+        t0 = time.perf_counter()
+        texts["readability"] = post(readability_text(tree), post_clean)
+        if timings is not None:
+            timings["readability"] = time.perf_counter() - t0
+    return texts, meta_doc
