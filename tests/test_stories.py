@@ -226,3 +226,40 @@ def test_rebuilds_run_in_the_background_and_the_last_one_is_waited_for(tmp_path,
     assert u.checkpoint(0, final=True)            # closing: waits for it, then rebuilds in the caller's thread
     assert not u.running() and u.rebuilds == 2
     assert calls == ["copydesk-stories", threading.current_thread().name]
+
+
+def test_the_table_agrees_with_an_sql_reference_on_random_clusters():
+    """20,000 documents in random clusters, with ties and missing dates: every member's rank and lag,
+    every representative and median lag as DuckDB computes them from the definition."""
+    import duckdb
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    base = dt.datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    published = base + rng.integers(0, 50, n) * 3600.0  # hour steps: many ties
+    fetched = base + rng.integers(0, 2000, n) * 60.0
+    docs = pa.table({
+        "id": [f"{i:016x}" for i in rng.permutation(n)], "url": [f"http://x.example/{i}" for i in range(n)],
+        "source": [f"s{i}" for i in rng.integers(0, 9, n)], "site": [f"h{i}.example" for i in rng.integers(0, 9, n)],
+        "title": [f"t{i}" for i in range(n)], "cluster_id": [f"c{i:05d}" for i in rng.integers(0, 6000, n)],
+        "published": pa.array((published * 1e6).astype(np.int64), mask=rng.random(n) < 0.1).cast(st.TIMESTAMP),
+        "fetched_at": pa.array((fetched * 1e6).astype(np.int64)).cast(st.TIMESTAMP)})
+    stories, members = st.compute(docs)
+    con = duckdb.connect()
+    con.register("docs", docs)
+    con.register("members", members)
+    con.register("stories", stories)
+    ref = """select cluster_id as story_id, id, row_number() over w - 1 as rank,
+                    (epoch_us(coalesce(published, fetched_at)) - epoch_us(first_value(coalesce(published, fetched_at)) over w))
+                    // 1000000 as lag_seconds
+             from docs window w as (partition by cluster_id order by coalesce(published, fetched_at), fetched_at, id)"""
+    mine = "select story_id, id, rank, lag_seconds from members"
+    assert con.execute(f"select count(*) from (({ref}) except ({mine}))").fetchall() == [(0,)]
+    assert con.execute(f"select count(*) from (({mine}) except ({ref}))").fetchall() == [(0,)]
+    wrong = con.execute(f"""select count(*) from stories s join ({ref}) r on r.story_id = s.story_id and r.rank = 0
+        left join (select story_id, median(lag_seconds) m, count(*) c from ({ref}) where rank > 0 group by story_id) x
+          on x.story_id = s.story_id
+        where r.id != s.representative_id or s.copies != coalesce(x.c, 0)
+           or coalesce(abs(x.m - s.median_lag_seconds) > 1e-9, x.m is distinct from s.median_lag_seconds)""").fetchall()
+    assert wrong == [(0,)] and stories.num_rows == docs.group_by("cluster_id").aggregate([]).num_rows
