@@ -31,9 +31,10 @@ from storage.corpus import day_parts
 
 log = logging.getLogger("copydesk.recovery")
 
-# A date partition is looked at when its directory changed less than this before the last index
-# commit (clock steps, file systems with coarse mtimes), or when it is the commit's day or the one before.
-MTIME_SLACK = 300.0
+# A date partition is looked at when its directory changed after the last index commit (less this
+# slack, for file systems with coarse mtimes), or when it is the commit's day or the one before (a
+# clock stepping back).
+MTIME_SLACK = 5.0
 
 
 @dataclass
@@ -108,7 +109,8 @@ def recover(root: Path, state: StateStore, deduper: dedup.Deduper, clock: Callab
             state.commit_checkpoint(parts=[(rel, len(recs), part.stat().st_size)], docs=docs)
             out.parts_registered += 1
         out.documents_reindexed += _restore(deduper, recs, _part_time(part, now), recent)
-    deduper.flush(note=coverage_note(state))
+    if todo or note is None:  # (a clean start writes nothing)
+        deduper.flush(note=coverage_note(state))
     return out
 
 
