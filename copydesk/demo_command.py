@@ -58,6 +58,8 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
         report.console.print(
             f"\nThe corpus is in {corpus}. Read it, for example:\n"
             f"  copydesk status --corpus {corpus}\n"
+            f"  copydesk stories --corpus {corpus}\n"
+            f"  copydesk report --corpus {corpus} -o report.html\n"
             f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, count(*) as articles, "
             f"count(*) filter (where duplicate_of is null) as unique_stories from "
             f"read_parquet('{corpus}/documents/**/*.parquet') group by site order by site\\\"))\"", soft_wrap=True)
