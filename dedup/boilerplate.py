@@ -57,11 +57,27 @@ class LineTable:
 
     def to_arrays(self) -> tuple[list[str], np.ndarray, int]:
         sources = sorted(self._tables)
-        rows = [(i, h, *e) for i, s in enumerate(sources) for h, e in self._tables[s].items()]
-        return sources, np.array(rows, dtype=np.uint64).reshape(-1, 5), self._clock
+        parts = []
+        for i, src in enumerate(sources):
+            table = self._tables[src]
+            if not table:
+                continue
+            block = np.empty((len(table), 5), dtype=np.uint64)
+            block[:, 0] = i
+            block[:, 1] = np.fromiter(table.keys(), dtype=np.uint64, count=len(table))
+            block[:, 2:] = np.array(list(table.values()), dtype=np.uint64).reshape(-1, 3)
+            parts.append(block)
+        rows = np.concatenate(parts) if parts else np.empty((0, 5), dtype=np.uint64)
+        return sources, rows, self._clock
 
     def load_arrays(self, sources: list[str], rows: np.ndarray, clock: int) -> None:
+        """The table from ``to_arrays``' rows: built per source from whole columns (a Python loop
+        over the rows took ~13 us a row, 0.6 s for one outlet-heavy index at start-up)."""
         self._tables = {s: {} for s in sources}
-        for i, h, n, tag, used in rows.tolist():
-            self._tables[sources[i]][h] = [n, tag, used]
+        if rows.size:
+            rows = rows.reshape(-1, 5)
+            col = rows[:, 0]
+            for i, src in enumerate(sources):
+                sel = rows[col == i]
+                self._tables[src] = dict(zip(sel[:, 1].tolist(), sel[:, 2:].tolist()))
         self._clock = clock
