@@ -344,7 +344,7 @@ class Pipeline:
         self._skipped: list[tuple[str | None, ...]] = []  # (key, url, reason, source[, config_fp])
         self._failed: list[tuple[str, str, str, str | None]] = []
         self._errors: list[tuple[int | None, str | None, str | None, str, str, str | None]] = []
-        self._validators: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        self._validators: dict[str, list[tuple[str, str | None, str | None, str]]] = {}  # + discovery_fingerprint
         self._pending_keys: set[str] = set()
         self._fingerprints: dict[tuple[str, str | None], str | None] = {}  # (reason, source) -> config_fingerprint
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
@@ -440,7 +440,18 @@ class Pipeline:
         """ETag/Last-Modified of a feed, sitemap or section page; saved only when the source's run
         completes, so a crashed run never turns the next fetch into a 304 that hides unfetched articles."""
         if etag or last_modified:
-            self._validators.setdefault(source, []).append((url, etag, last_modified))
+            self._validators.setdefault(source, []).append((url, etag, last_modified,
+                                                            self.discovery_fingerprint(source)))
+
+    def validators(self, url: str, source: str) -> tuple[str | None, str | None]:
+        """The validators to send for a feed, sitemap or section page of ``source``: none when they
+        were saved under another configuration of the source (its domains, [filter]), so that the
+        URLs skipped under that configuration are read again and decided anew."""
+        return self.state.validators(url, self.discovery_fingerprint(source))
+
+    def discovery_fingerprint(self, source: str) -> str:
+        """The configuration that decides which discovered URLs of ``source`` are skipped."""
+        return "/".join(self.config_fingerprint(r, source) or "-" for r in sorted(CONFIG_REASONS))
 
     def store(self, d: Doc) -> None:
         a, asg = d.article, d.assignment

@@ -73,7 +73,7 @@ class NewsSpider(scrapy.Spider):
                  hints: dict[str, Any] | None = None, extra_meta: dict[str, Any] | None = None) -> Request:
         headers = {}
         if conditional:
-            etag, modified = self.pipeline.state.validators(url)
+            etag, modified = self.pipeline.validators(url, source)
             if etag:
                 headers["If-None-Match"] = etag
             if modified:

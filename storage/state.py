@@ -96,6 +96,9 @@ _ADDED_COLUMNS: list[tuple[str, str, str]] = [
     # for a skip caused by configuration (offsite, filter_*): what that configuration was
     # (crawler.reasons); a decision whose fingerprint differs from today's is decided again
     ("urls", "config_fp", "TEXT"),
+    # the fingerprint of the source's configuration when a feed's or sitemap's validators were saved:
+    # under another configuration they are not used (a 304 would hide the URLs to decide again)
+    ("validators", "config_fp", "TEXT"),
 ]
 
 
@@ -197,7 +200,7 @@ class StateStore:
         skipped: Iterable[tuple[str, str, str, str | None] | tuple[str, str, str, str | None, str | None]] = (),
         failed: Iterable[tuple[str, str, str, str | None]] = (),
         errors: Iterable[tuple[int | None, str | None, str | None, str, str, str | None]] = (),
-        validators: Iterable[tuple[str, str | None, str | None]] = (),
+        validators: Iterable[tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]] = (),
         templates: Iterable[tuple[str, bytes]] = (),
     ) -> None:
         """One transaction. ``docs``: (doc, its url keys); ``skipped`` and ``failed``: (url_key, url, reason, source),
@@ -237,8 +240,8 @@ class StateStore:
                 "INSERT INTO errors(run_id, at, source, url, outcome, reason, detail) VALUES (?,?,?,?,?,?,?)",
                 [(run, now, src, url, outcome, reason, detail) for run, src, url, outcome, reason, detail in errors])
             self.db.executemany(
-                "INSERT OR REPLACE INTO validators(url, etag, last_modified, checked_at) VALUES (?,?,?,?)",
-                [(u, e, lm, now) for u, e, lm in validators])
+                "INSERT OR REPLACE INTO validators(url, etag, last_modified, checked_at, config_fp) VALUES (?,?,?,?,?)",
+                [(u, e, lm, now, fp[0] if fp else None) for u, e, lm, *fp in validators])
             self.db.executemany("INSERT OR REPLACE INTO templates(site, data) VALUES (?,?)", list(templates))
 
     def _tx(self) -> _Transaction:
@@ -324,9 +327,13 @@ class StateStore:
         return dict(self.db.execute("SELECT reason, count(*) FROM urls WHERE status='skipped' GROUP BY reason"))
 
     # -- conditional GET -----------------------------------------------------------------------
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+    def validators(self, url: str, config_fp: str | None = None) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified saved for ``url``; none when ``config_fp`` is given and they were
+        saved under another configuration fingerprint."""
+        row = self.db.execute("SELECT etag, last_modified, config_fp FROM validators WHERE url=?", (url,)).fetchone()
+        if row is None or (config_fp is not None and row[2] != config_fp):
+            return None, None
+        return row[0], row[1]
 
     # -- runs ----------------------------------------------------------------------------------
     def start_run(self, source: str, kind: str) -> int:

@@ -60,12 +60,12 @@ def test_articles_on_the_feeds_domain_are_stored_and_config_skips_are_decided_ag
         proxy.routes.update({u: Route(html.encode()) for u, html in pages.items()})
         dated = [(u, u, "Mon, 02 Nov 2026 08:00:00 GMT") for u in [*SAME, PARTNER, PLAIN]]
         proxy.routes[FEED] = Route(rss([*dated, (OLD, OLD, "Wed, 01 May 2019 08:00:00 GMT")]),
-                                   content_type="application/rss+xml")
+                                   content_type="application/rss+xml", conditional=True)
         proxy.routes[INDEX] = Route(
             ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
              f"<sitemap><loc>{CHILD_OK}</loc></sitemap><sitemap><loc>{CHILD_OFF}</loc></sitemap>"
-             "</sitemapindex>").encode(), content_type="application/xml")
-        proxy.routes[CHILD_OK] = Route(sitemap([FROM_CHILD]), content_type="application/xml")
+             "</sitemapindex>").encode(), content_type="application/xml", conditional=True)
+        proxy.routes[CHILD_OK] = Route(sitemap([FROM_CHILD]), content_type="application/xml", conditional=True)
         proxy.routes[CHILD_OFF] = Route(sitemap([ELSEWHERE]), content_type="application/xml")
 
         cfg = config(tmp_path / "copydesk.toml")
@@ -80,12 +80,12 @@ def test_articles_on_the_feeds_domain_are_stored_and_config_skips_are_decided_ag
         counts = status(proxy, cfg)["sources"][0]["last_run"]["counts"]
         assert counts["skipped"] == {"offsite": 1, "filter_keywords": 1, "filter_since": 1}, counts
 
-        # the same configuration: nothing decided is fetched again
+        # the same configuration: nothing decided is fetched again, the feed and sitemaps answer 304
         hits = {u: proxy.routes[u].hits for u in pages}
         r = run(proxy, "crawl", "-c", cfg)
         assert r.returncode == 0, r.stderr
         assert {u: proxy.routes[u].hits for u in pages} == hits
-        assert status(proxy, cfg)["sources"][0]["last_run"]["counts"]["known"] == 6
+        assert [proxy.requested(u)[-1].status for u in (FEED, INDEX)] == [304, 304]
 
         # the partner's domain allowed, the filters relaxed: those skips are decided again
         config(tmp_path / "copydesk.toml", allowed='allowed_domains = ["partner.example"]', keywords="[]", since="")
@@ -93,6 +93,8 @@ def test_articles_on_the_feeds_domain_are_stored_and_config_skips_are_decided_ag
         assert r.returncode == 0, r.stderr
         stored = {d["url"] for d in Corpus(tmp_path / "corpus").documents()}
         assert stored == {*SAME, FROM_CHILD, PARTNER, PLAIN, OLD}, stored
+        # the validators saved under the old configuration were not sent: the feed was read again
+        assert "If-None-Match" not in proxy.requested(FEED)[-1].headers and proxy.requested(FEED)[-1].status == 200
         assert {u: proxy.routes[u].hits for u in SAME} == {u: hits[u] for u in SAME}  # stored: never again
         assert proxy.routes[ELSEWHERE].hits == 0 and not proxy.requested(CHILD_OFF)
 
@@ -138,7 +140,7 @@ def test_filter_skips_are_decided_again_when_the_filter_changes(tmp_path):
         site.routes["/old.html"] = Route(article_html(21, published="2019-05-01").encode())
         site.routes["/rss.xml"] = Route(rss([(site.url("/k.html"), "k", "Mon, 02 Nov 2026 08:00:00 GMT"),
                                              (site.url("/old.html"), "old", "Wed, 01 May 2019 08:00:00 GMT")]),
-                                        content_type="application/rss+xml")
+                                        content_type="application/rss+xml", conditional=True)
         cfg = tmp_path / "copydesk.toml"
 
         def crawl(filt: str) -> None:
@@ -151,6 +153,7 @@ def test_filter_skips_are_decided_again_when_the_filter_changes(tmp_path):
         crawl('keywords = ["zebra"]\nsince = "2026-01-01"')
         crawl('keywords = ["zebra"]\nsince = "2026-01-01"')
         assert site.routes["/k.html"].hits == 1 and site.routes["/old.html"].hits == 0
+        assert site.requested("/rss.xml")[-1].status == 304  # the same [filter]: the feed's validators hold
         crawl('keywords = ["zebra", "officials"]\nsince = "2026-01-01"')   # "Officials said ..." is in every page
         assert site.routes["/k.html"].hits == 2 and site.routes["/old.html"].hits == 0
         crawl('keywords = ["zebra", "officials"]')
