@@ -63,7 +63,7 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
             f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, count(*) as articles, "
             f"count(*) filter (where duplicate_of is null) as unique_stories from "
             f"read_parquet('{corpus}/documents/**/*.parquet') group by site order by site\\\"))\"", soft_wrap=True)
-        if keep_serving and status == 0:
+        if keep_serving and status != 130:   # interrupted; a degraded crawl (3) still serves
             serve_on(world, cfg_path, publish_every)
     return status
 

@@ -468,8 +468,8 @@ def test_demo_serve_publishes_over_time_prints_its_config_and_stops_on_sigterm(t
         demo.wait_for(r"every demo story is out now")
         r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(cfg)], cwd=tmp_path,
                            capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        assert demo.stop(signal.SIGTERM) == 0
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert demo.stop(signal.SIGTERM) == 0, "".join(demo.seen)
     finally:
         demo.close()
     docs = list(Corpus(tmp_path / "demo-corpus").documents())
