@@ -109,3 +109,30 @@ def test_delete_unknown_is_one_line_and_status_2(crawled):
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "no stored document" in r.stderr
     r = copydesk("delete", "-c", cfg)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_a_takedown_stopped_after_its_tombstone_is_finished_by_the_next_start(tmp_path, monkeypatch):
+    import storage.delete as delete_mod
+    from storage import StateStore
+
+    pages = tmp_path / "pages"
+    files = DemoWorld().write_static(pages)
+    r = copydesk("ingest", "--corpus", tmp_path / "corpus", *[pages / n for n in list(files)[:6]])
+    assert r.returncode == 0, r.stderr
+    corpus = tmp_path / "corpus"
+    victim = next(Corpus(corpus).documents())
+    state = StateStore(corpus / "_state" / "state.sqlite3")
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt("killed after the tombstone")
+
+    monkeypatch.setattr(delete_mod, "_rewrite_documents", killed)
+    with pytest.raises(KeyboardInterrupt):
+        delete_mod.delete(corpus, state, doc_id=victim["id"])
+    assert delete_mod.pending(state) == [victim["id"]]
+    state.close()
+    monkeypatch.undo()
+    r = copydesk("repair", "--upgrade", "--corpus", corpus)  # any writer's start
+    assert r.returncode == 0, r.stderr
+    assert victim["id"] not in {d["id"] for d in Corpus(corpus).documents()}
+    assert verify(corpus) == []

@@ -153,3 +153,20 @@ def test_an_upgrade_stopped_half_way_is_finished_by_the_next_start(v1_world, tmp
     assert r.returncode == 0, r.stderr
     assert snapshot(corpus)["records"] == before["records"]
     assert verify(corpus) == []
+
+
+def test_a_published_value_that_is_no_date_is_counted_not_hidden(tmp_path):
+    from storage import Record
+    from storage.upgrade import upgrade
+
+    part = tmp_path / "documents" / "date=2026-11-20" / "part-20261120T000000000000Z-w-00001.jsonl"
+    part.parent.mkdir(parents=True)
+    recs = [Record(id=f"{i:016d}", url=f"https://ex.org/{i}", source="s", site="ex.org", title=None, text="t",
+                   published=p, fetched_at="2026-11-20T10:00:00Z", language=None, word_count=1,
+                   cluster_id=f"{i:016d}", duplicate_of=None, similarity=None)
+            for i, p in enumerate(["2026-11-19", "the day before yesterday", "2026-11-19T23:00:00-05:00"])]
+    part.write_text("".join(r.to_json() + "\n" for r in recs))
+    up = upgrade(tmp_path)
+    assert up.counts() == {"parts_converted": 1, "documents": 3, "unparseable_published": 1}
+    got = [r["published"] for r in Corpus(tmp_path).documents()]
+    assert [g and g.isoformat() for g in got] == ["2026-11-19T00:00:00+00:00", None, "2026-11-20T04:00:00+00:00"]
