@@ -262,13 +262,25 @@ class StateStore:
 
     def replace_parts(self, moved: dict[str, str], new: Iterable[tuple[str, int, int]]) -> None:
         """Parts rewritten (upgrade, compaction): ``moved`` old part name -> the new part now holding
-        its documents; ``new``: (name, records, bytes) of the new parts. One transaction."""
+        its documents; ``new``: (name, records, bytes) of the new parts. One transaction. A new part
+        takes over the registry row (rowid) of the earliest part it replaces: it holds no document
+        the old ones did not, so what covered them (the dedup index's note, copydesk/recovery.py)
+        covers it too, and the next start does not read it again."""
         now = time.time()
+        new = list(new)
         with self._tx():
             self.db.executemany("UPDATE docs SET part=? WHERE part=?", [(n, o) for o, n in moved.items()])
-            self.db.executemany("DELETE FROM parts WHERE name=?", [(o,) for o in moved])
-            self.db.executemany("INSERT OR REPLACE INTO parts(name, records, bytes, registered_at) VALUES (?,?,?,?)",
-                                [(n, r, b, now) for n, r, b in new])
+            for name, records, size in new:
+                olds = [o for o, n in moved.items() if n == name]
+                rows = [r for o in olds for r in self.db.execute("SELECT rowid FROM parts WHERE name=?", (o,))]
+                if rows:
+                    keep = min(r for (r,) in rows)
+                    self.db.executemany("DELETE FROM parts WHERE name=? AND rowid != ?", [(o, keep) for o in olds])
+                    self.db.execute("UPDATE parts SET name=?, records=?, bytes=? WHERE rowid=?", (name, records, size, keep))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO parts(name, records, bytes, registered_at) VALUES (?,?,?,?)",
+                                    (name, records, size, now))
+            self.db.executemany("DELETE FROM parts WHERE name=?", [(o,) for o in moved if o not in {n for n, _, _ in new}])
 
     def delete_doc(self, doc_id: str, *, part: tuple[str, int, int] | None, urls: Iterable[tuple[str, str]],
                    reason: str | None) -> None:
