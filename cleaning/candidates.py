@@ -17,6 +17,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
@@ -27,6 +28,10 @@ from .second_opinion import readability_text
 # place on the development sets (docs/cleaning.md, "Candidates").
 DEFAULT_CANDIDATES = ("tp_fast", "t_full", "readability", "justext")
 ALL_CANDIDATES = ("tp_fast", "t_fast", "tp_full", "t_full", "readability", "justext")
+
+# A tree nested deeper than this (no real layout is; libxml2 builds such trees from 100,000 unclosed
+# <div>s) gets only the first candidate: the others take seconds on it and find nothing more.
+MAX_DEPTH_FOR_ALL = 256
 
 _TRAFILATURA_MODES: dict[str, dict[str, bool]] = {
     "tp_fast": {"fast": True, "favor_precision": True},
@@ -153,6 +158,15 @@ def page_evidence(tree: lxml.html.HtmlElement) -> Evidence:
     body = body if body is not None else tree
     page_words = len(body.text_content().split())
     return Evidence(" \n".join(titles), " \n".join(descs), ld_body, links, page_words, _marked_texts(body, page_words))
+
+
+def tree_depth(tree: lxml.html.HtmlElement) -> int:
+    """The deepest nesting of elements in `tree` (one pass over the tree)."""
+    depth = deepest = 0
+    for event, _el in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def trafilatura_candidate(page: Any, url: str | None, mode: str, *, metadata: bool = False,

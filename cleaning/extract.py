@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -73,14 +74,16 @@ def analyze(
     doc = None
     evidence = candidates.Evidence()
     if tree is not None:
+        if candidates.tree_depth(tree) > candidates.MAX_DEPTH_FOR_ALL:
+            names = names[:1]  # nesting no real layout has: the other extractors take seconds on it
         evidence = candidates.page_evidence(tree)
         texts, doc = candidates.extract_candidates(tree, markup, url, names, post_clean=post_clean,
                                                    date_params=_date_params())
     if max((count_words(t) for t in texts.values()), default=0) < min_words:
         best = max(texts.values(), key=count_words, default="")
         for candidate in recovery_trees(markup):
-            rec = candidates.trafilatura_candidate(candidate, url, "t_fast", metadata=doc is None,
-                                                  date_params=_date_params())
+            mode = "t_full" if candidates.tree_depth(candidate) <= candidates.MAX_DEPTH_FOR_ALL else "t_fast"
+            rec = candidates.trafilatura_candidate(candidate, url, mode, metadata=doc is None, date_params=_date_params())
             rec_text = candidates.post(rec.text if rec else "", post_clean)
             if count_words(rec_text) > count_words(best):
                 best, doc = rec_text, _merge_meta(doc, rec)
@@ -90,7 +93,13 @@ def analyze(
     elif len(texts) == 1:
         text = next(iter(texts.values()))
     else:
-        text = texts[selector.choose(texts, evidence, candidates.declared_language(markup))]
+        ranked = selector.rank(texts, evidence, candidates.declared_language(markup))
+        text = texts[ranked[0][1]]
+        if 0 < count_words(text) < min_words:
+            # a short choice is not rejected as too short while another candidate holds it and has
+            # an article's worth of text (the best-ranked such candidate)
+            text = next((texts[n] for _p, n in ranked[1:]
+                         if count_words(texts[n]) >= min_words and _holds(texts[n], text)), text)
     words = count_words(text)
 
     shown = _drop_headline(text, getattr(doc, "title", None))
@@ -131,6 +140,13 @@ def extract(html: str | bytes, url: str | None = None, **options) -> Article | N
 
 
 # ----------------------------------------------------------------------------- steps
+
+
+def _holds(large: str, small: str, share: float = 0.8) -> bool:
+    """`large` holds at least `share` of the tokens of `small` (as bags)."""
+    a, b = Counter(_tokens(small)), Counter(_tokens(large))
+    n = sum(a.values())
+    return n > 0 and sum((a & b).values()) >= share * n
 
 
 def _tokens(text: str) -> list[str]:
