@@ -74,6 +74,7 @@ HOST_KEYS: tuple[str, ...] = tuple(dict.fromkeys(
     h for o in FIELD_OUTLETS for h in (o.feed_host, o.article_host, o.moved_feed_host) if h))
 _ENCODING = {"ledger": "windows-1252"}   # by template
 LEDGER_FOLLOW = r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html$"
+CONCURRENCY = 16          # crawl.concurrency of the config: requests in flight, all hosts together
 
 
 @dataclass(frozen=True)
@@ -459,7 +460,7 @@ class FieldWorld:
         (a deployment whose config is fixed later)."""
         q = json.dumps
         lines = [f"corpus = {q(corpus)}", "", "[crawl]", 'user_agent = "copydesk-field (+http://127.0.0.1/)"',
-                 "obey_robots = true", "timeout = 5", "retries = 1", "concurrency = 16",
+                 "obey_robots = true", "timeout = 5", "retries = 1", f"concurrency = {CONCURRENCY}",
                  f"per_host_concurrency = {per_host}", f"checkpoint_interval = {q(checkpoint)}", "",
                  "[schedule]", f"interval = {q(interval)}", f"jitter = {q(jitter)}"]
         for o in FIELD_OUTLETS:

@@ -24,6 +24,9 @@ Invariants (the names used in the reports):
 - ``robots``: no URL robots.txt disallows is requested;
 - ``readers``: DuckDB and pyarrow read the corpus, and count the same rows;
 - ``sigterm-exit``: SIGTERM stops the daemon with status 0 within 30 s;
+- ``sigterm-stops-fetching``: after SIGTERM the hosts of one source get at most
+  ``crawl.concurrency`` requests (not counting robots.txt): a run finishes only the requests its
+  downloader already had (README: "at most `crawl.concurrency`");
 - ``clean-start``: a start after a clean stop repairs nothing (reads no part file again);
 - ``startup-flat``: no start-up takes more than twice the median of the first three plus 2 s
   (a timing, so only when ``check_startup``: bench/field.py, not the test suite).
@@ -44,9 +47,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .field import FEED_DAYS, OUTLET_BY_KEY, FieldArticle, FieldWorld
+from .field import CONCURRENCY, FEED_DAYS, FIELD_OUTLETS, OUTLET_BY_KEY, FieldArticle, FieldWorld
 
 __all__ = ["FieldSettings", "DayReport", "FieldReport", "run_field", "read_corpus"]
+
+SOURCE_OF_HOST = {h: o.key for o in FIELD_OUTLETS for h in (o.feed_host, o.article_host, o.moved_feed_host) if h}
 
 
 @dataclass
@@ -401,10 +406,22 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
             while time.monotonic() < deadline:
                 if kill_at is not None and time.monotonic() - t0 >= kill_at:
                     n_docs = len(read_corpus(corpus))
+                    sent = len(world.fetched)
                     rc = daemon.stop(getattr(signal, kind))
                     dr.events.append(f"{kind} at {kill_at:.1f} s (status {rc})")
                     if kind == "SIGTERM" and rc != 0:
                         dr.violations.append(f"sigterm-exit: day {day}: status {rc} (None: still running after 30 s)")
+                    after: dict[str, list[str]] = {}      # source -> requests its hosts got after the signal
+                    for _, host_key, _, path, _ in world.fetched[sent:]:
+                        if not path.endswith("robots.txt"):
+                            after.setdefault(SOURCE_OF_HOST[host_key], []).append(path)
+                    over = {k: v for k, v in after.items() if len(v) > CONCURRENCY}
+                    if kind == "SIGTERM" and over:
+                        dr.violations.append(
+                            f"sigterm-stops-fetching: day {day}: after SIGTERM the hosts of "
+                            + ", ".join(f"{k} got {len(v)} requests (e.g. {v[-1]})" for k, v in over.items())
+                            + f"; a run may finish only what its downloader already had, at most crawl.concurrency "
+                              f"= {CONCURRENCY}")
                     clean_stop = kind == "SIGTERM" and rc == 0
                     kill_at = None
                     if day == settings.fix_day and settings.late_domains:
