@@ -3,6 +3,7 @@
 
     python bench/extraction.py                      # the three development sets, one table
     python bench/extraction.py --sets scrapinghub,fixtures
+    python bench/extraction.py --select cascade           # or evidence; default: rules, as analyze
     python bench/extraction.py CASES_DIR --pred OUT.jsonl [--worst 10] [--json] [--per-case FILE]
 
 The three development sets (bench/dev_sets.py): ../shared/bench/extraction/scrapinghub (token F1),
@@ -184,10 +185,13 @@ def load_cases(folder: Path) -> list[dict]:
     return cases
 
 
+SELECT = "rules"  # cleaning.analyze's select= (--select)
+
+
 def copydesk_text(data: bytes, url: str | None) -> str:
     import cleaning
 
-    article = cleaning.extract(data, url)
+    article = cleaning.extract(data, url, select=SELECT)
     return article.text if article else ""
 
 
@@ -298,9 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-case", type=Path, help="write per-page scores of copydesk here (JSONL)")
     ap.add_argument("--limit", type=int, help="only the first N cases")
     ap.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    ap.add_argument("--select", default="rules", choices=["rules", "cascade", "evidence"],
+                    help="cleaning.analyze's select= (default: rules, analyze's default)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",
                     help="convert a clone of scrapinghub/article-extraction-benchmark into CASES and exit")
     args = ap.parse_args(argv)
+    global SELECT
+    SELECT = args.select
 
     if args.import_aeb:
         if args.cases is None:

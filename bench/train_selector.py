@@ -5,6 +5,8 @@
     python bench/train_selector.py evidence                # only the page evidence, after changing it
     python bench/train_selector.py train  [--out cleaning/selector.json]
     python bench/train_selector.py report                 # cross-validated and leave-one-set-out tables
+    python bench/train_selector.py rules                  # the rule-based text of every page (cascade stage 1)
+    python bench/train_selector.py gate   [--out-gate cleaning/gate.json]   # the cascade's gate
 
 `cache` runs every candidate extractor (cleaning.candidates.ALL_CANDIDATES) and the two baselines
 (trafilatura's defaults, readability-lxml) once per page of the three development sets
@@ -21,6 +23,15 @@ weighted equally (each set's rows sum to the same weight), so the large set does
   * cross-validation by site (5 folds, no site in both training and test fold), per set;
   * leave-one-set-out: trained on two sets, scored on the third;
   * every single candidate and the oracle (best candidate per page) for comparison.
+
+`rules` keeps, per page, the text of the cascade's first stage (cleaning.analyze(select="rules"):
+the Article's text, "" when rejected) and its time in /tmp/clean-cache/rules-<set>.json. `gate`
+fits the cascade's gate (cleaning/cascade.py) on those texts: a logistic regression over the
+cheap text's evidence features, labelled 1 when the selector's choice among the four candidates
+scores more than 0.01 better on the page; the threshold is the one with the best mean of the three
+sets' cross-validated (by site) scores among those escalating at most MAX_ESCALATION of all pages
+(the time budget: an escalation costs about 3x trafilatura's time). It prints the per-threshold
+table, cross-validated and leave-one-set-out figures, and writes cleaning/gate.json.
 """
 from __future__ import annotations
 
@@ -341,15 +352,149 @@ def leave_one_set_out(pages: list[Page], grid: list[tuple[float, float]] = GRID)
     return out, chosen
 
 
+# ----------------------------------------------------------------------------- cascade gate
+
+GATE_GRID = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+MAX_ESCALATION = 0.10  # of all pages: 1.15x + 10 % x ~3x stays under 1.5x trafilatura's time
+GAIN_MARGIN = 0.01
+
+
+def cmd_rules(sets: list[str]) -> int:
+    """The rule-based text (cascade stage 1) of every page, and its time."""
+    from cleaning import analyze
+
+    for name in sets:
+        folder = SETS[name]
+        out = {}
+        for case in load_cases(folder):
+            data = (folder / case["html_path"]).read_bytes()
+            t0 = time.perf_counter()
+            res = analyze(data, case.get("url"), select="rules")
+            out[case["id"]] = {"text": res.text if res else "", "sec": time.perf_counter() - t0}
+        (CACHE / f"rules-{name}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+        print(f"{name}: rules texts of {len(out)} pages", flush=True)
+    return 0
+
+
+def _lr(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
+    beta = np.zeros(Z.shape[1])
+    reg = np.full(Z.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(50):
+        p_hat = 1.0 / (1.0 + np.exp(-np.clip(Z @ beta, -50, 50)))
+        grad = Z.T @ (w * (p_hat - y)) + reg * beta
+        hess = (Z * (w * p_hat * (1 - p_hat))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(Z.shape[1])
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return mean, scale, beta
+
+
+def _lr_prob(m: tuple, X: np.ndarray) -> np.ndarray:
+    mean, scale, beta = m
+    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
+    return 1.0 / (1.0 + np.exp(-np.clip(Z @ beta, -50, 50)))
+
+
+def _set_weights(pages: list[Page]) -> np.ndarray:
+    count: dict[str, int] = {}
+    for p in pages:
+        count[p.set] = count.get(p.set, 0) + 1
+    w = np.array([1.0 / count[p.set] for p in pages])
+    return w / w.mean()
+
+
+def _cv_prob(pages: list[Page], X: np.ndarray, y: np.ndarray, k: int = 5) -> np.ndarray:
+    folds = np.array(site_folds(pages, k))
+    out = np.zeros(len(pages))
+    for f in range(k):
+        tr = folds != f
+        m = _lr(X[tr], y[tr], _set_weights([p for p, t in zip(pages, tr) if t]))
+        out[~tr] = _lr_prob(m, X[~tr])
+    return out
+
+
+def cmd_gate(pages: list[Page], out: Path) -> int:
+    from cleaning.candidates import Evidence
+    from cleaning.cascade import GATE_FEATURES, gate_row
+    from cleaning.model import count_words
+
+    model = json.loads((Path(__file__).resolve().parent.parent / "cleaning" / "selector.json").read_text())
+    rules = {s: json.loads((CACHE / f"rules-{s}.json").read_text(encoding="utf-8")) for s in {p.set for p in pages}}
+    X, gain, short, cheap, full = [], [], [], [], []
+    for p in pages:
+        row = json.loads((CACHE / p.set / f"{p.case['id']}.json").read_text(encoding="utf-8"))
+        ev = Evidence.from_dict(row["evidence"]) if row["evidence"] else Evidence()
+        text = rules[p.set][p.case["id"]]["text"]
+        X.append(gate_row(text, ev, row["evidence"].get("lang")))
+        # the escalated text: the selector's choice, or the rules' text when every candidate is short
+        best = p.finals[p.names[choose_index(model, p)]]
+        if max(count_words(t) for t in row["texts"].values() if t is not None) < MIN_WORDS:
+            best = text
+        cheap.append(text)
+        full.append(best)
+        gain.append(page_score(p.case, best) - page_score(p.case, text))
+        short.append(count_words(text) < MIN_WORDS)
+    X, y, short_a = np.array(X), (np.array(gain) > GAIN_MARGIN).astype(float), np.array(short)
+
+    def texts_for(esc: np.ndarray, idx: list[int]) -> list[str]:
+        return [full[i] if esc[k] else cheap[i] for k, i in enumerate(idx)]
+
+    def pick(idx: list[int], prob: np.ndarray) -> tuple[float, list[str]]:
+        lines, best = [], None
+        sub = [pages[i] for i in idx]
+        for th in GATE_GRID:
+            esc = (prob >= th) | short_a[idx]
+            res = evaluate(sub, texts_for(esc, idx))
+            rate = float(esc.mean())
+            lines.append(f"    threshold {th:.2f}: escalated {rate:.1%} " + fmt(res))
+            if rate <= MAX_ESCALATION and (best is None or set_score(res) > best[0] + 1e-9):
+                best = (set_score(res), th)
+        return (best[1] if best else GATE_GRID[-1]), lines
+
+    every = list(range(len(pages)))
+    print(f"gate: {len(pages)} pages, {int(y.sum())} where the full choice is better by > {GAIN_MARGIN}")
+    print("  rules only    " + fmt(evaluate(pages, cheap)))
+    print("  full always   " + fmt(evaluate(pages, full)))
+    cv = _cv_prob(pages, X, y)
+    threshold, lines = pick(every, cv)
+    print("  cross-validated by site, per threshold:")
+    print("\n".join(lines))
+    print(f"  chosen threshold {threshold}")
+    loso_esc = np.zeros(len(pages), dtype=bool)
+    for held in sorted({p.set for p in pages}):
+        train = [i for i, p in enumerate(pages) if p.set != held]
+        test = [i for i, p in enumerate(pages) if p.set == held]
+        th, _ = pick(train, _cv_prob([pages[i] for i in train], X[train], y[train]))
+        m = _lr(X[train], y[train], _set_weights([pages[i] for i in train]))
+        loso_esc[test] = (_lr_prob(m, X[test]) >= th) | short_a[test]
+        print(f"  leave-one-set-out {held}: threshold {th} chosen on the other two, escalated {loso_esc[test].mean():.1%}")
+    print("  leave-one-set-out " + fmt(evaluate(pages, texts_for(loso_esc, every))))
+    m = _lr(X, y, _set_weights(pages))
+    esc = (_lr_prob(m, X) >= threshold) | short_a
+    print(f"  in-sample     escalated {esc.mean():.1%} " + fmt(evaluate(pages, texts_for(esc, every))))
+    gate = {"features": list(GATE_FEATURES), "mean": m[0].tolist(), "scale": m[1].tolist(),
+            "weights": m[2][:-1].tolist(), "bias": float(m[2][-1]), "threshold": threshold}
+    out.write_text(json.dumps(gate, indent=1) + "\n", encoding="utf-8")
+    print(f"  wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["cache", "evidence", "train", "report"])
+    ap.add_argument("command", choices=["cache", "evidence", "train", "report", "rules", "gate"])
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--force", action="store_true", help="cache: recompute pages already cached")
     ap.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES))
     ap.add_argument("--margin", type=float, default=0.02, help="train: label 1 within this of the page's best score")
     ap.add_argument("--l2", type=float, default=1.0, help="train: L2 penalty")
     ap.add_argument("--save", action="store_true", help="report: also write the model trained on every page to --out")
+    ap.add_argument("--out-gate", type=Path, default=Path(__file__).resolve().parent.parent / "cleaning" / "gate.json")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "cleaning" / "selector.json")
     args = ap.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
@@ -357,8 +502,12 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_cache(sets, args.force)
     if args.command == "evidence":
         return cmd_evidence(sets)
+    if args.command == "rules":
+        return cmd_rules(sets)
     names = tuple(n for n in args.candidates.split(",") if n)
     pages = build_pages(sets, names)
+    if args.command == "gate":
+        return cmd_gate(pages, args.out_gate)
     if args.command == "train":
         model = fit(pages, args.margin, args.l2)
         args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

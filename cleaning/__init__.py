@@ -7,9 +7,13 @@
     else:                           # a Rejected, falsy, with .reason
         print("skipped:", result.reason)
 
-Several extractors (trafilatura in two modes, readability-lxml, jusText) give candidate texts, each
-post-cleaned by copydesk's line filters (cleaning.postclean); a small learned model chooses between
-them by evidence (cleaning.evidence, cleaning.selector), never by length alone.
+By default the rule-based extraction (cleaning.rules: trafilatura's precision mode, escalating on
+word counts, readability-lxml as a second opinion). On request (analyze(..., select="cascade") or
+select="evidence"), more extractors (trafilatura's full mode, readability-lxml, jusText) give
+candidate texts and a small learned model chooses between them by evidence (cleaning.evidence,
+cleaning.selector), never by length alone; the cascade asks them only when a small learned gate
+(cleaning.cascade) says the rules' text is at risk. Texts are post-cleaned by copydesk's line
+filters (cleaning.postclean).
 SiteTemplates removes lines that recur across pages of one site. See docs/cleaning.md.
 """
 from .encoding import decode_html

@@ -1,5 +1,12 @@
-"""HTML -> Article: candidate extractions (cleaning.candidates), the one the evidence favours
-(cleaning.selector), post-cleaning, metadata from trafilatura.
+"""HTML -> Article: trafilatura with rule-based escalation (or, on request, an evidence-based
+choice between candidate extractions), post-cleaning, metadata from trafilatura.
+
+    select="rules" (default): the rule-based extraction of issue #5 (cleaning.rules).
+    select="cascade": the rules on every page; the expensive candidates (trafilatura full,
+        readability-lxml, jusText) and the evidence-based choice (cleaning.selector) only when the
+        rules' text is under min_words or the gate (cleaning.cascade) says it is at risk. Better
+        on pages nobody tuned to, 1.3-1.6x the rules' time (docs/cleaning.md).
+    select="evidence": every candidate on every page, the selector chooses (4-5x trafilatura's time).
 
 Pure functions of their inputs (no caches, no global state that changes results): they run in a
 process pool. trafilatura's `deduplicate` is never used: it is process-global and order-dependent.
@@ -12,13 +19,16 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from . import candidates, postclean, selector
+from . import candidates, cascade, postclean, selector
 from .encoding import decode_html, looks_binary
 from .model import Article, Rejected, count_words
 from .parse import parse_html, recovery_trees, sanitize
+from .rules import merge_meta as _merge_meta
+from .rules import rules_extract
 
 
 DEFAULT_MIN_WORDS = 50
+SELECT_MODES = ("cascade", "evidence", "rules")
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
@@ -38,15 +48,21 @@ def analyze(
     favor_precision: bool = True,
     second_opinion: bool = True,
     post_clean: bool = True,
+    select: str = "rules",
 ) -> Article | Rejected:
     """Clean one page. Returns an Article, or Rejected(reason) saying why there is none.
 
     min_words: fewer words of clean text than this -> Rejected("too_short").
-    favor_precision: include trafilatura's precision mode among the candidates.
-    second_opinion: include the other extractors (readability-lxml, jusText) among the candidates;
-        off, only trafilatura's modes compete.
+    favor_precision: trafilatura's precision mode (the first pass, and a candidate).
+    second_opinion: readability-lxml (and, for the selector, jusText) may be asked; off, only
+        trafilatura's modes compete.
     post_clean: copydesk's line filters (see cleaning.postclean). Off only for measuring.
+    select: "rules" (default: the rule-based extraction), "cascade" (the rules, and the
+        evidence-based choice when a gate says their text is at risk) or "evidence" (every
+        candidate on every page); see the module docstring and docs/cleaning.md.
     """
+    if select not in SELECT_MODES:
+        raise ValueError(f"select must be one of {', '.join(SELECT_MODES)}, not {select!r}")
     if html is None or len(html) == 0:
         return Rejected("empty")
     if content_type and _NON_HTML_TYPES.search(content_type.strip()):
@@ -64,11 +80,65 @@ def analyze(
     if not _TAG_SNIFF.search(markup[:65536]):
         return Rejected("not_html")
 
-    # Candidates: several extractors each give their text; the selector chooses by evidence
-    # (cleaning.evidence), never by length alone. Broken markup that leaves every candidate almost
-    # empty is repaired and re-parsed (cleaning.parse.recovery_trees).
     names = tuple(n for n in candidates.DEFAULT_CANDIDATES
                   if (second_opinion or n.startswith("t")) and (favor_precision or n != "tp_fast"))
+    if select == "evidence":
+        text, doc = _select_by_evidence(markup, url, names, min_words, post_clean)
+    else:
+        rules = rules_extract(markup, url, min_words=min_words, favor_precision=favor_precision,
+                              second_opinion=second_opinion, post_clean=post_clean, date_params=_date_params())
+        text, doc = rules.text, rules.doc
+        if select == "cascade":
+            text = _cascade(markup, url, rules, names, min_words, post_clean)
+    words = count_words(text)
+
+    shown = _drop_headline(text, getattr(doc, "title", None))
+    if shown is not text:
+        text, words = shown, count_words(shown)
+    if not text:
+        return Rejected("extraction_failed" if doc is None else "not_article")
+    if words < min_words:
+        return Rejected("too_short")
+    return _article(text, words, doc, url, markup)
+
+
+def _cascade(markup: str, url: str | None, rules: Any, names: tuple[str, ...], min_words: int,
+             post_clean: bool) -> str:
+    """The rule-based text, or the evidence-based choice when the gate says the former is at risk."""
+    cheap = _drop_headline(rules.text, getattr(rules.doc, "title", None))
+    if len(names) < 2:
+        return rules.text
+    tree = parse_html(markup)
+    if tree is None or candidates.tree_depth(tree) > candidates.MAX_DEPTH_FOR_ALL:
+        return rules.text  # nesting no real layout has: the other extractors take seconds on it
+    evidence = candidates.page_evidence(tree)
+    lang = candidates.declared_language(markup)
+    if count_words(cheap) >= min_words and not cascade.at_risk(cheap, evidence, lang):
+        return rules.text
+    rest = tuple(n for n in names if n != "tp_fast")
+    texts, _doc = candidates.extract_candidates(tree, markup, url, rest, post_clean=post_clean)
+    if "tp_fast" in names:
+        texts = {"tp_fast": rules.fast_text, **texts}
+    if max((count_words(t) for t in texts.values()), default=0) < min_words:
+        return rules.text  # every candidate is short: the rules' text (after damaged-HTML recovery) stays
+    return _choose(texts, evidence, lang, min_words)
+
+
+def _choose(texts: dict[str, str], evidence: candidates.Evidence, lang: str | None, min_words: int) -> str:
+    """The selector's choice; a choice under min_words gives way to a candidate that holds it."""
+    ranked = selector.rank(texts, evidence, lang)
+    text = texts[ranked[0][1]]
+    if 0 < count_words(text) < min_words:
+        # a short choice is not rejected as too short while another candidate holds it and has
+        # an article's worth of text (the best-ranked such candidate)
+        text = next((texts[n] for _p, n in ranked[1:]
+                     if count_words(texts[n]) >= min_words and _holds(texts[n], text)), text)
+    return text
+
+
+def _select_by_evidence(markup: str, url: str | None, names: tuple[str, ...], min_words: int,
+                        post_clean: bool) -> tuple[str, Any]:
+    """select="evidence": every candidate, the selector chooses; damaged-HTML recovery when all are short."""
     tree = parse_html(markup)
     texts: dict[str, str] = {}
     doc = None
@@ -89,27 +159,10 @@ def analyze(
                 best, doc = rec_text, _merge_meta(doc, rec)
             if count_words(best) >= min_words:
                 break
-        text = best
-    elif len(texts) == 1:
-        text = next(iter(texts.values()))
-    else:
-        ranked = selector.rank(texts, evidence, candidates.declared_language(markup))
-        text = texts[ranked[0][1]]
-        if 0 < count_words(text) < min_words:
-            # a short choice is not rejected as too short while another candidate holds it and has
-            # an article's worth of text (the best-ranked such candidate)
-            text = next((texts[n] for _p, n in ranked[1:]
-                         if count_words(texts[n]) >= min_words and _holds(texts[n], text)), text)
-    words = count_words(text)
-
-    shown = _drop_headline(text, getattr(doc, "title", None))
-    if shown is not text:
-        text, words = shown, count_words(shown)
-    if not text:
-        return Rejected("extraction_failed" if doc is None else "not_article")
-    if words < min_words:
-        return Rejected("too_short")
-    return _article(text, words, doc, url, markup)
+        return best, doc
+    if len(texts) == 1:
+        return next(iter(texts.values())), doc
+    return _choose(texts, evidence, candidates.declared_language(markup), min_words), doc
 
 
 _TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
@@ -167,18 +220,6 @@ def _drop_headline(text: str, title: str | None) -> str:
         if toks and len(toks) >= 3 and (toks == head or (len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):
             return "\n".join(lines[:i] + lines[i + 1:])
     return text
-
-
-def _merge_meta(primary: Any, fallback: Any) -> Any:
-    """trafilatura Documents: fill the metadata `primary` lacks from `fallback`."""
-    if primary is None:
-        return fallback
-    if fallback is None:
-        return primary
-    for field in ("title", "author", "date", "sitename", "description", "url", "language"):
-        if not getattr(primary, field, None) and getattr(fallback, field, None):
-            setattr(primary, field, getattr(fallback, field))
-    return primary
 
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\|)\s*")

@@ -1,20 +1,27 @@
-"""readability-lxml's main content as text: one of the candidate extractions (cleaning.candidates).
+"""readability-lxml's main content as text (one of the candidate extractions, cleaning.candidates),
+and the issue-#5 rule that chooses between trafilatura's text and readability's (cleaning.rules).
 
 trafilatura fails in recognisable ways (it returns almost nothing, or only the first of several
 body containers split by ads); readability scores the page differently and often gets those.
-Which candidate wins is decided by cleaning.selector.
 """
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
 
 import lxml.html
 from readability import Document
+
+from .model import count_words
 
 _BLOCKS = (
     "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "dt",
     "figcaption", "section", "article", "table", "ul", "ol", "header", "footer",
 )
+_SENTENCE_END = re.compile(r"[.!?…。！？\"'”»)]$")
+_WORD = re.compile(r"\w+")
 
 logging.getLogger("readability").setLevel(logging.ERROR)
 logging.getLogger("readability.readability").setLevel(logging.ERROR)
@@ -34,3 +41,52 @@ def readability_text(tree: lxml.html.HtmlElement) -> str:
         return ""
     lines = (" ".join(line.split()) for line in frag.text_content().split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    source: str  # "trafilatura" or "readability"
+
+
+def _prose_lines(lines: list[str]) -> int:
+    return sum(1 for line in lines if count_words(line) >= 12 and _SENTENCE_END.search(line))
+
+
+def _reads_as_prose(lines: list[str]) -> bool:
+    """Paragraphs of sentences, not a list of links or labels."""
+    if not lines:
+        return False
+    words = sum(count_words(line) for line in lines)
+    return words / len(lines) >= 10 and _prose_lines(lines) >= max(1, len(lines) // 3)
+
+
+def _containment(small: str, large: str) -> float:
+    """Share of the tokens of `small` that also occur in `large` (as bags)."""
+    a = Counter(_WORD.findall(small.lower()))
+    b = Counter(_WORD.findall(large.lower()))
+    n = sum(a.values())
+    return sum((a & b).values()) / n if n else 1.0
+
+
+def choose(primary: str, second: str, min_words: int) -> Choice:
+    """Keep trafilatura's text unless readability's is clearly the article and trafilatura's is not.
+
+    readability wins when (a) trafilatura has less than `min_words` and readability has a body of
+    prose, or (b) readability's text contains trafilatura's and adds at least 40 % more, and what it
+    adds reads as prose (sentences, not link lists or captions).
+    """
+    wp, ws = count_words(primary), count_words(second)
+    if not second or ws < min_words:
+        return Choice(primary, "trafilatura")
+    s_lines = second.split("\n")
+    if wp < min_words:
+        if _reads_as_prose(s_lines):
+            return Choice(second, "readability")
+        return Choice(primary, "trafilatura")
+    if ws >= 1.4 * wp and _containment(primary, second) >= 0.8:
+        p_set = {line for line in primary.split("\n")}
+        extra = [line for line in s_lines if line not in p_set]
+        if _reads_as_prose(extra):
+            return Choice(second, "readability")
+    return Choice(primary, "trafilatura")

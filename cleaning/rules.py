@@ -1,0 +1,153 @@
+"""The rule-based extraction of issue #5: trafilatura's precision mode first, escalating on fixed
+rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and `select="rules"`.
+
+    fast precision pass -> full pass when it has under 2 x min_words -> damaged-HTML recovery when
+    still under min_words -> layout tables unwrapped when a table row of 60+ words came out ->
+    readability-lxml as a second opinion when the text is short or covers under 45 % of the
+    page's <p> prose (cleaning.second_opinion.choose)
+
+The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
+candidate when it escalates, instead of computing it again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.html
+
+from . import candidates
+from .model import count_words
+from .parse import parse_html, recovery_trees
+from .second_opinion import choose, readability_text
+
+
+@dataclass
+class RulesResult:
+    text: str  # post-cleaned, headline not yet dropped
+    doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
+    fast_text: str  # post-cleaned text of the first pass (trafilatura, fast; precision when favoured)
+    tree: lxml.html.HtmlElement | None  # a tree of the page the rules parsed, unused (None when none was needed)
+
+
+def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precision: bool = True,
+                  second_opinion: bool = True, post_clean: bool = True,
+                  date_params: dict[str, Any] | None = None) -> RulesResult:
+    """The issue-#5 escalation on one page (sanitised markup)."""
+    fast_mode = "tp_fast" if favor_precision else "t_fast"
+    full_mode = "tp_full" if favor_precision else "t_full"
+    doc = candidates.trafilatura_candidate(markup, url, fast_mode, metadata=True, date_params=date_params)
+    text = fast_text = candidates.post(doc.text if doc else "", post_clean)
+    words = count_words(text)
+    if words < 2 * min_words:
+        full = candidates.trafilatura_candidate(markup, url, full_mode, metadata=doc is None, date_params=date_params)
+        full_text = candidates.post(full.text if full else "", post_clean)
+        full_words = count_words(full_text)
+        if full_words > words:
+            doc, text, words = merge_meta(full, doc), full_text, full_words
+
+    tree = None
+    if words < min_words:
+        for candidate in recovery_trees(markup):
+            rec = candidates.trafilatura_candidate(candidate, url, full_mode, metadata=doc is None, date_params=date_params)
+            rec_text = candidates.post(rec.text if rec else "", post_clean)
+            rec_words = count_words(rec_text)
+            if rec_words > words:
+                doc, text, words, tree = merge_meta(rec, doc), rec_text, rec_words, candidate
+            if words >= min_words:
+                break
+
+    if _has_layout_table_rows(text):
+        tree = parse_html(markup) if tree is None else tree
+        if tree is not None and unwrap_layout_tables(tree):
+            alt_doc = candidates.trafilatura_candidate(tree, url, full_mode)
+            alt_text = candidates.post(alt_doc.text if alt_doc else "", post_clean)
+            alt_words = count_words(alt_text)
+            if alt_words >= 0.5 * words:
+                doc, text, words = merge_meta(alt_doc, doc), alt_text, alt_words
+            tree = None  # changed: not the page any more
+
+    if second_opinion and _wants_second_opinion(words, markup, min_words):
+        tree = parse_html(markup) if tree is None else tree
+        if tree is not None:
+            alt = candidates.post(readability_text(tree), post_clean)  # readability mutates `tree`
+            tree = None
+            chosen = choose(text, alt, min_words).text
+            if chosen is not text:
+                text = chosen
+    return RulesResult(text, doc, fast_text, tree)
+
+
+def merge_meta(primary: Any, fallback: Any) -> Any:
+    """trafilatura Documents: fill the metadata `primary` lacks from `fallback`."""
+    if primary is None:
+        return fallback
+    if fallback is None:
+        return primary
+    for field in ("title", "author", "date", "sitename", "description", "url", "language"):
+        if not getattr(primary, field, None) and getattr(fallback, field, None):
+            setattr(primary, field, getattr(fallback, field))
+    return primary
+
+
+_TAG = re.compile(r"<[^<>]*>")  # not [^>]*: quadratic on a run of "<" without ">"
+_P_NAME_END = frozenset(">\n\t\r ")
+
+
+def page_paragraph_words(markup: str) -> int:
+    """Words inside <p> elements of the whole page (article, comments, footer alike).
+
+    A string scan rather than a parse or a regex over the page: this runs on every page. A <p>
+    whose "</p" does not come before the next "<p" is not counted.
+    """
+    n = 0
+    find, size = markup.find, len(markup)
+    pos = find("<p")
+    while pos != -1:
+        nxt = find("<p", pos + 2)
+        if markup[pos + 2:pos + 3] in _P_NAME_END:  # not <pre>, <param>, <path>...
+            limit = size if nxt == -1 else nxt
+            start = find(">", pos + 2, limit) + 1
+            end = find("</p", start, limit) if start else -1
+            if end > start:
+                inner = markup[start:end]
+                n += len((_TAG.sub(" ", inner) if "<" in inner else inner).split())
+        pos = nxt
+    return n
+
+
+def _wants_second_opinion(words: int, markup: str, min_words: int) -> bool:
+    """trafilatura's text (`words` long) is too short, or covers well under half of the page's paragraph prose."""
+    if words < min_words:
+        return True
+    return words < 0.45 * page_paragraph_words(markup)
+
+
+def _has_layout_table_rows(text: str) -> bool:
+    """trafilatura renders table rows as "| a | b |"; a row holding prose means a layout table."""
+    return any(line.startswith("|") and count_words(line) >= 60 for line in text.split("\n") if line[:1] == "|")
+
+
+_TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption")
+
+
+def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int = 60) -> int:
+    """Turn tables used for page layout into plain <div>s, so the article cell reads as paragraphs.
+
+    A layout table holds a nested table or a cell of prose (`min_cell_words` or more); data
+    tables hold short cells. Returns how many tables were unwrapped.
+    """
+    layout = []
+    for table in tree.iter("table"):
+        cells = [c for c in table.iter("td", "th") if c.getparent() is not None]
+        if any(c.find(".//table") is not None for c in cells) or any(
+            len(c.text_content().split()) >= min_cell_words for c in cells
+        ):
+            layout.append(table)
+    for table in layout:
+        for el in table.iter(*_TABLE_PARTS):
+            el.tag = "div"
+            for attr in ("width", "colspan", "rowspan", "valign", "align", "bgcolor", "cellpadding", "border"):
+                el.attrib.pop(attr, None)
+    return len(layout)
