@@ -245,12 +245,19 @@ class Daemon:
     def _stop_if_stopping(self, crawler: Any) -> None:
         """Stop a crawl gracefully, but only once its engine runs: Scrapy's Crawler.stop_async()
         before that leaves a crawl that can never finish (it clears `crawling`, and the engine's own
-        close then skips the stop). Crawls still starting are stopped by their engine_started signal."""
+        close then skips the stop). A crawl still starting is looked at again until its engine runs:
+        Scrapy sets `engine.running` only after every engine_started handler has finished, so neither
+        that signal nor the next reactor turn is late enough (a stop that came then was skipped, and
+        the run fetched its whole queue: tests/test_serve_stop.py)."""
         from scrapy.utils.defer import deferred_from_coro
         from twisted.internet import reactor
 
-        if self.stopping and crawler.engine is not None and crawler.engine.running and crawler.crawling:
+        if not self.stopping or not crawler.crawling:
+            return
+        if crawler.engine is not None and crawler.engine.running:
             reactor.callLater(0, lambda: deferred_from_coro(crawler.stop_async()))
+        elif any(c is crawler for c in self.running.values()):
+            reactor.callLater(0.05, self._stop_if_stopping, crawler)
 
     def _stop_reactor(self) -> None:
         from twisted.internet import reactor
