@@ -24,8 +24,9 @@ import trafilatura
 from . import postclean
 from .second_opinion import readability_text
 
-# The candidates copydesk computes on every page, in the order they are computed. Each earns its
-# place on the development sets (docs/cleaning.md, "Candidates").
+# The candidates of the evidence-based choice (analyze(select="evidence"), and the pages the cascade
+# escalates), in the order they are computed. Each earns its place on the development sets
+# (docs/cleaning.md, "Candidates").
 DEFAULT_CANDIDATES = ("tp_fast", "t_full", "readability", "justext")
 ALL_CANDIDATES = ("tp_fast", "t_fast", "tp_full", "t_full", "readability", "justext")
 
