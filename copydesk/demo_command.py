@@ -60,9 +60,12 @@ def run(corpus: Path, *, keep_serving: bool = False, publish_every: float = 60.0
             f"  copydesk status --corpus {corpus}\n"
             f"  copydesk stories --corpus {corpus}\n"
             f"  copydesk report --corpus {corpus} -o report.html\n"
-            f"  python -c \"import duckdb; print(duckdb.sql(\\\"select site, count(*) as articles, "
-            f"count(*) filter (where duplicate_of is null) as unique_stories from "
-            f"read_parquet('{corpus}/documents/**/*.parquet') group by site order by site\\\"))\"", soft_wrap=True)
+            # pyarrow is in the runtime lock (README line 1); DuckDB, pandas, polars and datasets are the
+            # user's own tools (the README's examples)
+            f"  {sys.executable} -c \"import pyarrow.dataset as ds; "
+            f"t = ds.dataset('{corpus}/documents', format='parquet', partitioning='hive').to_table(); "
+            f"print(t.group_by('site').aggregate([('id', 'count')]).sort_by('site').to_pylist())\"\n"
+            f"  (DuckDB, pandas, polars and HuggingFace datasets read it as it is: README, \"Reading it\")", soft_wrap=True)
         if keep_serving and status != 130:   # interrupted; a degraded crawl (3) still serves
             serve_on(world, cfg_path, publish_every)
     return status

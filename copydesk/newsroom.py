@@ -106,7 +106,9 @@ def stories_command(root: Path, *, since: str | None, source: str | None, min_co
                     limit: int | None) -> int:
     from rich.table import Table
 
-    from copydesk.report import console
+    from copydesk.report import table_console
+
+    console = table_console()
 
     check_corpus(root)
     if min_copies < 0:

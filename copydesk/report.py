@@ -14,6 +14,14 @@ from copydesk.stats import RunStats, SourceCounts
 console = Console(stderr=False, highlight=False)
 
 
+def table_console() -> Console:
+    """For tables: the terminal's width on a terminal; elsewhere (a pipe, a file, journald) wide
+    enough that no column is cut: `comple…` in a log is useless."""
+    if console.is_terminal:
+        return console
+    return Console(file=console.file, width=1000, highlight=False, color_system=None, soft_wrap=True)
+
+
 def interactive() -> bool:
     return sys.stdout.isatty()
 

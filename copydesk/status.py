@@ -113,15 +113,9 @@ def _du(root: Path) -> int:
 
 
 def _console() -> Any:
-    """The terminal's width on a terminal; elsewhere (a pipe, a file, journald) wide enough that no
-    column is cut: `comple…` in a log is useless."""
-    from rich.console import Console
+    from copydesk.report import table_console
 
-    from copydesk.report import console
-
-    if console.is_terminal:
-        return console
-    return Console(file=console.file, width=1000, highlight=False, color_system=None, soft_wrap=True)
+    return table_console()
 
 
 def render(info: dict[str, Any]) -> None:
