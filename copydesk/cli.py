@@ -16,6 +16,7 @@ import errno
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -270,6 +271,8 @@ def _run(argv: list[str] | None) -> int:
         if isinstance(e, StateError):
             print(f"copydesk: {e}", file=sys.stderr)
             return EXIT_FATAL
+        if isinstance(e, sqlite3.OperationalError) and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            e = OSError(errno.ENOSPC, str(e), "the state database")  # a write outside a transaction
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
             print(f"copydesk: no space left on device writing {e.filename}; what was reported stored before "
                   "is intact and the rest will be fetched again: free space and run again", file=sys.stderr)

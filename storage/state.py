@@ -10,6 +10,8 @@ stored documents can be rebuilt from the part files (see ``Corpus`` and ``copyde
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import sqlite3
 import time
@@ -245,7 +247,7 @@ class StateStore:
             self.db.executemany("INSERT OR REPLACE INTO templates(site, data) VALUES (?,?)", list(templates))
 
     def _tx(self) -> _Transaction:
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.path)
 
     # -- documents and parts -------------------------------------------------------------------
     def registered_parts(self) -> set[str]:
@@ -390,14 +392,33 @@ class StateStore:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an error). A full disk (SQLITE_FULL, in a statement or
+    at COMMIT) comes out as OSError(ENOSPC) naming the database, like a full disk anywhere else in the
+    corpus: with Parquet parts the state database is often what fills the disk first."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path):
+        self.db, self.path = db, path
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+    def __exit__(self, exc_type: Any, exc: BaseException | None, _tb: Any) -> None:
+        try:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        except sqlite3.OperationalError as e:
+            if exc is None:
+                exc = e
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if not _disk_full(exc):
+                raise
+        if exc is not None and _disk_full(exc):
+            raise OSError(errno.ENOSPC, "database or disk is full", str(self.path)) from exc
+
+
+def _disk_full(e: BaseException) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 class TemplateMapping(MutableMapping[str, bytes]):

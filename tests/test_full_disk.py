@@ -57,3 +57,29 @@ def test_disk_full(tmp_path):
         assert json.loads((corpus / "manifest.json").read_text())["documents"] == 400
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_state_store_full_disk_names_the_database(tmp_path):
+    """SQLite's own "database or disk is full" (SQLITE_FULL) comes out of a checkpoint as ENOSPC naming
+    the state database, so the CLI gives its one no-space line (with Parquet parts the state database
+    is often what fills the disk first)."""
+    import errno
+
+    import pytest
+
+    from storage import StateStore
+
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], check=True)
+    try:
+        state = StateStore(mnt / "state.sqlite3")
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        (mnt / "filler").write_bytes(b"\0" * max(0, free - 48 * 1024))   # leave the database ~48 KB
+        skipped = [(f"k{i:06d}", f"https://full.example/{i}.html" + "x" * 200, "offsite", "s") for i in range(5000)]
+        with pytest.raises(OSError) as err:
+            state.commit_checkpoint(skipped=skipped)
+        assert err.value.errno == errno.ENOSPC and err.value.filename == str(mnt / "state.sqlite3")
+        state.close()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
