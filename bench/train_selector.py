@@ -232,22 +232,7 @@ def fit(pages: list[Page], margin: float, l2: float) -> dict:
             y.append(1.0 if p.scores[i] > p.scores[j] else 0.0)
             w.append(1.0 / rows_per_set[p.set] / len(pairs))
     X, y, w = np.array(X), np.array(y), np.array(w)
-    w = w / w.mean()
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
-    beta = np.zeros(Z.shape[1])
-    reg = np.full(Z.shape[1], l2)
-    reg[-1] = 0.0
-    for _ in range(50):
-        p_hat = 1.0 / (1.0 + np.exp(-np.clip(Z @ beta, -50, 50)))
-        grad = Z.T @ (w * (p_hat - y)) + reg * beta
-        hess = (Z * (w * p_hat * (1 - p_hat))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(Z.shape[1])
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.abs(step).max() < 1e-8:
-            break
+    mean, scale, beta = _lr(X, y, w / w.mean(), l2)
     from cleaning.evidence import FEATURES
 
     return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),

@@ -19,14 +19,13 @@ docs/cleaning.md). No site name or URL enters. The model is read once per proces
 """
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .candidates import Evidence
 from .evidence import POINT_FEATURES, PageEvidence
+from .logistic import Logistic
 
 GATE_PATH = Path(__file__).with_name("gate.json")
 GATE_FEATURES = tuple(POINT_FEATURES) + ("has_ld", "under_100_words")
@@ -40,36 +39,13 @@ def gate_row(text: str, evidence: Evidence, lang: str | None = None) -> list[flo
 
 
 @dataclass(frozen=True)
-class Gate:
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
+class Gate(Logistic):
     threshold: float
-
-    def probability(self, row: list[float]) -> float:
-        z = self.bias
-        for x, m, s, w in zip(row, self.mean, self.scale, self.weights):
-            z += w * (x - m) / s
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-
-    def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
-                "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Gate:
-        return cls(tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]),
-                   float(d["bias"]), float(d["threshold"]))
 
 
 @lru_cache(maxsize=1)
 def load_gate(path: Path = GATE_PATH) -> Gate:
-    gate = Gate.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    if gate.features != GATE_FEATURES:
-        raise ValueError(f"{path}: features {gate.features} do not match cleaning.cascade.GATE_FEATURES; rebuild it")
-    return gate
+    return Gate.load(path, GATE_FEATURES, "cleaning.cascade.GATE_FEATURES")
 
 
 def at_risk(text: str, evidence: Evidence, lang: str | None = None, gate: Gate | None = None) -> bool:

@@ -9,49 +9,25 @@ The model is read once per process and never changes: results depend on the page
 """
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .candidates import Evidence
 from .evidence import FEATURES, PageEvidence
+from .logistic import Logistic
 
 MODEL_PATH = Path(__file__).with_name("selector.json")
 
 
 @dataclass(frozen=True)
-class Model:
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
+class Model(Logistic):
     candidates: tuple[str, ...]
-
-    def score(self, row: list[float]) -> float:
-        z = self.bias
-        for x, m, s, w in zip(row, self.mean, self.scale, self.weights):
-            z += w * (x - m) / s
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-
-    def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
-                "weights": list(self.weights), "bias": self.bias, "candidates": list(self.candidates)}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Model:
-        return cls(tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]),
-                   float(d["bias"]), tuple(d["candidates"]))
 
 
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_PATH) -> Model:
-    model = Model.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    if model.features != FEATURES:
-        raise ValueError(f"{path}: features {model.features} do not match cleaning.evidence.FEATURES; rebuild it")
-    return model
+    return Model.load(path, FEATURES, "cleaning.evidence.FEATURES")
 
 
 def rank(texts: dict[str, str], evidence: Evidence, lang: str | None = None,
@@ -63,7 +39,7 @@ def rank(texts: dict[str, str], evidence: Evidence, lang: str | None = None,
     order = {name: i for i, name in enumerate(model.candidates)}
     scored = []
     for a in names:
-        wins = [model.score(page.pair(a, b)) for b in names if b != a]
+        wins = [model.probability(page.pair(a, b)) for b in names if b != a]
         scored.append((sum(wins) / len(wins) if wins else 1.0, a))
     scored.sort(key=lambda item: (-round(item[0], 9), order.get(item[1], len(order))))
     return scored
