@@ -53,8 +53,8 @@ def _docs(n: int, days: float, end: float, seed: int, distinct: int | None = Non
     ``distinct``: generate the texts (and raw records) of only that many documents and reuse them
     round-robin for the rest, each with its own id, URL, outlet, times and cluster (generating a
     text costs ~1 ms; a million of them was more than this shared machine could give)."""
-    from storage import RawResponse, Record, warc_member
-    from storage.urls import doc_id
+    from copydesk.storage import RawResponse, Record, warc_member
+    from copydesk.storage.urls import doc_id
 
     rng = np.random.default_rng(seed)
     plan = sc._schedule(n, days, end, rng)
@@ -102,7 +102,7 @@ def _docs(n: int, days: float, end: float, seed: int, distinct: int | None = Non
 
 def build(out: Path, docs: int, days: float, run_minutes: float, seed: int, end: float | None,
           distinct: int | None = None) -> dict:
-    from storage import CorpusWriter
+    from copydesk.storage import CorpusWriter
     from v1corpus import V1Writer
 
     if out.exists():
@@ -157,8 +157,8 @@ def _time(sql: str, rounds: int) -> tuple[float, object]:
 
 
 def measure(out: Path, rounds: int, word: str) -> dict:
-    from storage import StateStore
-    from storage import compact as storage_compact
+    from copydesk.storage import StateStore
+    from copydesk.storage import compact as storage_compact
 
     info = json.loads((out / "build.json").read_text())
     v1, v2, v2c = out / "v1", out / "v2", out / "v2c"
@@ -192,7 +192,7 @@ def throughput(pages: int, rounds: int, seed: int) -> dict:
     """Pipeline.finish over the same prepared pages; A: format-1 writer, B: format-2 writer."""
     import copydesk.pipeline as pl
     from copydesk.config import Config, CrawlSettings
-    from storage import CorpusWriter
+    from copydesk.storage import CorpusWriter
     from v1corpus import V1Writer
 
     end = time.time()
@@ -225,7 +225,7 @@ def throughput(pages: int, rounds: int, seed: int) -> dict:
 
 def _flush_cost(seed: int, rounds: int = 15) -> dict:
     """The writer alone: one checkpoint's flush of 500 synth records (raw WARC part included), ms."""
-    from storage import CorpusWriter
+    from copydesk.storage import CorpusWriter
     from v1corpus import V1Writer
 
     recs = [(r, w) for _, _, r, w in _docs(600, 1, time.time(), seed)][:500]

@@ -86,7 +86,7 @@ def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: 
     """clock: "date" passes each document's publication date as its timestamp (what copydesk did
     before issue 13); "stored" passes the time it is stored, documents arriving in file order at
     ``per_day`` a day (what copydesk does now). The window only matters when ``window`` is set."""
-    from dedup import Deduper
+    from copydesk.dedup import Deduper
 
     d = Deduper(None, threshold=threshold, window_days=window, **options)
     t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for kv in args.option:
         k, v = kv.split("=", 1)
         options[k] = json.loads(v) if v not in ("char", "word") else v
-    from dedup import Deduper
+    from copydesk.dedup import Deduper
 
     threshold = args.threshold if args.threshold is not None else Deduper.__init__.__kwdefaults__["threshold"]
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(json.dumps({"id": d["id"], "cluster_id": pred[str(d["id"])]}) + "\n")
     if not args.no_clean:
         try:
-            from cleaning import clean_text
+            from copydesk.cleaning import clean_text
         except Exception as exc:  # cleaning is developed separately; its absence only drops a row
             print(f"(no 'after clean_text' row: cleaning.clean_text not importable: {exc!r})", file=sys.stderr)
         else:

@@ -28,7 +28,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dedup import Deduper  # noqa: E402
+from copydesk.dedup import Deduper  # noqa: E402
 
 
 def vocabulary(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -179,7 +179,7 @@ SELECT = "rules"  # cleaning.analyze's select= (--select)
 
 
 def copydesk_text(data: bytes, url: str | None) -> str:
-    import cleaning
+    from copydesk import cleaning
 
     article = cleaning.extract(data, url, select=SELECT)
     return article.text if article else ""

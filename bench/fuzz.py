@@ -296,7 +296,7 @@ class CleaningTarget:
     max_len = 2_000_000
 
     def __init__(self, canary: Canary) -> None:
-        import cleaning
+        from copydesk import cleaning
 
         self.cleaning = cleaning
         self.canary = canary
@@ -337,7 +337,7 @@ class DiscoveryTarget:
     max_len = 1_000_000
 
     def __init__(self, canary: Canary) -> None:
-        from crawler import discovery
+        from copydesk.crawler import discovery
 
         self.d = discovery
         self.canary = canary
@@ -649,10 +649,10 @@ def run_atheris(target_name: str, seconds: float, out: Path, slow: float, max_rs
     """
     import atheris
 
-    with atheris.instrument_imports(include=["cleaning", "crawler", "copydesk", "feedparser", "tomllib"]):
-        import cleaning  # noqa: F401
+    with atheris.instrument_imports(include=["copydesk", "feedparser", "tomllib"]):
+        from copydesk import cleaning  # noqa: F401
         import copydesk.config  # noqa: F401
-        import crawler.discovery  # noqa: F401
+        import copydesk.crawler.discovery  # noqa: F401
         import feedparser  # noqa: F401
     target = TARGETS[target_name](canary)
     seed_dir = out / f"corpus-{target_name}"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.crawl import start_site  # noqa: E402
 from copydesk.demo.synth import page  # noqa: E402
 from copydesk.verify import verify  # noqa: E402
-from storage import Corpus  # noqa: E402
+from copydesk.storage import Corpus  # noqa: E402
 
 
 # When to kill: this many seconds (uniform) after the first part file became visible, i.e. while

@@ -100,14 +100,14 @@ def pipeline_inline(pages: list[Page], corpus: Path) -> tuple[float, dict[str, f
     # time inside trafilatura's own extraction (bare_extraction is what extract() and cleaning call)
     originals = (trafilatura.bare_extraction, trafilatura.core.bare_extraction)
     trafilatura.bare_extraction = trafilatura.core.bare_extraction = timer.wrap("trafilatura", originals[0])
-    import cleaning
+    from copydesk import cleaning
     import copydesk.pipeline as cp
 
     analyze = cleaning.analyze  # what copydesk.pipeline calls, looked up at call time
     cleaning.analyze = timer.wrap("cleaning (all of extraction)", analyze)
     warc = cp.warc_member
     cp.warc_member = timer.wrap("raw WARC record (compression, in the workers)", warc)
-    import dedup
+    from copydesk import dedup
 
     features, keys = dedup.Preparer.features, cleaning.line_keys
     dedup.Preparer.features = timer.wrap(FEATURES, features)

@@ -88,9 +88,9 @@ def make(root: Path, docs: int, days: int, runs_per_day: int, seed: int = 1) -> 
     import pyarrow as pa
 
     sys.path.insert(0, str(ROOT))
-    from storage import StateStore, schema
-    from storage.atomic import atomic_file
-    from storage.corpus import write_manifest, write_parquet
+    from copydesk.storage import StateStore, schema
+    from copydesk.storage.atomic import atomic_file
+    from copydesk.storage.corpus import write_manifest, write_parquet
 
     rng = np.random.default_rng(seed)
     end = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
@@ -200,7 +200,7 @@ def main() -> None:
     work = overlay(corpus, args.work)
     py = sys.executable
     steps = {
-        "stories table rebuild": [py, "-c", f"from storage import stories; stories.rebuild({str(work)!r})"],
+        "stories table rebuild": [py, "-c", f"from copydesk.storage import stories; stories.rebuild({str(work)!r})"],
         "copydesk report": [py, "-m", "copydesk.cli", "report", "--corpus", str(work), "-o", str(work / "report.html")],
         "copydesk stories": [py, "-m", "copydesk.cli", "stories", "--corpus", str(work), "--limit", "20"],
     }

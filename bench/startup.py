@@ -40,7 +40,7 @@ import resource
 root = sys.argv[1]
 from copydesk.config import Config
 from copydesk.pipeline import Pipeline
-import dedup
+from copydesk import dedup
 t, c = time.perf_counter(), time.process_time()
 p = Pipeline(Config(corpus=root), workers=0)
 took, cpu = time.perf_counter() - t, time.process_time() - c
@@ -53,7 +53,7 @@ os._exit(0)
 
 INDEX = r"""
 import json, sys, time
-import dedup
+from copydesk import dedup
 t, c = time.perf_counter(), time.process_time()
 d = dedup.Deduper(sys.argv[1] + "/_state/dedup")
 print(json.dumps({"index_s": time.perf_counter() - t, "index_cpu_s": time.process_time() - c, "index_docs": len(d)}))

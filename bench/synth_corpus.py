@@ -149,10 +149,10 @@ def _page(k: int, bulk: bool = False) -> tuple[Any, Any]:
     the text without the outlet's masthead lines, which the site-template step strips once it has
     seen a few pages of the outlet: the same work an extraction worker does for a real page."""
     global _preparer
-    import cleaning
-    import dedup
+    from copydesk import cleaning
+    from copydesk import dedup
     from copydesk.pipeline import Extracted, Page
-    from storage import RawResponse, warc_member
+    from copydesk.storage import RawResponse, warc_member
 
     assert _texts is not None
     if _preparer is None:
@@ -205,7 +205,7 @@ class _Planned:
         self.founder: dict[int, str] = {}
 
     def run(self, docs: Any) -> Any:
-        import dedup
+        from copydesk import dedup
 
         for d in docs:
             sid = self.sid_of()

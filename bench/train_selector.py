@@ -49,7 +49,7 @@ if __package__ in (None, ""):
 import numpy as np
 
 from bench.dev_sets import SETS, is_snippet_set, load_cases, page_score, site_of
-from cleaning.candidates import DEFAULT_CANDIDATES
+from copydesk.cleaning.candidates import DEFAULT_CANDIDATES
 
 CACHE = Path("/tmp/clean-cache")
 
@@ -62,10 +62,10 @@ def cache_page(case: dict, folder: Path) -> dict:
     import trafilatura
     from readability import Document
 
-    from cleaning import candidates as cand
-    from cleaning.encoding import decode_html
-    from cleaning.extract import flatten_deep_tables
-    from cleaning.parse import parse_html, sanitize
+    from copydesk.cleaning import candidates as cand
+    from copydesk.cleaning.encoding import decode_html
+    from copydesk.cleaning.extract import flatten_deep_tables
+    from copydesk.cleaning.parse import parse_html, sanitize
 
     data = (folder / case["html_path"]).read_bytes()
     url = case.get("url")
@@ -127,10 +127,10 @@ def cmd_cache(sets: list[str], force: bool) -> int:
 
 def cmd_evidence(sets: list[str]) -> int:
     """Recompute only the page evidence of cached pages (after a change to cleaning.candidates.page_evidence)."""
-    from cleaning import candidates as cand
-    from cleaning.encoding import decode_html
-    from cleaning.extract import flatten_deep_tables
-    from cleaning.parse import parse_html, sanitize
+    from copydesk.cleaning import candidates as cand
+    from copydesk.cleaning.encoding import decode_html
+    from copydesk.cleaning.extract import flatten_deep_tables
+    from copydesk.cleaning.parse import parse_html, sanitize
 
     for name in sets:
         folder = SETS[name]
@@ -165,7 +165,7 @@ MIN_WORDS = 50  # cleaning.DEFAULT_MIN_WORDS: a shorter final text is a Rejected
 def page_lang(row: dict, folder: Path, case: dict) -> str | None:
     if "lang" in row["evidence"]:
         return row["evidence"]["lang"]
-    from cleaning.candidates import declared_language
+    from copydesk.cleaning.candidates import declared_language
 
     head = (folder / case["html_path"]).read_bytes()[:5000].decode("latin-1")
     return declared_language(head)
@@ -185,16 +185,16 @@ class Page:
 
 
 def final_text(text: str, title: str) -> str:
-    from cleaning.extract import _drop_headline
-    from cleaning.model import count_words
+    from copydesk.cleaning.extract import _drop_headline
+    from copydesk.cleaning.model import count_words
 
     text = _drop_headline(text, title or None)
     return text if count_words(text) >= MIN_WORDS else ""
 
 
 def build_pages(sets: list[str], names: tuple[str, ...]) -> list[Page]:
-    from cleaning.candidates import Evidence
-    from cleaning.evidence import FEATURES, PageEvidence
+    from copydesk.cleaning.candidates import Evidence
+    from copydesk.cleaning.evidence import FEATURES, PageEvidence
 
     pages = []
     for set_name in sets:
@@ -233,7 +233,7 @@ def fit(pages: list[Page], margin: float, l2: float) -> dict:
             w.append(1.0 / rows_per_set[p.set] / len(pairs))
     X, y, w = np.array(X), np.array(y), np.array(w)
     mean, scale, beta = _lr(X, y, w / w.mean(), l2)
-    from cleaning.evidence import FEATURES
+    from copydesk.cleaning.evidence import FEATURES
 
     return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
             "weights": beta[:-1].tolist(), "bias": float(beta[-1]), "candidates": list(pages[0].names)}
@@ -346,7 +346,7 @@ GAIN_MARGIN = 0.01
 
 def cmd_rules(sets: list[str]) -> int:
     """The rule-based text (cascade stage 1) of every page, and its time."""
-    from cleaning import analyze
+    from copydesk.cleaning import analyze
 
     for name in sets:
         folder = SETS[name]
@@ -405,9 +405,9 @@ def _cv_prob(pages: list[Page], X: np.ndarray, y: np.ndarray, k: int = 5) -> np.
 
 
 def cmd_gate(pages: list[Page], out: Path) -> int:
-    from cleaning.candidates import Evidence
-    from cleaning.cascade import GATE_FEATURES, gate_row
-    from cleaning.model import count_words
+    from copydesk.cleaning.candidates import Evidence
+    from copydesk.cleaning.cascade import GATE_FEATURES, gate_row
+    from copydesk.cleaning.model import count_words
 
     model = json.loads((Path(__file__).resolve().parent.parent / "cleaning" / "selector.json").read_text())
     rules = {s: json.loads((CACHE / f"rules-{s}.json").read_text(encoding="utf-8")) for s in {p.set for p in pages}}

@@ -1,6 +1,6 @@
 """copydesk cleaning stage: HTML -> clean article text and metadata.
 
-    from cleaning import analyze, extract
+    from copydesk.cleaning import analyze, extract
     result = analyze(html_bytes, url, content_type="text/html; charset=utf-8")
     if result:                      # an Article
         print(result.title, result.word_count)

@@ -45,7 +45,7 @@ class Gate(Logistic):
 
 @lru_cache(maxsize=1)
 def load_gate(path: Path = GATE_PATH) -> Gate:
-    return Gate.load(path, GATE_FEATURES, "cleaning.cascade.GATE_FEATURES")
+    return Gate.load(path, GATE_FEATURES, "copydesk.cleaning.cascade.GATE_FEATURES")
 
 
 def at_risk(text: str, evidence: Evidence, lang: str | None = None, gate: Gate | None = None) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import courlan
 import py3langid
 
-import cleaning  # noqa: F401 - trafilatura, lxml, readability and copydesk's cleaning modules
-from cleaning import candidates, cascade, selector
+from copydesk import cleaning  # noqa: F401 - trafilatura, lxml, readability and copydesk's cleaning modules
+from copydesk.cleaning import candidates, cascade, selector
 
 py3langid.classify("copydesk loads the language model once in the forkserver")
 courlan.extract_domain("https://www.example.co.uk/")

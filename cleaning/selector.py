@@ -27,7 +27,7 @@ class Model(Logistic):
 
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_PATH) -> Model:
-    return Model.load(path, FEATURES, "cleaning.evidence.FEATURES")
+    return Model.load(path, FEATURES, "copydesk.cleaning.evidence.FEATURES")
 
 
 def rank(texts: dict[str, str], evidence: Evidence, lang: str | None = None,

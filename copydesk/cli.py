@@ -263,7 +263,7 @@ def _run(argv: list[str] | None) -> int:
             return _stdout_gone()
         raise
     except Exception as e:  # noqa: BLE001 - the last line of defence: one clear line, status 1
-        from storage import CorpusNotWritable, LockedError, StateError
+        from copydesk.storage import CorpusNotWritable, LockedError, StateError
 
         if isinstance(e, (LockedError, CorpusNotWritable)):
             print(f"copydesk: {e}", file=sys.stderr)

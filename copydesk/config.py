@@ -278,7 +278,7 @@ def _source(r: _Reader) -> Source:
         raise ConfigError(r.key("feeds"), "a source needs at least one of feeds, sitemaps or start_urls")
     allowed_domains = tuple(d.strip().lower().rstrip(".") for d in r.strings("allowed_domains"))
     for i, domain in enumerate(allowed_domains):
-        from crawler.domains import domain_problem
+        from copydesk.crawler.domains import domain_problem
 
         if problem := domain_problem(domain):
             raise ConfigError(r.key(f"allowed_domains[{i}]"), problem)

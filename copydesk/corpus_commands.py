@@ -14,8 +14,8 @@ from pathlib import Path
 from copydesk import report
 from copydesk.config import Config
 from copydesk.errors import UsageError
-from storage import CorpusLock
-from storage.corpus import DOCUMENTS, write_manifest
+from copydesk.storage import CorpusLock
+from copydesk.storage.corpus import DOCUMENTS, write_manifest
 
 
 def _need_corpus(cfg: Config) -> None:
@@ -26,7 +26,7 @@ def _need_corpus(cfg: Config) -> None:
 def upgrade(cfg: Config) -> int:
     """`copydesk repair --upgrade`: convert a format-1 corpus to format 2 (a writer's start does the same)."""
     from copydesk.pipeline import Pipeline
-    from storage.upgrade import corpus_version
+    from copydesk.storage.upgrade import corpus_version
 
     _need_corpus(cfg)
     with CorpusLock(cfg.corpus, command="copydesk repair --upgrade"):
@@ -48,8 +48,8 @@ def upgrade(cfg: Config) -> int:
 
 def compact(cfg: Config, *, day: str | None = None) -> int:
     """`copydesk compact`: merge the parts of every closed day holding two or more (or of ``day``)."""
-    from storage import compact as storage_compact
-    from storage.state import StateStore
+    from copydesk.storage import compact as storage_compact
+    from copydesk.storage.state import StateStore
 
     _need_corpus(cfg)
     with CorpusLock(cfg.corpus, command="copydesk compact"):
@@ -75,7 +75,7 @@ def compact(cfg: Config, *, day: str | None = None) -> int:
 def _date(value: str | None, flag: str) -> dt.datetime | None:
     if value is None:
         return None
-    from storage.schema import parse_time
+    from copydesk.storage.schema import parse_time
 
     t = parse_time(value)
     if t is None:
@@ -86,7 +86,7 @@ def _date(value: str | None, flag: str) -> dt.datetime | None:
 def export(cfg: Config, out: Path, *, fmt: str, since: str | None, until: str | None, sources: list[str],
            unique_only: bool) -> int:
     """`copydesk export`: the corpus (or a selection) as one Parquet, JSON-lines or CSV file."""
-    from storage import export as storage_export
+    from copydesk.storage import export as storage_export
 
     _need_corpus(cfg)
     t = time.monotonic()
@@ -101,8 +101,8 @@ def export(cfg: Config, out: Path, *, fmt: str, since: str | None, until: str | 
 
 def delete(cfg: Config, *, url: str | None, doc_id: str | None, reason: str | None) -> int:
     """`copydesk delete`: a takedown (storage/delete.py)."""
-    from storage import delete as storage_delete
-    from storage.state import StateStore
+    from copydesk.storage import delete as storage_delete
+    from copydesk.storage.state import StateStore
 
     _need_corpus(cfg)
     with CorpusLock(cfg.corpus, command="copydesk delete"):
@@ -144,8 +144,8 @@ class AutoCompactor:
     def _run(self) -> None:
         import logging
 
-        from storage import compact as storage_compact
-        from storage.state import StateStore
+        from copydesk.storage import compact as storage_compact
+        from copydesk.storage.state import StateStore
 
         log = logging.getLogger("copydesk.compact")
         try:

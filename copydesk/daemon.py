@@ -30,7 +30,7 @@ from copydesk.errors import UsageError
 from copydesk.gc_tuning import settle_gc
 from copydesk.pipeline import Pipeline
 from copydesk.schedule import trigger
-from storage import CorpusLock
+from copydesk.storage import CorpusLock
 
 log = logging.getLogger("copydesk.serve")
 
@@ -61,7 +61,7 @@ class Daemon:
         from scrapy import signals
         from twisted.internet import defer
 
-        from crawler.spider import NewsSpider
+        from copydesk.crawler.spider import NewsSpider
 
         if self.stopping or source.name in self.running:
             return defer.succeed(None)
@@ -136,7 +136,7 @@ class Daemon:
         from scrapy.crawler import CrawlerRunner
         from twisted.internet import reactor
 
-        from crawler.settings import scrapy_settings
+        from copydesk.crawler.settings import scrapy_settings
 
         # The handler only counts; a LoopingCall on the reactor acts on the count. Calling into the
         # reactor from a signal handler raced with the reactor's start-up and lost stops.

@@ -14,7 +14,7 @@ def ingest(cfg: Config, paths: list[str], source: str) -> int:
     from copydesk.gc_tuning import settle_gc
     from copydesk.ingest import discover, pages
     from copydesk.pipeline import Pipeline
-    from storage import CorpusLock
+    from copydesk.storage import CorpusLock
 
     try:
         files = discover(paths)
@@ -52,7 +52,7 @@ def clean(path: Path, *, url: str | None = None, as_json: bool = False) -> int:
     """Print the clean text (or, with ``as_json``, text and metadata) of one HTML or plain-text file."""
     import sys
 
-    import cleaning
+    from copydesk import cleaning
 
     if not path.is_file():
         raise UsageError(f"no such file: {path}")

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copydesk.errors import UsageError
-from storage import stories as st
-from storage.corpus import STATE
+from copydesk.storage import stories as st
+from copydesk.storage.corpus import STATE
 
 UTC = dt.timezone.utc
 
@@ -292,7 +292,7 @@ def crawl_health(root: Path, since: dt.datetime | None) -> tuple[list[dict[str, 
 
 def settings_of(cfg: Any, root: Path) -> dict[str, Any]:
     """The dedup and filter settings in force: the config's, and the dedup index's from the manifest."""
-    from storage import Corpus
+    from copydesk.storage import Corpus
 
     manifest = Corpus(root).manifest
     out: dict[str, Any] = {"dedup (config)": {"threshold": cfg.dedup.threshold, "window": f"{cfg.dedup.window / 86400:g}d"},
@@ -315,7 +315,7 @@ def report_command(cfg: Any, root: Path, *, since: str | None, out: Path, by: st
     if not out.parent.is_dir():
         raise UsageError(f"-o {out}: no such directory {out.parent}")
     data = report_data(root, since=parse_since(since), by=by, settings=settings_of(cfg, root))
-    from storage.atomic import write_atomic
+    from copydesk.storage.atomic import write_atomic
 
     write_atomic(out, report_html.render(data).encode("utf-8"))
     console.print(f"report: {out} ({data.totals['documents']} documents, {data.totals['stories']} stories, "

@@ -28,19 +28,19 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-import cleaning
-import dedup
+from copydesk import cleaning
+from copydesk import dedup
 from copydesk import recovery
 from copydesk.config import Config
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
-from crawler.reasons import CONFIG_REASONS, config_fingerprint
-from storage import (CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url, url_key,
+from copydesk.crawler.reasons import CONFIG_REASONS, config_fingerprint
+from copydesk.storage import (CorpusWriter, RawResponse, Record, StateStore, StoredDoc, doc_id, host, identity_url, url_key,
                      warc_member, write_manifest)
-from storage import delete as storage_delete
-from storage import registry as storage_registry
-from storage import upgrade as storage_upgrade
-from storage.corpus import STATE
-from storage.stories import Updater as StoriesUpdater
+from copydesk.storage import delete as storage_delete
+from copydesk.storage import registry as storage_registry
+from copydesk.storage import upgrade as storage_upgrade
+from copydesk.storage.corpus import STATE
+from copydesk.storage.stories import Updater as StoriesUpdater
 
 log = logging.getLogger("copydesk.pipeline")
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dedup
-from storage import Corpus, StateStore, StoredDoc, identity_url, read_part, url_key
-from storage.atomic import TMP_PREFIX, remove_leftovers
-from storage.corpus import day_parts
+from copydesk import dedup
+from copydesk.storage import Corpus, StateStore, StoredDoc, identity_url, read_part, url_key
+from copydesk.storage.atomic import TMP_PREFIX, remove_leftovers
+from copydesk.storage.corpus import day_parts
 
 log = logging.getLogger("copydesk.recovery")
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from copydesk import report
 from copydesk.config import Config
 from copydesk.errors import UsageError
-from storage import CorpusLock, StateError, StateStore
-from storage.corpus import STATE
+from copydesk.storage import CorpusLock, StateError, StateStore
+from copydesk.storage.corpus import STATE
 
 log = logging.getLogger("copydesk.repair")
 

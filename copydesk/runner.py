@@ -10,7 +10,7 @@ from copydesk.config import Config
 from copydesk.gc_tuning import settle_gc
 from copydesk.pipeline import Doc, Pipeline
 from copydesk.stats import RunStats
-from storage import CorpusLock
+from copydesk.storage import CorpusLock
 
 log = logging.getLogger("copydesk.crawl")
 
@@ -20,8 +20,8 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
     process). Returns the run status: 'completed', or 'interrupted' after SIGINT/SIGTERM."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import scrapy_settings
-    from crawler.spider import NewsSpider
+    from copydesk.crawler.settings import scrapy_settings
+    from copydesk.crawler.spider import NewsSpider
 
     sources = [cfg.source(n) for n in names]
     process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})

@@ -14,9 +14,9 @@ from typing import Any
 
 from copydesk.config import Config
 from copydesk.errors import UsageError
-from storage import StateStore
-from storage.corpus import STATE
-from storage.lock import holder
+from copydesk.storage import StateStore
+from copydesk.storage.corpus import STATE
+from copydesk.storage.lock import holder
 
 
 def _ts(t: float | None) -> str | None:

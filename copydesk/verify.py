@@ -9,9 +9,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import dedup
-from storage.corpus import DOCUMENTS, RAW, STATE, Corpus, Record, read_part
-from storage.state import StateStore
+from copydesk import dedup
+from copydesk.storage.corpus import DOCUMENTS, RAW, STATE, Corpus, Record, read_part
+from copydesk.storage.state import StateStore
 
 REQUIRED = tuple(Record.__dataclass_fields__)
 

@@ -7,7 +7,7 @@ import threading
 from multiprocessing.context import BaseContext
 
 # what the forkserver imports (and loads: the language model) once for every worker forked from it
-PRELOAD = ["cleaning.preload", "copydesk.pipeline"]
+PRELOAD = ["copydesk.cleaning.preload", "copydesk.pipeline"]
 
 
 def context() -> BaseContext:

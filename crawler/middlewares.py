@@ -103,7 +103,7 @@ class PoliteThrottle(AutoThrottle):
         delay = robotparser.crawl_delay(self.user_agent)
         if not delay:
             return
-        from crawler.downloader import host_key
+        from copydesk.crawler.downloader import host_key
 
         host = host_key(request)  # the download slot (crawler.downloader): one per host name
         self.crawl_delays[host] = max(float(delay), self.crawl_delays.get(host, 0.0))

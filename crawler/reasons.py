@@ -162,7 +162,7 @@ def config_fingerprint(reason: str, config: Any, source: str | None) -> str | No
         src = next((s for s in config.sources if s.name == source), None)
         if src is None:
             return None
-        from crawler.domains import Domains
+        from copydesk.crawler.domains import Domains
 
         what = Domains(src.hosts, src.allowed_domains).fingerprint()
     elif reason == "filter_keywords":

@@ -15,7 +15,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": c.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_host_concurrency,
         # one download slot per host name, and a slot's limit that holds with a delay of 0
-        "DOWNLOADER": "crawler.downloader.HostDownloader",
+        "DOWNLOADER": "copydesk.crawler.downloader.HostDownloader",
         "DOWNLOAD_TIMEOUT": c.timeout,
         "DOWNLOAD_MAXSIZE": c.max_page_bytes,     # also bounds decompressed size (gzip bombs)
         "DOWNLOAD_WARNSIZE": 0,
@@ -57,16 +57,16 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         },
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},  # http(s) only
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.SafetyMiddleware": 50,
+            "copydesk.crawler.middlewares.SafetyMiddleware": 50,
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "copydesk.crawler.middlewares.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-            "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
+            "copydesk.crawler.middlewares.QuickMetaRefreshMiddleware": 580,
         },
         "EXTENSIONS": {
             "scrapy.extensions.throttle.AutoThrottle": None,
-            "crawler.middlewares.PoliteThrottle": 0,
+            "copydesk.crawler.middlewares.PoliteThrottle": 0,
             "scrapy.extensions.telnet.TelnetConsole": None,
             # Scrapy's stats and their log, feed exports, JOBDIR state: item_scraped and
             # response_received handlers on every page
@@ -76,5 +76,5 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
             "scrapy.extensions.feedexport.FeedExporter": None,
             "scrapy.extensions.spiderstate.SpiderState": None,
         },
-        "ITEM_PIPELINES": {"crawler.pipelines.CorpusPipeline": 300},
+        "ITEM_PIPELINES": {"copydesk.crawler.pipelines.CorpusPipeline": 300},
     }

@@ -20,10 +20,10 @@ from twisted.python.failure import Failure
 
 from copydesk.config import Config, Source
 from copydesk.pipeline import Page, Pipeline
-from crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
-from crawler.domains import Domains
-from crawler.reasons import failure_reason
-from storage import url_key
+from copydesk.crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
+from copydesk.crawler.domains import Domains
+from copydesk.crawler.reasons import failure_reason
+from copydesk.storage import url_key
 
 FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
 # robots.txt -> sitemap index -> sitemap is as deep as the protocol goes (an index may not list

@@ -1,6 +1,6 @@
 """copydesk's dedup stage: groups syndicated copies of a news story (MinHash LSH, datasketch).
 
-    from dedup import Deduper
+    from copydesk.dedup import Deduper
     with Deduper("corpus/_state/dedup") as d:
         a = d.add("id-1", text, timestamp=1136073600.0, source="example-wire")
         a.cluster_id, a.duplicate_of, a.similarity

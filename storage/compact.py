@@ -40,10 +40,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from storage import schema
-from storage.atomic import fsync_dir
-from storage.corpus import DOCUMENTS, JSONL, PARQUET, RAW, ROW_GROUP_ROWS, STATE, day_parts, part_batches, part_stem
-from storage.state import StateStore
+from copydesk.storage import schema
+from copydesk.storage.atomic import fsync_dir
+from copydesk.storage.corpus import DOCUMENTS, JSONL, PARQUET, RAW, ROW_GROUP_ROWS, STATE, day_parts, part_batches, part_stem
+from copydesk.storage.state import StateStore
 
 log = logging.getLogger("copydesk.compact")
 

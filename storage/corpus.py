@@ -30,8 +30,8 @@ import pyarrow.parquet as pq
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from storage import schema
-from storage.atomic import atomic_file, write_atomic
+from copydesk.storage import schema
+from copydesk.storage.atomic import atomic_file, write_atomic
 
 FORMAT = "copydesk-corpus"
 FORMAT_VERSION = schema.FORMAT_VERSION
@@ -332,7 +332,7 @@ class Corpus:
     def stories(self, members: bool = False) -> pa.Table:
         """Who was first: the stories table (``members=True``: story_members), see storage/stories.py
         and docs/corpus.md. Computed in memory when the corpus has no stories files yet."""
-        from storage import stories
+        from copydesk.storage import stories
 
         return stories.read(self.root, members=members)
 

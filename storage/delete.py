@@ -29,16 +29,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 
-from storage.atomic import atomic_file, fsync_dir
-from storage.corpus import JSONL, RAW, part_batches, write_manifest, write_parquet
-from storage.state import StateStore
-from storage.urls import url_key
+from copydesk.storage.atomic import atomic_file, fsync_dir
+from copydesk.storage.corpus import JSONL, RAW, part_batches, write_manifest, write_parquet
+from copydesk.storage.state import StateStore
+from copydesk.storage.urls import url_key
 
 log = logging.getLogger("copydesk.delete")
 
 def _stories_follow(root: Path, doc_id: str) -> None:
     """The stories table (storage/stories.py) rebuilt without the document, if the corpus has one."""
-    from storage import stories
+    from copydesk.storage import stories
 
     if (root / stories.STORIES_FILE).exists() or (root / stories.MEMBERS_FILE).exists():
         stories.rebuild(root)

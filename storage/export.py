@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from storage import schema
-from storage.atomic import atomic_file
-from storage.corpus import Corpus
+from copydesk.storage import schema
+from copydesk.storage.atomic import atomic_file
+from copydesk.storage.corpus import Corpus
 
 FORMATS = ("parquet", "jsonl", "csv")
 

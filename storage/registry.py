@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.corpus import Corpus, part_batches
-from storage.state import StateStore
+from copydesk.storage.corpus import Corpus, part_batches
+from copydesk.storage.state import StateStore
 
 
 def on_disk(root: Path) -> dict[str, Path]:

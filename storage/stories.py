@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from storage.atomic import atomic_file
+from copydesk.storage.atomic import atomic_file
 
 DIR = "stories"
 STORIES_FILE = f"{DIR}/stories.parquet"
@@ -76,7 +76,7 @@ def read_both(root: str | Path, member_columns: list[str] | None = None) -> tupl
     root = Path(root)
     if (root / STORIES_FILE).exists() and (root / MEMBERS_FILE).exists():
         return read(root), read(root, members=True, columns=member_columns)
-    from storage.corpus import Corpus
+    from copydesk.storage.corpus import Corpus
 
     stories, members = compute(Corpus(root).table(COLUMNS))
     return stories, members if member_columns is None else members.select(member_columns)
@@ -149,7 +149,7 @@ def _distinct_sorted(members: pa.Table, column: str, n_groups: int) -> pa.Array:
 def rebuild(root: str | Path) -> dict[str, Any]:
     """Compute the stories of the corpus at ``root`` and replace both files atomically (members
     first). Returns {"stories", "documents", "seconds"}."""
-    from storage.corpus import Corpus
+    from copydesk.storage.corpus import Corpus
 
     root = Path(root)
     t0 = time.monotonic()
@@ -174,7 +174,7 @@ def read(root: str | Path, *, members: bool = False, compute_missing: bool = Tru
     if not compute_missing:
         t = (STORY_MEMBERS if members else STORIES).empty_table()
         return t if columns is None else t.select(columns)
-    from storage.corpus import Corpus
+    from copydesk.storage.corpus import Corpus
 
     stories, story_members = compute(Corpus(root).table(COLUMNS))
     t = story_members if members else stories

@@ -24,10 +24,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from storage import schema
-from storage.atomic import atomic_file, fsync_dir
-from storage.corpus import DOCUMENTS, JSONL, PARQUET, Corpus, write_parquet
-from storage.state import StateStore
+from copydesk.storage import schema
+from copydesk.storage.atomic import atomic_file, fsync_dir
+from copydesk.storage.corpus import DOCUMENTS, JSONL, PARQUET, Corpus, write_parquet
+from copydesk.storage.state import StateStore
 
 log = logging.getLogger("copydesk.upgrade")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import cleaning
-from cleaning import candidates, cascade
-from cleaning.parse import parse_html
+from copydesk import cleaning
+from copydesk.cleaning import candidates, cascade
+from copydesk.cleaning.parse import parse_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
 CASES = {c["id"]: c for c in (json.loads(line) for line in (FIXTURES / "cases.jsonl").read_text(encoding="utf-8").splitlines())}

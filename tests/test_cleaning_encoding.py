@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning import Rejected, analyze, decode_html
-from cleaning.encoding import looks_binary
+from copydesk.cleaning import Rejected, analyze, decode_html
+from copydesk.cleaning.encoding import looks_binary
 
 FRENCH = "<html><body><p>Le café était fermé à Noël, a déclaré la propriétaire, très déçue.</p></body></html>"
 

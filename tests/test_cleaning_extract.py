@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from bench.extraction import bag_prf, leaks
 from bench.extraction import main as bench_main
-from cleaning import Article, Rejected, analyze, extract
-from cleaning.model import count_words
+from copydesk.cleaning import Article, Rejected, analyze, extract
+from copydesk.cleaning.model import count_words
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
 CASES = [json.loads(line) for line in (FIXTURES / "cases.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -6,8 +6,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning.parse import sanitize
-from cleaning.postclean import _ENTITY_DEBRIS, _SPACES, _has_debris, normalize
+from copydesk.cleaning.parse import sanitize
+from copydesk.cleaning.postclean import _ENTITY_DEBRIS, _SPACES, _has_debris, normalize
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab ;&,#039quotamphellipQUOT\n\r\t\u00a0\u2009\u3000\u2028\x0b\x0c\x85\x01\x7f\u200b\ufeff\u00ad é")), max_size=60)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import cleaning
+from copydesk import cleaning
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
 SELECT = "cascade"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning import clean_text
-from cleaning.postclean import fix_entities, fix_mojibake, is_boilerplate, is_code
+from copydesk.cleaning import clean_text
+from copydesk.cleaning.postclean import fix_entities, fix_mojibake, is_boilerplate, is_code
 
 P1 = ("The harbour council voted eleven to four on Tuesday night to extend the eastern tram line by six "
       "kilometres, ending a dispute that had stalled the project for almost two years.")

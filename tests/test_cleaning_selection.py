@@ -3,10 +3,10 @@ cleaning.selector). The failure classes of issue 15 on whole fixture pages: test
 """
 from __future__ import annotations
 
-import cleaning
-from cleaning import candidates, selector
-from cleaning.candidates import Evidence
-from cleaning.evidence import FEATURES, PageEvidence
+from copydesk import cleaning
+from copydesk.cleaning import candidates, selector
+from copydesk.cleaning.candidates import Evidence
+from copydesk.cleaning.evidence import FEATURES, PageEvidence
 
 # ----------------------------------------------------------------------------- the selector itself
 

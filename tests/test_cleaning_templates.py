@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import random
 
-from cleaning import SiteTemplates
-from cleaning.templates import line_key
+from copydesk.cleaning import SiteTemplates
+from copydesk.cleaning.templates import line_key
 
 TEMPLATE_TOP = ["Harbour Times", "World News"]
 TEMPLATE_BOTTOM = [
@@ -158,7 +158,7 @@ def test_learn_then_strip_order_gives_the_same_result():
 def test_precomputed_line_keys_give_the_same_result():
     """Keys computed elsewhere (an extraction worker) change nothing; keys that do not fit the text
     (another line count) are recomputed."""
-    from cleaning import line_keys
+    from copydesk.cleaning import line_keys
 
     a, b = SiteTemplates({}), SiteTemplates({})
     for i in range(30):

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from storage import Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc
-from storage import compact as compact_mod
-from storage.corpus import day_parts
-from storage.registry import reconcile
+from copydesk.storage import Corpus, CorpusWriter, RawResponse, Record, StateStore, StoredDoc
+from copydesk.storage import compact as compact_mod
+from copydesk.storage.corpus import day_parts
+from copydesk.storage.registry import reconcile
 
 UTC = dt.timezone.utc
 DAYS = ["2026-11-18", "2026-11-19", "2026-11-20"]

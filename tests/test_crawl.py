@@ -13,7 +13,7 @@ import pytest
 
 from copydesk.demo import DemoWorld
 from sites import Route, Site, rss, sitemap
-from storage import Corpus
+from copydesk.storage import Corpus
 from copydesk.demo.synth import article_html, paragraphs
 from truth import check_against_truth
 
@@ -237,7 +237,7 @@ def test_crawl_delay_is_a_floor_between_requests(tmp_path):
 def test_sitemap_loops_and_deep_chains_end(tmp_path):
     """An index that lists itself is fetched once; a chain of indexes stops at MAX_SITEMAP_DEPTH
     (counted as sitemap_too_deep); the articles they list are still crawled."""
-    from crawler.spider import MAX_SITEMAP_DEPTH
+    from copydesk.crawler.spider import MAX_SITEMAP_DEPTH
 
     def index(*children: str) -> Route:
         locs = "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)

@@ -7,9 +7,9 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup import Assignment, Deduper
-from dedup.shingles import Shingling
-from dedup.signatures import Signer
+from copydesk.dedup import Assignment, Deduper
+from copydesk.dedup.shingles import Shingling
+from copydesk.dedup.signatures import Signer
 from tests.fixtures.dedup import stories as S
 
 
@@ -171,7 +171,7 @@ def test_numpy_signature_equals_datasketch_update_batch(values):
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, len(POOL) - 1)), max_size=12))
 def test_precomputed_features_give_the_same_assignments(stream):
     """Features from another process (Preparer) change nothing; the pipeline relies on it."""
-    from dedup import Preparer
+    from copydesk.dedup import Preparer
 
     prep = Preparer()
     plain, fed = Deduper(window_days=None), Deduper(window_days=None)
@@ -181,7 +181,7 @@ def test_precomputed_features_give_the_same_assignments(stream):
 
 
 def test_features_of_another_text_or_other_parameters_are_not_used():
-    from dedup import Preparer
+    from copydesk.dedup import Preparer
 
     d = fresh()
     copy = S.reprint(S.HARBOUR)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup import Assignment, Deduper, IndexMismatch
+from copydesk.dedup import Assignment, Deduper, IndexMismatch
 from tests.fixtures.dedup import stories as S
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def test_torn_append_after_last_commit_is_ignored(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
-    from dedup import Deduper
+    from copydesk.dedup import Deduper
     from tests.fixtures.dedup import stories as S
     d = Deduper({path!r}, window_days=None)
     k = 0

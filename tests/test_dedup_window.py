@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import cleaning
+from copydesk import cleaning
 from copydesk.config import Config
 from copydesk.pipeline import Extracted, Page, Pipeline
-from dedup import Deduper
+from copydesk.dedup import Deduper
 from tests.fixtures.dedup import stories as S
 
 DAY = 86400.0
@@ -58,7 +58,7 @@ def test_restore_keeps_an_old_member_of_a_story_still_in_the_window():
     d = Deduper(window_days=30)
     d.add("recent", S.text(S.ORCHARD), timestamp=100 * DAY)
     d.add("h-copy", S.reprint(S.HARBOUR), timestamp=100 * DAY)
-    from dedup import Assignment
+    from copydesk.dedup import Assignment
 
     d.restore(Assignment("h-old", "h-copy", "h-copy", 0.9), S.text(S.HARBOUR), timestamp=10 * DAY)
     assert "h-old" in d, "its story was stored at day 100"

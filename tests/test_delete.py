@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from copydesk.demo import DemoWorld
 from copydesk.verify import verify
-from storage import Corpus
+from copydesk.storage import Corpus
 
 
 def copydesk(*args: object, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -112,8 +112,8 @@ def test_delete_unknown_is_one_line_and_status_2(crawled):
 
 
 def test_a_takedown_stopped_after_its_tombstone_is_finished_by_the_next_start(tmp_path, monkeypatch):
-    import storage.delete as delete_mod
-    from storage import StateStore
+    import copydesk.storage.delete as delete_mod
+    from copydesk.storage import StateStore
 
     pages = tmp_path / "pages"
     files = DemoWorld().write_static(pages)

@@ -458,7 +458,7 @@ def test_demo_serve_publishes_over_time_prints_its_config_and_stops_on_sigterm(t
     import sys
     from pathlib import Path
 
-    from storage import Corpus
+    from copydesk.storage import Corpus
 
     demo = _Demo(tmp_path, "--publish-every", "1")
     try:

@@ -2,7 +2,7 @@ import gzip
 
 import pytest
 
-from crawler.discovery import DiscoveryError, gunzip, parse_feed, parse_sitemap, robots_sitemaps
+from copydesk.crawler.discovery import DiscoveryError, gunzip, parse_feed, parse_sitemap, robots_sitemaps
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><language>en-gb</language>
 <item><title>One</title><link>/2026/11/01/one.html</link><pubDate>Sun, 01 Nov 2026 10:00:00 GMT</pubDate></item>

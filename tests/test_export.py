@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from storage import Corpus, CorpusWriter, Record
+from copydesk.storage import Corpus, CorpusWriter, Record
 
 UTC = dt.timezone.utc
 

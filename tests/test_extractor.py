@@ -34,8 +34,8 @@ def test_article_results_carry_the_per_text_work():
     """A worker returns the WARC record, template line keys and dedup features of the article."""
     import datetime as dt
 
-    import cleaning
-    import dedup
+    from copydesk import cleaning
+    from copydesk import dedup
     from copydesk.pipeline import Page, _extract
 
     body = ("<html><head><title>Ferry timetable changes</title></head><body><article>"

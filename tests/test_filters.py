@@ -7,7 +7,7 @@ import datetime as dt
 from copydesk.config import Config, FilterSettings
 from copydesk.demo.synth import article_html
 from copydesk.pipeline import Page, Pipeline
-from storage import Corpus
+from copydesk.storage import Corpus
 
 
 def run(tmp_path, flt: FilterSettings, pages: list[tuple[str, str]]) -> Pipeline:

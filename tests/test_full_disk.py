@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.demo.synth import page
-from storage import Corpus
+from copydesk.storage import Corpus
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"),
                                 reason="mounting a small tmpfs needs root (CI runs as root)")
@@ -67,7 +67,7 @@ def test_state_store_full_disk_names_the_database(tmp_path):
 
     import pytest
 
-    from storage import StateStore
+    from copydesk.storage import StateStore
 
     mnt = tmp_path / "tiny"
     mnt.mkdir()

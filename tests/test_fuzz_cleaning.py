@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import cleaning
-from cleaning import Article, Rejected
+from copydesk import cleaning
+from copydesk.cleaning import Article, Rejected
 
 FUZZ = Path(__file__).parent / "fixtures" / "fuzz"
 URL = "https://news.example/2026/11/01/story.html"
@@ -225,7 +225,7 @@ def test_regression_deep_table_nesting_is_flattened(markup):
 
 
 def test_flatten_deep_tables_leaves_real_tables_alone():
-    from cleaning.extract import flatten_deep_tables
+    from copydesk.cleaning.extract import flatten_deep_tables
 
     page = "<table><tr><td>" * 3 + "x" + "</td></tr></table>" * 3
     assert flatten_deep_tables(page) == page

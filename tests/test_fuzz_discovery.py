@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.discovery import DiscoveryError, Link, Sitemap, gunzip, parse_feed, parse_sitemap, robots_sitemaps
+from copydesk.crawler.discovery import DiscoveryError, Link, Sitemap, gunzip, parse_feed, parse_sitemap, robots_sitemaps
 
 FUZZ = Path(__file__).parent / "fixtures" / "fuzz"
 FEEDS = [(FUZZ / n).read_bytes() for n in ("rss.xml", "atom.xml", "rdf.xml")]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from copydesk.demo import DemoPage, DemoWorld
-from storage import Corpus
+from copydesk.storage import Corpus
 from truth import check_against_truth
 
 

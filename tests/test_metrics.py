@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from prometheus_client.parser import text_string_to_metric_families
 
 from copydesk.metrics import Metrics
-from storage import StateStore
+from copydesk.storage import StateStore
 
 
 def scrape(m: Metrics) -> dict[tuple[str, tuple], float]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from copydesk.demo.synth import article_html
 from sites import Route, Site, rss, sitemap
-from storage import Corpus
+from copydesk.storage import Corpus
 
 FEED = "http://feeds.news.example/rss.xml"
 INDEX = "http://feeds.news.example/sitemap.xml"
@@ -118,7 +118,7 @@ def test_allowed_domains_is_checked_and_named(tmp_path):
 
 
 def test_registrable_domains():
-    from crawler.domains import Domains, registrable_domain
+    from copydesk.crawler.domains import Domains, registrable_domain
 
     assert registrable_domain("feeds.bbci.co.uk") == "bbci.co.uk"
     assert registrable_domain("rss.dw.com") == "dw.com"
@@ -166,7 +166,7 @@ def test_the_deploy_example_can_fetch_its_outlets_articles():
     """Where each outlet of deploy/copydesk.example.toml publishes its articles (its feeds link
     there): every one must be allowed, or that source stores nothing."""
     from copydesk.config import load
-    from crawler.domains import Domains
+    from copydesk.crawler.domains import Domains
 
     article_hosts = {"bbc-world": ["www.bbc.com", "www.bbc.co.uk"], "aljazeera": ["www.aljazeera.com"],
                      "npr-world": ["www.npr.org"], "guardian-world": ["www.theguardian.com"],

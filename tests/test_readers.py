@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from copydesk.demo import DemoWorld
-from storage import Corpus
+from copydesk.storage import Corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

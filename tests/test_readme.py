@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.demo import DemoWorld
-from storage import Corpus, read_part
+from copydesk.storage import Corpus, read_part
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,8 +46,9 @@ def demo_corpus_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("code", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
 def test_python_example_runs(code, demo_corpus_dir):
+    # no PYTHONPATH: the examples import the installed package, as a user's script does
     r = subprocess.run([sys.executable, "-c", code], cwd=demo_corpus_dir, capture_output=True, text=True,
-                       timeout=300, env={"PYTHONPATH": str(ROOT), "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
+                       timeout=300, env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
                                          "HF_HOME": str(demo_corpus_dir / "hf"), "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip()

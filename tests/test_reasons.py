@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from copydesk.demo.synth import article_html
-from crawler import reasons
+from copydesk.crawler import reasons
 from sites import Route, Site, rss
 
 ROOT = Path(__file__).resolve().parent.parent

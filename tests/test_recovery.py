@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.demo import DemoWorld
-from storage import Corpus
+from copydesk.storage import Corpus
 
 
 def copydesk(*args) -> subprocess.CompletedProcess:
@@ -116,7 +116,7 @@ def feed(p, stories: list[tuple[str, str, str]]) -> list:
     """Stories (url, text, published) through the pipeline's steps after extraction; their Docs."""
     import datetime as dt
 
-    import cleaning
+    from copydesk import cleaning
     from copydesk.pipeline import Extracted, Page
 
     out = []

@@ -55,7 +55,7 @@ feeds = ["{site.url('/good.xml')}"]
         assert runs["half"]["counts"]["discovery_ok"] == 1 and runs["half"]["counts"]["discovery_failed"] == 1
         assert "degraded" in copydesk("status", "-c", cfg).stdout
         # for the schedule, a degraded run went through; a failed one did not (it is due again at once)
-        from storage import StateStore
+        from copydesk.storage import StateStore
 
         state = StateStore(tmp_path / "corpus" / "_state" / "state.sqlite3", readonly=True)
         try:
@@ -81,7 +81,7 @@ def test_serve_exports_the_health_of_each_source(tmp_path):
 
     from prometheus_client.parser import text_string_to_metric_families
 
-    from crawler import reasons
+    from copydesk.crawler import reasons
 
     refused, port = closed_port(), closed_port()  # nothing listens / the metrics port
     with Site() as site:

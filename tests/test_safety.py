@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from copydesk.demo.synth import article_html
 from sites import Route, Site, rss
-from storage import Corpus
+from copydesk.storage import Corpus
 
 NEWS = "http://news.example"
 

@@ -18,7 +18,7 @@ from copydesk.config import load
 from copydesk.demo.synth import page
 from copydesk.schedule import trigger
 from sites import Route, Site, rss
-from storage import StateStore
+from copydesk.storage import StateStore
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc

@@ -15,8 +15,8 @@ import pytest
 from copydesk.demo import DemoWorld
 from copydesk.demo.synth import page
 from sites import Route, Site, rss
-from storage import Corpus, read_part
-from storage.lock import holder
+from copydesk.storage import Corpus, read_part
+from copydesk.storage.lock import holder
 from truth import check_against_truth
 
 

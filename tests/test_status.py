@@ -172,7 +172,7 @@ def test_status_names_the_process_holding_the_corpus(crawled, tmp_path):
     assert info["running"] is False and info["pid"] == holder.pid
     assert "died" in copydesk("status", "--corpus", str(corpus)).stdout
     # a clean release
-    from storage import CorpusLock
+    from copydesk.storage import CorpusLock
 
     with CorpusLock(corpus):
         pass
@@ -235,7 +235,7 @@ def test_status_shows_the_daemons_last_error(crawled, tmp_path):
 
     from copydesk.config import load
     from copydesk.daemon import Daemon, _LastError
-    from storage import CorpusLock
+    from copydesk.storage import CorpusLock
 
     corpus = copy_of(crawled, tmp_path)
     cfg_path = tmp_path / "copydesk.toml"

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from storage import Corpus, CorpusLock, CorpusWriter, LockedError, RawResponse, Record, StateStore, StoredDoc
-from storage.atomic import atomic_file, remove_leftovers
-from storage.urls import doc_id, url_key
+from copydesk.storage import Corpus, CorpusLock, CorpusWriter, LockedError, RawResponse, Record, StateStore, StoredDoc
+from copydesk.storage.atomic import atomic_file, remove_leftovers
+from copydesk.storage.urls import doc_id, url_key
 
 
 def rec(i: str, cluster: str | None = None, dup: str | None = None) -> Record:
@@ -49,7 +49,7 @@ def test_parts_are_typed_parquet_even_when_a_column_is_null_throughout(tmp_path)
 
     import pyarrow.parquet as pq
 
-    from storage.schema import DOCUMENTS
+    from copydesk.storage.schema import DOCUMENTS
 
     w = CorpusWriter(tmp_path, worker="w1")
     r = rec("0123456789012345")  # all digits: must stay a string
@@ -69,7 +69,7 @@ def test_parts_are_typed_parquet_even_when_a_column_is_null_throughout(tmp_path)
 def test_parse_time_forms():
     import datetime as dt
 
-    from storage.schema import parse_time
+    from copydesk.storage.schema import parse_time
 
     utc = dt.timezone.utc
     assert parse_time("2026-11-20") == dt.datetime(2026, 11, 20, tzinfo=utc)
@@ -116,7 +116,7 @@ def test_state_store_checkpoint_and_counts(tmp_path):
 
 
 def test_corrupt_state_is_a_clear_error(tmp_path):
-    from storage import StateError
+    from copydesk.storage import StateError
     p = tmp_path / "state.sqlite3"
     p.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StateError, match="copydesk repair"):
@@ -127,7 +127,7 @@ def test_lock_refuses_second_writer_and_takes_over_from_dead(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {os.getcwd()!r})
-        from storage import CorpusLock
+        from copydesk.storage import CorpusLock
         CorpusLock({str(tmp_path)!r}, command="copydesk serve").acquire()
         print("locked", flush=True)
         time.sleep(60)

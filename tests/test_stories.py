@@ -14,8 +14,8 @@ import pytest
 from copydesk.demo import DemoWorld
 from copydesk.demo.synth import paragraphs
 from sites import Route, Site, rss
-from storage import Corpus
-from storage import stories as st
+from copydesk.storage import Corpus
+from copydesk.storage import stories as st
 
 UTC = dt.timezone.utc
 

@@ -17,8 +17,8 @@ import pytest
 
 from copydesk.demo import DemoWorld
 from copydesk.verify import verify
-from storage import Corpus
-from storage.schema import normalize
+from copydesk.storage import Corpus
+from copydesk.storage.schema import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
@@ -140,9 +140,9 @@ def test_an_upgrade_stopped_half_way_is_finished_by_the_next_start(v1_world, tmp
     _, _, v1 = v1_world
     corpus, cfg = copy_of(v1, tmp_path)
     before = snapshot(corpus)
-    from storage.atomic import atomic_file
-    from storage.corpus import write_parquet
-    from storage.schema import table
+    from copydesk.storage.atomic import atomic_file
+    from copydesk.storage.corpus import write_parquet
+    from copydesk.storage.schema import table
 
     # stopped after writing the first part's Parquet file, before removing its JSON lines
     first = sorted((corpus / "documents").rglob("*.jsonl"))[0]
@@ -156,8 +156,8 @@ def test_an_upgrade_stopped_half_way_is_finished_by_the_next_start(v1_world, tmp
 
 
 def test_a_published_value_that_is_no_date_is_counted_not_hidden(tmp_path):
-    from storage import Record
-    from storage.upgrade import upgrade
+    from copydesk.storage import Record
+    from copydesk.storage.upgrade import upgrade
 
     part = tmp_path / "documents" / "date=2026-11-20" / "part-20261120T000000000000Z-w-00001.jsonl"
     part.parent.mkdir(parents=True)

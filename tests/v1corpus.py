@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from storage.atomic import write_atomic
-from storage.corpus import CorpusWriter, PartInfo, Record
+from copydesk.storage.atomic import write_atomic
+from copydesk.storage.corpus import CorpusWriter, PartInfo, Record
 
 
 class V1Writer(CorpusWriter):
@@ -23,13 +23,13 @@ class V1Writer(CorpusWriter):
 
 
 def v1_main(argv: list[str]) -> int:
-    import storage.corpus
-    import storage.upgrade
+    import copydesk.storage.corpus as corpus_mod
+    import copydesk.storage.upgrade as upgrade_mod
     from copydesk import pipeline
 
     pipeline.CorpusWriter = V1Writer
-    storage.corpus.FORMAT_VERSION = 1
-    storage.upgrade.v1_parts = lambda root: []  # format-1 copydesk had no upgrade
+    corpus_mod.FORMAT_VERSION = 1
+    upgrade_mod.v1_parts = lambda root: []  # format-1 copydesk had no upgrade
     from copydesk.cli import main
 
     return main(argv)
