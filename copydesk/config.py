@@ -82,6 +82,16 @@ class CompactionSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """[cluster] (docs/scale-out-core.md): several daemons on one Redis. Absent: everything embedded."""
+
+    redis: str                     # redis://host:6379/0, rediss://..., unix:///path/redis.sock
+    name: str = "copydesk"         # key prefix copydesk:{name}: (several clusters on one server)
+    worker: str = ""               # this daemon's id; default <hostname>-<pid>
+    lease_seconds: float = 60.0    # writer lease and frontier leases: a dead holder's work moves after this
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     feeds: tuple[str, ...] = ()
@@ -108,6 +118,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     path: Path | None = None
     compaction: CompactionSettings = field(default_factory=CompactionSettings)
+    cluster: ClusterSettings | None = None
 
     def source(self, name: str) -> Source:
         for s in self.sources:
@@ -171,6 +182,7 @@ def from_dict(data: dict[str, Any], *, base: Path = Path("."), path: Path | None
     filt = _filter(r.table("filter"))
     dedup = _dedup(r.table("dedup"))
     compaction = _compaction(r.table("compaction"))
+    cluster = _cluster(r.table("cluster")) if "cluster" in data else None
     sources = tuple(_source(t) for t in r.tables("sources"))
     r.done()
     names = [s.name for s in sources]
@@ -183,7 +195,7 @@ def from_dict(data: dict[str, Any], *, base: Path = Path("."), path: Path | None
             corpus_path = (base / corpus_path).resolve()
     except (RuntimeError, ValueError, OSError) as e:  # "~nosuchuser/x", an embedded NUL byte
         raise ConfigError("corpus", f"not a usable path ({e}): {_short(corpus)}") from None
-    return Config(corpus_path, crawl, schedule, filt, dedup, sources, path, compaction=compaction)
+    return Config(corpus_path, crawl, schedule, filt, dedup, sources, path, compaction=compaction, cluster=cluster)
 
 
 def _crawl(r: _Reader) -> CrawlSettings:
@@ -257,6 +269,29 @@ def _compaction(r: _Reader) -> CompactionSettings:
     d = CompactionSettings()
     out = CompactionSettings(auto=r.boolean("auto", d.auto), min_parts=r.integer("min_parts", d.min_parts, minimum=2),
                              target_bytes=r.integer("target_mb", d.target_bytes // 2**20, minimum=1) * 2**20)
+    r.done()
+    return out
+
+
+def _cluster(r: _Reader) -> ClusterSettings:
+    import os
+    import socket
+
+    url = r.string("redis", None, allow_empty=False).strip()
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("redis", "rediss") and bool(parts.hostname) or parts.scheme == "unix" and bool(parts.path)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(r.key("redis"), f"expected a URL like 'redis://host:6379/0' (redis, rediss or unix), got {_short(url)}")
+    name = r.string("name", "copydesk", allow_empty=False)
+    if not _SOURCE_NAME.fullmatch(name):
+        raise ConfigError(r.key("name"), f"use letters, digits, '-', '_' or '.' (at most 64), got {_short(name)}")
+    worker = r.string("worker", f"{socket.gethostname()}-{os.getpid()}", allow_empty=False)
+    if not re.fullmatch(r"[^\s|]{1,128}", worker):
+        raise ConfigError(r.key("worker"), f"expected an id without spaces or '|' (at most 128), got {_short(worker)}")
+    out = ClusterSettings(url, name, worker, r.duration("lease_seconds", ClusterSettings.lease_seconds))
     r.done()
     return out
 

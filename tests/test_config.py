@@ -52,6 +52,19 @@ def test_good_config(tmp_path):
     assert cfg.sources[0].hosts == {"example.org"}
 
 
+def test_cluster_section(tmp_path):
+    import os
+    import socket
+
+    assert load(write(tmp_path, GOOD)).cluster is None, "without [cluster], everything is embedded"
+    c = load(write(tmp_path, GOOD + "[cluster]\nredis = 'redis://redis.lan:6379/2'\n")).cluster
+    assert (c.redis, c.name, c.worker, c.lease_seconds) == ("redis://redis.lan:6379/2", "copydesk",
+                                                             f"{socket.gethostname()}-{os.getpid()}", 60.0)
+    c = load(write(tmp_path, GOOD + "[cluster]\nredis = 'unix:///run/redis.sock'\nname = 'desk2'\nworker = 'w1'\n"
+                                    "lease_seconds = '2m'\n")).cluster
+    assert (c.name, c.worker, c.lease_seconds) == ("desk2", "w1", 120.0)
+
+
 def test_defaults_without_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = load()
@@ -78,6 +91,13 @@ def test_defaults_without_file(tmp_path, monkeypatch):
      "not both"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\n[[sources]]\nname = 'a'\nfeeds = ['https://y.org/f']",
      "sources[1].name", "duplicate"),
+    ("[cluster]\nname = 'x'", "cluster.redis", "is required"),
+    ("[cluster]\nredis = 'http://host:6379'", "cluster.redis", "redis://host:6379/0"),
+    ("[cluster]\nredis = 6379", "cluster.redis", "expected a string"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nname = 'a b'", "cluster.name", "letters, digits"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nworker = 'host 1'", "cluster.worker", "without spaces"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nlease_seconds = 0", "cluster.lease_seconds", "positive"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nleases = 5", "cluster.leases", "unknown key"),
     ("[[sources]]\nname = 'a b'\nfeeds = ['https://x.org/f']", "sources[0].name", "letters"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nfeed = ['https://x.org/g']", "sources[0].feed",
      "unknown key"),
