@@ -5,9 +5,13 @@
         a = d.add("id-1", text, timestamp=1136073600.0, source="example-wire")
         a.cluster_id, a.duplicate_of, a.similarity
 
-See docs/dedup.md for the method, the threshold, the representative rule, the window and the files.
+See docs/dedup.md for the method, the threshold, the representative rule, the window and the files,
+and docs/dedup-seam.md for the ClusterIndex contract the Deduper implements.
 """
-from .clusters import Assignment, Deduper, Features, Preparer
+from .api import ClusterIndex
+from .clusters import Deduper
+from .model import Assignment, Features, Sketch
 from .persist import IndexMismatch
+from .preparer import Preparer
 
-__all__ = ["Assignment", "Deduper", "Features", "IndexMismatch", "Preparer"]
+__all__ = ["Assignment", "ClusterIndex", "Deduper", "Features", "IndexMismatch", "Preparer", "Sketch"]

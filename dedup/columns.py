@@ -24,3 +24,11 @@ class Column:
 
     def view(self) -> np.ndarray:
         return self.a[: self.n]
+
+    @classmethod
+    def filled(cls, dtype: type | np.dtype, values: np.ndarray, size: int) -> "Column":
+        """A column holding the first ``size`` of ``values`` (room for at least 1024)."""
+        c = cls(dtype, max(size, 1024))
+        c.a[:size] = values
+        c.n = size
+        return c
