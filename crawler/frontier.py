@@ -1,0 +1,409 @@
+"""The shared frontier: a Scrapy scheduler on a Redis Stream with a consumer group, and a Redis
+dupefilter. See docs/scale-out-frontier.md.
+
+- ``StreamScheduler`` (``SCHEDULER``): a shared request is one stream entry (JSON, never pickle).
+  ``next_request`` reads new entries with XREADGROUP (non-blocking); an entry read is *leased* to
+  this worker (it sits in the group's pending list) until XACK. The worker renews its leases every
+  third of ``FRONTIER_LEASE_SECONDS``; when idle it XAUTOCLAIMs entries idle longer than the lease
+  (a dead worker's). The ack rule is in crawler.leases: only when the outcome has been handed on.
+  Acked entries are deleted (XACK + XDEL in one transaction), so ``XLEN`` is the cluster's
+  outstanding work: queued plus leased. A worker's crawl ends when the stream is empty.
+- ``RedisDupeFilter`` (``DUPEFILTER_CLASS``): fingerprints (Scrapy's request fingerprinter, 20 raw
+  bytes) in one Redis SET; ``request_seen`` is one SADD. The scheduler marks seen and queues in one
+  Lua script, so no kill can leave a URL seen but never queued.
+
+Closing a worker deletes nothing shared: the stream, its group and the seen set stay for the
+others (scrapy-redis' SCHEDULER_PERSIST=False deleted them).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import time
+from collections import deque
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.dupefilters import BaseDupeFilter
+from scrapy.utils.request import request_from_dict
+from twisted.internet import task
+
+from copydesk.crawler.leases import DOWNLOADING, META_KEY, SCRAPING, FrontierAckMiddleware, Lease, LeaseBook
+
+logger = logging.getLogger(__name__)
+
+GROUP = "fetchers"
+FIELD = "r"
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+# mark seen and queue in one step: a URL is never seen without being queued
+ENQUEUE_LUA = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return false end
+return redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
+"""
+# renew: reset the idle time of the entries this consumer still owns; return the ones it lost
+RENEW_LUA = """
+local lost = {}
+for i, id in ipairs(ARGV) do
+  if i > 1 then
+    local p = redis.call('XPENDING', KEYS[1], KEYS[2], id, id, 1)
+    if p[1] and p[1][2] == ARGV[1] then
+      redis.call('XCLAIM', KEYS[1], KEYS[2], ARGV[1], 0, id, 'JUSTID')
+    else
+      lost[#lost + 1] = id
+    end
+  end
+end
+return lost
+"""
+
+
+def frontier_settings(redis_url: str, *, prefix: str = "copydesk:default:", lease_seconds: float = 60,
+                      shared_meta: dict[str, Any] | None = None, worker: str | None = None,
+                      politeness: bool = True) -> dict[str, Any]:
+    """The Scrapy settings that put a crawler on the shared frontier (merge into its settings;
+    SPIDER_MIDDLEWARES and DOWNLOADER_MIDDLEWARES here must be merged with the crawler's own)."""
+    return {
+        "DOWNLOADER_MIDDLEWARES": {"copydesk.crawler.politeness.ClusterPolitenessMiddleware": 950} if politeness else {},
+        "SCHEDULER": "copydesk.crawler.frontier.StreamScheduler",
+        "DUPEFILTER_CLASS": "copydesk.crawler.frontier.RedisDupeFilter",
+        "SPIDER_MIDDLEWARES": {"copydesk.crawler.leases.FrontierAckMiddleware": 0},
+        "FRONTIER_REDIS_URL": redis_url,
+        "FRONTIER_PREFIX": prefix,
+        "FRONTIER_LEASE_SECONDS": lease_seconds,
+        "FRONTIER_SHARED_META": shared_meta or {},
+        "FRONTIER_WORKER": worker or default_worker(),
+    }
+
+
+def default_worker() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=False, socket_timeout=10, socket_connect_timeout=5,
+                                health_check_interval=30)
+
+
+# -- JSON for requests (bytes, bytes-keyed dicts and datetimes tagged; nothing else is guessed) -------
+def _to_json(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dt.datetime):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _to_json(v) for k, v in value.items()}
+        return {"$d": [[_to_json(k), _to_json(v)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"a shared request cannot carry {type(value).__name__} (JSON only): {value!r}")
+
+
+def _from_json(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$b" in obj:
+            return base64.b64decode(obj["$b"])
+        if "$t" in obj:
+            return dt.datetime.fromisoformat(obj["$t"])
+        if "$d" in obj:
+            return {_tuple(k): v for k, v in obj["$d"]}
+    return obj
+
+
+def _tuple(k: Any) -> Any:
+    return tuple(k) if isinstance(k, list) else k
+
+
+def encode_request(request: Request, spider: Spider) -> str:
+    d = request.to_dict(spider=spider)
+    d["meta"] = {k: v for k, v in d["meta"].items() if k != META_KEY}
+    return json.dumps(_to_json(d), separators=(",", ":"))
+
+
+def decode_request(payload: str | bytes, spider: Spider) -> Request:
+    return request_from_dict(json.loads(payload, object_hook=_from_json), spider=spider)
+
+
+class Keys:
+    def __init__(self, prefix: str):
+        self.stream = prefix + "frontier"
+        self.dead = prefix + "frontier:dead"  # entries no worker can decode (e.g. a callback renamed)
+        self.seen = prefix + "seen"
+
+
+class RedisDupeFilter(BaseDupeFilter):
+    """A request is seen once cluster-wide: its fingerprint in one Redis SET (SADD)."""
+
+    def __init__(self, client: redis.Redis, keys: Keys, fingerprinter: Any):
+        self.client = client
+        self.keys = keys
+        self.fingerprinter = fingerprinter
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisDupeFilter:
+        s = crawler.settings
+        return cls(connect(s["FRONTIER_REDIS_URL"]), Keys(s.get("FRONTIER_PREFIX", "copydesk:default:")),
+                   crawler.request_fingerprinter)
+
+    def fingerprint(self, request: Request) -> bytes:
+        return self.fingerprinter.fingerprint(request)
+
+    def request_seen(self, request: Request) -> bool:
+        return self.client.sadd(self.keys.seen, self.fingerprint(request)) == 0
+
+    def close(self, reason: str) -> None:
+        # the seen set is the cluster's: a worker that stops leaves it
+        self.client.close()
+
+
+class StreamScheduler:
+    """See the module docstring. Settings: FRONTIER_REDIS_URL, FRONTIER_PREFIX, FRONTIER_WORKER,
+    FRONTIER_LEASE_SECONDS, FRONTIER_BATCH (entries read at once, default 4) and
+    FRONTIER_SHARED_META ({meta key: value} a request must carry to be shared; empty: all)."""
+
+    def __init__(self, crawler: Any, client: redis.Redis, dupefilter: Any):
+        s = crawler.settings
+        self.crawler = crawler
+        self.client = client
+        self.df = dupefilter
+        self.keys = Keys(s.get("FRONTIER_PREFIX", "copydesk:default:"))
+        self.worker = s.get("FRONTIER_WORKER") or default_worker()
+        self.lease_ms = int(float(s.get("FRONTIER_LEASE_SECONDS", 60)) * 1000)
+        self.batch = s.getint("FRONTIER_BATCH", 4)
+        self.shared_meta: dict[str, Any] = dict(s.getdict("FRONTIER_SHARED_META"))
+        self.book = LeaseBook(self._ack)
+        LeaseBook.register(crawler, self.book)
+        self.local: deque[Request] = deque()           # not shared, and continuations of leases
+        self.buffer: deque[tuple[Lease, Request]] = deque()  # read from the stream, not started
+        self.spider: Spider | None = None
+        self._enqueue = client.register_script(ENQUEUE_LUA)
+        self._renew = client.register_script(RENEW_LUA)
+        self._claim_cursor = "0-0"
+        self._claimed_at = 0.0
+        self._pending_until = 0.0
+        self._timer: task.LoopingCall | None = None
+        self.counts = {"queued": 0, "read": 0, "claimed": 0, "acked": 0, "lost": 0, "handed_back": 0}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StreamScheduler:
+        s = crawler.settings
+        mw = "copydesk.crawler.leases.FrontierAckMiddleware"
+        if mw not in s.getwithbase("SPIDER_MIDDLEWARES") and FrontierAckMiddleware not in s.getwithbase(
+                "SPIDER_MIDDLEWARES"):
+            raise ValueError(f"StreamScheduler needs SPIDER_MIDDLEWARES {{{mw!r}: 0}} (frontier_settings() has it)")
+        from scrapy.utils.misc import build_from_crawler, load_object
+        dupefilter = build_from_crawler(load_object(s["DUPEFILTER_CLASS"]), crawler)
+        return cls(crawler, connect(s["FRONTIER_REDIS_URL"]), dupefilter)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        try:
+            self.client.xgroup_create(self.keys.stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+        sig = self.crawler.signals
+        sig.connect(self._response_received, signal=signals.response_received)
+        for s in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            sig.connect(self._item_settled, signal=s)
+        sig.connect(self._spider_error, signal=signals.spider_error)
+        sig.connect(self._request_scheduled, signal=signals.request_scheduled)
+        self._timer = task.LoopingCall(self._tick)
+        self._timer.start(max(self.lease_ms / 3000, 0.1), now=False)
+
+    def close(self, reason: str) -> None:
+        if self._timer and self._timer.running:
+            self._timer.stop()
+        self._hand_back()
+        if hasattr(self.df, "close"):
+            self.df.close(reason)
+        self.client.close()
+
+    def _hand_back(self) -> None:
+        """On a graceful stop, the leases not done go back to the queue at once (a copy queued,
+        the original acked and deleted, in one transaction) rather than after the lease expires."""
+        pending = [lease for lease in self.book.leases.values()]
+        pending += [lease for lease, _ in self.buffer if lease.entry not in self.book.leases]
+        if pending:
+            pipe = self.client.pipeline(transaction=True)
+            for lease in pending:
+                pipe.xadd(self.keys.stream, {FIELD: lease.payload})
+                pipe.xack(self.keys.stream, GROUP, lease.entry)
+                pipe.xdel(self.keys.stream, lease.entry)
+            pipe.execute()
+            self.counts["handed_back"] += len(pending)
+        self.book.leases.clear()
+        self.buffer.clear()
+        try:
+            self.client.xgroup_delconsumer(self.keys.stream, GROUP, self.worker)
+        except redis.ResponseError:
+            pass
+
+    # -- the engine's interface ---------------------------------------------------------------
+    def has_pending_requests(self) -> bool:
+        if self.local or self.buffer or self.book.leases:
+            return True
+        now = time.monotonic()
+        if now < self._pending_until:
+            return True
+        if self.client.xlen(self.keys.stream) > 0:  # queued or leased anywhere in the cluster
+            self._pending_until = now + 0.2
+            return True
+        return False
+
+    def __len__(self) -> int:
+        return len(self.local) + len(self.buffer)
+
+    def enqueue_request(self, request: Request) -> bool:
+        parent = self.book.child_parent(request)
+        lease = self.book.lease_of(request)
+        if lease is not None and lease.state == DOWNLOADING and parent is None:
+            self.local.append(request)  # a redirect or retry: the same lease continues
+            return True
+        if META_KEY in request.meta:  # a child that copied its parent's meta
+            request = request.replace(meta={k: v for k, v in request.meta.items() if k != META_KEY})
+        try:
+            queued = self._queue(request)
+        except (TypeError, ValueError, redis.RedisError) as e:
+            if parent is not None:
+                parent.abandoned = True  # its lease expires and the page is fetched again
+            logger.error("frontier: could not queue %s: %s", request.url, e)
+            queued = False
+        self.book.settled(parent)
+        return queued
+
+    def _shared(self, request: Request) -> bool:
+        return all(request.meta.get(k) == v for k, v in self.shared_meta.items())
+
+    def _queue(self, request: Request) -> bool:
+        if not self._shared(request):
+            if not request.dont_filter and self.df.request_seen(request):
+                return False
+            self.local.append(request)
+            return True
+        payload = encode_request(request, self.spider)
+        if request.dont_filter:
+            self.client.xadd(self.keys.stream, {FIELD: payload})
+        elif isinstance(self.df, RedisDupeFilter):
+            if self._enqueue(keys=[self.keys.seen, self.keys.stream],
+                             args=[self.df.fingerprint(request), FIELD, payload]) is None:
+                return False
+        else:
+            if self.df.request_seen(request):
+                return False
+            self.client.xadd(self.keys.stream, {FIELD: payload})
+        self.counts["queued"] += 1
+        self._pending_until = time.monotonic() + 0.2
+        return True
+
+    def next_request(self) -> Request | None:
+        if self.local:
+            return self.local.popleft()
+        if not self.buffer:
+            self._fill()
+        if not self.buffer:
+            return None
+        lease, request = self.buffer.popleft()
+        lease.state = DOWNLOADING
+        self.book.leases[lease.entry] = lease
+        return request
+
+    # -- reading and claiming -----------------------------------------------------------------
+    def _fill(self) -> None:
+        read = self.client.xreadgroup(GROUP, self.worker, {self.keys.stream: ">"}, count=self.batch)
+        entries = read[0][1] if read else []
+        self.counts["read"] += len(entries)
+        now = time.monotonic()
+        if not entries and now - self._claimed_at > min(self.lease_ms / 4000, 1.0):
+            self._claimed_at = now
+            cursor, entries, _deleted = self.client.xautoclaim(
+                self.keys.stream, GROUP, self.worker, self.lease_ms, start_id=self._claim_cursor, count=self.batch)
+            self._claim_cursor = cursor.decode() if isinstance(cursor, bytes) else cursor
+            entries = [(e, f) for e, f in entries if f]
+            self.counts["claimed"] += len(entries)
+            if entries:
+                logger.info("frontier: claimed %d expired leases", len(entries))
+        for entry_id, fields in entries:
+            entry = entry_id.decode()
+            if entry in self.book.leases:
+                continue
+            payload = fields[FIELD.encode()].decode()
+            try:
+                request = decode_request(payload, self.spider)
+            except (ValueError, KeyError, TypeError) as e:
+                logger.error("frontier: entry %s cannot be read (%s): moved to %s", entry, e, self.keys.dead)
+                self._finish(entry, dead=payload)
+                continue
+            request.meta[META_KEY] = entry
+            self.book.wrap_errback(request)
+            self.buffer.append((Lease(entry, payload), request))
+
+    def _tick(self) -> None:
+        """Renew this worker's leases; when idle, wake the engine so it looks for claimable work."""
+        held = list(self.book.leases) + [lease.entry for lease, _ in self.buffer]
+        try:
+            if held:
+                for entry in self._renew(keys=[self.keys.stream, GROUP], args=[self.worker, *held]):
+                    entry = entry.decode()
+                    self.counts["lost"] += 1
+                    logger.warning("frontier: lease on %s lost (renewed too late); it may be fetched twice", entry)
+            if not (self.local or self.buffer):
+                _wake(self.crawler)
+        except REDIS_ERRORS as e:
+            logger.warning("frontier: could not renew leases: %s", e)
+
+    # -- acks ---------------------------------------------------------------------------------
+    def _ack(self, lease: Lease) -> None:
+        self._finish(lease.entry)
+        self.counts["acked"] += 1
+
+    def _finish(self, entry: str, dead: str | None = None) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        if dead is not None:
+            pipe.xadd(self.keys.dead, {FIELD: dead, "entry": entry})
+        pipe.xack(self.keys.stream, GROUP, entry)
+        pipe.xdel(self.keys.stream, entry)
+        pipe.execute()
+
+    # -- signals ------------------------------------------------------------------------------
+    def _response_received(self, response: Any, request: Request, **_: Any) -> None:
+        lease = self.book.lease_of(request)
+        if lease is not None and lease.state == DOWNLOADING:
+            lease.state = SCRAPING
+
+    def _item_settled(self, item: Any, response: Any = None, **_: Any) -> None:
+        self.book.settled(self.book.lease_of_response(response))
+
+    def _spider_error(self, failure: Any, response: Any = None, **_: Any) -> None:
+        lease = self.book.lease_of_response(response)
+        if lease is not None:
+            self.book.output_done(lease)
+
+    def _request_scheduled(self, request: Request, **_: Any) -> None:
+        # a request_scheduled handler may refuse a child (IgnoreRequest): enqueue_request never
+        # sees it, so settle it once the engine is done with it
+        if self.book.is_child(request):
+            from twisted.internet import reactor  # the one Scrapy installed (not at import time)
+
+            reactor.callLater(0, self._settle_refused, request)
+
+    def _settle_refused(self, request: Request) -> None:
+        self.book.settled(self.book.child_parent(request))
+
+
+def _wake(crawler: Any) -> None:
+    """Ask the engine for its next request now rather than at its 5 s heartbeat (private API of
+    Scrapy 2.19's engine; without it the engine still polls every 5 s)."""
+    slot = getattr(getattr(crawler, "engine", None), "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
