@@ -142,10 +142,20 @@ class Keys:
 class RedisDupeFilter(BaseDupeFilter):
     """A request is seen once cluster-wide: its fingerprint in one Redis SET (SADD)."""
 
+    # fingerprints this process knows the cluster has seen: the set only grows, so a link met again
+    # (an article linked from many pages) costs no round trip
+    known_max = 200_000
+
     def __init__(self, client: redis.Redis, keys: Keys, fingerprinter: Any):
         self.client = client
         self.keys = keys
         self.fingerprinter = fingerprinter
+        self.known: set[bytes] = set()
+
+    def remember(self, fp: bytes) -> None:
+        if len(self.known) >= self.known_max:
+            self.known.clear()
+        self.known.add(fp)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisDupeFilter:
@@ -157,7 +167,11 @@ class RedisDupeFilter(BaseDupeFilter):
         return self.fingerprinter.fingerprint(request)
 
     def request_seen(self, request: Request) -> bool:
-        return self.client.sadd(self.keys.seen, self.fingerprint(request)) == 0
+        fp = self.fingerprint(request)
+        if fp in self.known:
+            return True
+        self.remember(fp)
+        return self.client.sadd(self.keys.seen, fp) == 0
 
     def close(self, reason: str) -> None:
         # the seen set is the cluster's: a worker that stops leaves it
@@ -290,17 +304,21 @@ class StreamScheduler:
                 return False
             self.local.append(request)
             return True
-        payload = encode_request(request, self.spider)
         if request.dont_filter:
-            self.client.xadd(self.keys.stream, {FIELD: payload})
+            self.client.xadd(self.keys.stream, {FIELD: encode_request(request, self.spider)})
         elif isinstance(self.df, RedisDupeFilter):
-            if self._enqueue(keys=[self.keys.seen, self.keys.stream],
-                             args=[self.df.fingerprint(request), FIELD, payload]) is None:
+            fp = self.df.fingerprint(request)
+            if fp in self.df.known:
                 return False
+            added = self._enqueue(keys=[self.keys.seen, self.keys.stream],
+                                  args=[fp, FIELD, encode_request(request, self.spider)])
+            self.df.remember(fp)  # after the script: a failed call must not mark it seen here
+            if added is None:
+                return False
+        elif self.df.request_seen(request):
+            return False
         else:
-            if self.df.request_seen(request):
-                return False
-            self.client.xadd(self.keys.stream, {FIELD: payload})
+            self.client.xadd(self.keys.stream, {FIELD: encode_request(request, self.spider)})
         self.counts["queued"] += 1
         self._pending_until = time.monotonic() + 0.2
         return True

@@ -123,12 +123,16 @@ class ClusterPolitenessMiddleware:
         delay = max(self.delay, self.crawl_delays.get(host, 0.0))
         from twisted.internet import reactor  # the one Scrapy installed (not at import time)
 
+        backoff = 1.0
         while True:
             grant = self.slots.acquire(host, self.limit, delay)
             if grant:
                 request.meta[TOKEN_META] = (host, grant.token)
                 return None
-            await maybe_deferred_to_future(deferLater(reactor, grant.wait, lambda: None))
+            # a host kept full by other workers is polled less and less often (at most every 0.25 s):
+            # each poll is a round trip on the reactor thread
+            await maybe_deferred_to_future(deferLater(reactor, min(grant.wait * backoff, 0.25), lambda: None))
+            backoff = min(backoff * 1.5, 12.0)
 
     def _release(self, request: Request) -> None:
         held = request.meta.pop(TOKEN_META, None)

@@ -76,9 +76,9 @@ def test_three_workers_fetch_every_article_once_within_the_cluster_host_limit(re
 
 
 def test_a_killed_workers_leases_are_fetched_by_the_others(redis_server, tmp_path):  # noqa: F811
-    with HostsSite(hosts=10, articles=1000, delay=0.02) as site:
+    with HostsSite(hosts=10, articles=600, delay=0.02) as site:
         procs = [start_worker(redis_server, site, tmp_path, n) for n in ("w1", "w2", "w3")]
-        served_when(site, 250)
+        served_when(site, 150)
         procs[0].send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         wait_all(procs, tmp_path)
@@ -99,9 +99,9 @@ def test_a_killed_workers_leases_are_fetched_by_the_others(redis_server, tmp_pat
 
 
 def test_a_graceful_stop_leaves_the_shared_state_and_hands_its_leases_back(redis_server, tmp_path):  # noqa: F811
-    with HostsSite(hosts=10, articles=1000, delay=0.02) as site:
+    with HostsSite(hosts=10, articles=600, delay=0.02) as site:
         procs = [start_worker(redis_server, site, tmp_path, n) for n in ("w1", "w2", "w3")]
-        served_when(site, 250)
+        served_when(site, 150)
         procs[0].send_signal(signal.SIGTERM)  # Scrapy's graceful shutdown
         procs[0].wait(30)
         c = redis.Redis.from_url(redis_server.url)
@@ -112,7 +112,7 @@ def test_a_graceful_stop_leaves_the_shared_state_and_hands_its_leases_back(redis
         wait_all(procs[1:], tmp_path)
         fetched = site.article_fetches()
     assert procs[0].returncode == 0, (tmp_path / "w1.log").read_text()[-3000:]
-    assert [g["name"] for g in groups] == [b"fetchers"] and seen > 250 and queued > 0
+    assert [g["name"] for g in groups] == [b"fetchers"] and seen > 150 and queued > 0
     assert pending_of_w1 == []  # nothing left leased to the stopped worker: handed back at once
     assert set(fetched) == set(site.articles)
     assert max(fetched.values()) == 1  # a graceful stop causes no refetch
