@@ -98,6 +98,62 @@ def run_copydesk(docs: list[dict], texts: list[str], threshold: float, options: 
     return pred, len(docs) / (time.perf_counter() - t0)
 
 
+def run_through_stream(docs: list[dict], threshold: float, options: dict, use_source: bool,
+                       url: str | None) -> tuple[dict[str, str], dict[str, float]]:
+    """--redis: every document published to the cluster's doc stream (copydesk/cluster/docstream.py)
+    as a worker publishes an extracted page, consumed by one writer running the Deduper as
+    run_copydesk does (same order, same timestamps). Returns the assignments and the stream's
+    cost per document (publish, read + decode + acknowledge; the Deduper's own time excluded)."""
+    import contextlib
+    import tempfile
+
+    from copydesk import cleaning
+    from copydesk.cluster.connection import Connection, keys_prefix
+    from copydesk.cluster.docstream import Consumer, Publisher
+    from copydesk.dedup import Deduper
+    from copydesk.documents import Page
+    from copydesk.extraction import Extracted
+
+    with contextlib.ExitStack() as stack:
+        if not url:
+            from tests.redis_server import RedisServer
+
+            srv = stack.enter_context(RedisServer(Path(stack.enter_context(tempfile.TemporaryDirectory()))))
+            url = srv.url
+        conn = Connection(url)
+        stack.callback(conn.close)
+        prefix = keys_prefix(f"bench-dedup-{time.time_ns()}")
+        when = dt.datetime.now(dt.timezone.utc)
+        t0 = time.perf_counter()
+        pub = Publisher(conn, prefix)
+        for doc in docs:
+            art = cleaning.Article(text=doc["text"], url=f"bench:{doc['id']}")
+            pub.publish(Page(f"bench:{doc['id']}", b"", doc.get("source") or "", when,
+                             hints={"id": str(doc["id"]), "ts": timestamp(doc.get("date"))}), Extracted(art))
+        publish_s = time.perf_counter() - t0
+        d = Deduper(None, threshold=threshold, window_days=None, **options)  # as run_copydesk without --window
+        pred, dedup_s = {}, [0.0]
+
+        def handle(items) -> None:
+            for page, ex in items:
+                t = time.perf_counter()
+                a = d.add(page.hints["id"], ex.result.text, timestamp=page.hints["ts"],
+                          source=page.source or None if use_source else None)
+                dedup_s[0] += time.perf_counter() - t
+                pred[a.doc_id] = a.cluster_id
+
+        generation = iter(range(10**12))
+        consumer = Consumer(conn, prefix, "bench-writer", handle=handle, durable=lambda: next(generation),
+                            batch=500, block_ms=100)
+        t0 = time.perf_counter()
+        while consumer.step() or len(pred) < len(docs):
+            pass
+        consume_s = time.perf_counter() - t0 - dedup_s[0]
+        conn.client.delete(prefix + "docs")
+    n = max(1, len(docs))
+    return pred, {"publish_ms": 1000 * publish_s / n, "consume_ms": 1000 * consume_s / n, "dedup_ms": 1000 * dedup_s[0] / n}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("set_dir", type=Path)
@@ -111,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run with a window of this many days (raw text): once on publication dates (the rule "
                          "before issue 13), once on storing time with documents arriving in file order (--per-day)")
     ap.add_argument("--per-day", type=float, default=100.0, help="with --window: documents stored per day (default 100)")
+    ap.add_argument("--redis", nargs="?", const="", default=None, metavar="URL",
+                    help="also push the documents through the cluster's doc stream to one writer (on URL, or on a "
+                         "redis-server started for the run) and compare its clusters with the embedded run's")
     args = ap.parse_args(argv)
 
     docs = read_jsonl(args.set_dir / "docs.jsonl")
@@ -135,6 +194,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("datasketch word5, t=0.8, components", score(gold, pred, meta, negs), speed))
     pred, speed = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source)
     rows.append((f"copydesk dedup, raw text (t={threshold})", score(gold, pred, meta, negs), speed))
+    if args.redis is not None:
+        streamed, cost = run_through_stream(docs, threshold, options, not args.no_source, args.redis)
+        same = sum(streamed.get(i) == c for i, c in pred.items())
+        print(f"--redis: {same} of {len(pred)} documents in the same cluster as embedded"
+              f"{'' if same == len(pred) else ' (DIFFERENT)'}; doc stream per document: publish "
+              f"{cost['publish_ms']:.3f} ms, read+decode+ack {cost['consume_ms']:.3f} ms (dedup itself "
+              f"{cost['dedup_ms']:.3f} ms)", file=sys.stderr)
+        rows.append((f"copydesk dedup, raw text, through the doc stream (t={threshold})",
+                     score(gold, streamed, meta, negs), 1000 / max(1e-9, sum(cost.values()))))
     if args.window is not None:
         for clock, label in (("date", "publication dates (old rule)"), ("stored", f"storing time, {args.per_day:g} docs/day")):
             p2, sp2 = run_copydesk(docs, [d["text"] for d in docs], threshold, options, not args.no_source,
