@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from copydesk import logs, report
 from copydesk.config import Config
@@ -15,19 +16,21 @@ from copydesk.storage import CorpusLock
 log = logging.getLogger("copydesk.crawl")
 
 
-def crawl(cfg: Config, names: list[str], pipeline: Pipeline) -> str:
+def crawl(cfg: Config, names: list[str], pipeline: Pipeline, *, settings: dict[str, Any] | None = None) -> str:
     """Run the crawl to its end in this process (the reactor cannot be restarted: one crawl per
-    process). Returns the run status: 'completed', or 'interrupted' after SIGINT/SIGTERM."""
+    process). Returns the run status: 'completed', or 'interrupted' after SIGINT/SIGTERM.
+    ``settings``: Scrapy settings over copydesk's (tests: another DUPEFILTER_CLASS)."""
     from scrapy.crawler import CrawlerProcess
 
-    from copydesk.crawler.settings import scrapy_settings
+    from copydesk.crawl_sink import PipelineSink, source_spec
     from copydesk.crawler.spider import NewsSpider
+    from copydesk.scrapy_settings import scrapy_settings
 
-    sources = [cfg.source(n) for n in names]
-    process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False})
+    sources = [source_spec(cfg, cfg.source(n)) for n in names]
+    process = CrawlerProcess({**scrapy_settings(cfg), "LOG_INSTALL_ROOT_HANDLER": False, **(settings or {})})
     logs.settle_scrapy()
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, config=cfg, sources=sources, pipeline=pipeline)
+    process.crawl(crawler, sources=sources, sink=PipelineSink(pipeline))
     settle_gc()
     for name in names:  # the runs' clocks start with the crawl, after the process's start-up
         pipeline.begin_run(name)

@@ -1,9 +1,16 @@
 """One spider for all configured sources: discovery (feeds, sitemaps, section pages) and article fetches.
 
-Each request carries its source's name; articles come back as ``copydesk.pipeline.Page`` items,
-which the item pipeline (crawler.pipelines) sends through cleaning, dedup and storage. URLs the
-state store already knows are never requested; feeds, sitemaps and section pages are fetched with
-conditional GET.
+Each request carries its source's name; articles come back as ``crawler.sink.Page`` items,
+which the item pipeline (crawler.pipelines) hands to the crawl's sink (cleaning, dedup and storage,
+in copydesk). URLs the sink knows are never requested; feeds, sitemaps and section pages are
+fetched with conditional GET. The spider knows only ``crawler.sink`` (SourceSpec, CrawlSink).
+
+One link, one decision per crawl: each article or sitemap link is put to the crawl's dupefilter
+(Scrapy's DUPEFILTER_CLASS, fingerprints from REQUEST_FINGERPRINTER_CLASS: copydesk keys them on
+its canonical URL) when it is found. A link it has seen is dropped unseen, even when it was not
+fetched (known, offsite, filtered: such links never reach the scheduler, so the scheduler cannot be
+the one to ask); a new one is counted and decided, and its request carries ``dont_filter`` because
+it has passed the filter already (asked again, the filter would answer "seen"). docs/crawler-sink.md.
 """
 from __future__ import annotations
 
@@ -18,12 +25,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from copydesk.config import Config, Source
-from copydesk.pipeline import Page, Pipeline
 from copydesk.crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
 from copydesk.crawler.domains import Domains
 from copydesk.crawler.reasons import failure_reason
-from copydesk.storage import url_key
+from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, published_before
 
 FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
 # robots.txt -> sitemap index -> sitemap is as deep as the protocol goes (an index may not list
@@ -38,25 +43,21 @@ INLINE_SITEMAP_BYTES = 256_000
 class NewsSpider(scrapy.Spider):
     name = "copydesk"
 
-    def __init__(self, config: Config, sources: list[Source], pipeline: Pipeline, **kwargs: Any):
+    def __init__(self, sources: list[SourceSpec], sink: CrawlSink, **kwargs: Any):
         super().__init__(**kwargs)
-        self.config = config
         self.sources = {s.name: s for s in sources}
-        self.pipeline = pipeline
-        self.stats = pipeline.stats
+        self.sink = sink  # the item pipeline (crawler.pipelines) hands pages to it too
         self.hosts = {s.name: s.hosts for s in sources}
         # where each source may fetch articles and sitemaps (crawler.domains; SafetyMiddleware too)
         self.domains = {s.name: Domains(s.hosts, s.allowed_domains) for s in sources}
         self.follow = {s.name: LinkExtractor(allow=s.follow or (), unique=True) for s in sources}
-        self.scheduled: set[str] = set()
-        self.max_bytes = config.crawl.max_page_bytes
+        self.max_bytes = 0  # DOWNLOAD_MAXSIZE, from the settings (from_crawler)
         self.finish_reason: str | None = None  # Scrapy's close reason: "finished", "shutdown", ...
-        f = config.filter
-        self.languages = set(f.languages)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")  # also bounds a sitemap's gunzip
         crawler.signals.connect(spider._response_received, signal=signals.response_received)
         return spider
 
@@ -66,14 +67,14 @@ class NewsSpider(scrapy.Spider):
     def _response_received(self, response: Response, request: Request, **_: Any) -> None:
         src = request.meta.get("source")
         if src:
-            self.stats[src].requests += 1
+            self.sink.count(src, "requests")
 
     # -- requests -----------------------------------------------------------------------------
     def _request(self, url: str, source: str, kind: str, callback: Any, *, conditional: bool = False,
                  hints: dict[str, Any] | None = None, extra_meta: dict[str, Any] | None = None) -> Request:
         headers = {}
         if conditional:
-            etag, modified = self.pipeline.validators(url, source)
+            etag, modified = self.sink.validators(url, source)
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
@@ -81,24 +82,34 @@ class NewsSpider(scrapy.Spider):
         # (no download_slot: crawler.downloader keys every request by its URL's host name)
         meta = {"source": source, "kind": kind,
                 "handle_httpstatus_list": [304] if conditional else [], "hints": hints or {}, **(extra_meta or {})}
-        # dont_filter: discovery already de-duplicates by canonical URL (self.scheduled), and Scrapy's
-        # dupefilter would silently swallow the second hop of a redirect loop instead of reporting it.
+        # dont_filter on every request: an article or sitemap link has been through the dupefilter
+        # already (``_seen``; its redirects and retries inherit the flag, so a redirect loop is
+        # reported, not swallowed); a configured feed, robots.txt or section page is fetched once
+        # per run as configured, and its URL is no link: a section page that links to itself still
+        # has that link fetched as an article, as before.
         return Request(url, callback=callback, errback=self.failed, headers=headers, meta=meta, dont_filter=True)
+
+    def _seen(self, request: Request) -> bool:
+        """Ask the crawl's dupefilter (the scheduler's, so DUPEFILTER_CLASS decides) whether this
+        crawl has had a request for the same fingerprint (copydesk: the same canonical URL); it
+        records this one either way."""
+        return bool(self.crawler.engine.scheduler.df.request_seen(request))
 
     async def start(self) -> AsyncIterator[Request]:
         for name, s in self.sources.items():
-            self.stats[name]  # a row in the summary even when nothing comes of it
-            for url in self.pipeline.retry_urls(name):
-                self.scheduled.add(url_key(url))
-                yield self._article(url, name)
+            for url in self.sink.retry_urls(name):
+                request = self._article(url, name)
+                self._seen(request)  # discovery must not count or request it again
+                yield request
             for url in s.feeds:
                 yield self._request(url, name, FEED, self.parse_feed, conditional=True)
             for url in s.sitemaps:
                 if urlsplit(url).path.rstrip("/").endswith("robots.txt"):
                     yield self._request(url, name, ROBOTS, self.parse_robots, extra_meta={"dont_obey_robotstxt": True})
                 else:
-                    self.scheduled.add(url_key(url))
-                    yield self._request(url, name, SITEMAP, self.parse_sitemap, conditional=True)
+                    request = self._request(url, name, SITEMAP, self.parse_sitemap, conditional=True)
+                    self._seen(request)  # an index that lists it does not have it fetched again
+                    yield request
             for url in s.start_urls:
                 yield self._request(url, name, SECTION, self.parse_section, conditional=True)
 
@@ -107,41 +118,45 @@ class NewsSpider(scrapy.Spider):
 
     def articles(self, links: list[Link], source: str) -> Iterator[Request]:
         """Requests for the links worth fetching; the others are counted with their reason."""
-        c = self.stats[source]
+        sink = self.sink
         for link in links:
             url = link.url
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
-            key = url_key(url)
-            if key in self.scheduled:
+            try:
+                request: Request | None = self._article(url, source, hints={
+                    "title": link.title, "published": link.published, "language": link.language})
+            except ValueError:  # no "://" ("http:foo"): Scrapy cannot request it, and it has no host (offsite below)
+                request = None
+            if request is not None and self._seen(request):
                 continue
-            self.scheduled.add(key)
-            c.discovered += 1
-            if self.pipeline.is_known(url, source):
-                c.known += 1
+            sink.count(source, "discovered")
+            if sink.is_known(url, source):
+                sink.count(source, "known")
                 continue
             if not self.domains[source].allows(urlsplit(url).hostname or ""):
-                self.pipeline.skip_url(source, url, "offsite")
+                sink.skip(source, url, "offsite")
                 continue
-            reason = self._prefilter(link)
+            reason = self._prefilter(link, self.sources[source])
             if reason:
-                self.pipeline.skip_url(source, url, reason)
+                sink.skip(source, url, reason)
                 continue
-            yield self._article(url, source, hints={"title": link.title, "published": link.published,
-                                                    "language": link.language})
+            if request is not None:
+                yield request
 
-    def _prefilter(self, link: Link) -> str | None:
-        if self.config.filter.too_old(link.published):
+    @staticmethod
+    def _prefilter(link: Link, spec: SourceSpec) -> str | None:
+        if published_before(link.published, spec.since):
             return "filter_since"
-        if self.languages and link.language and link.language not in self.languages:
+        if spec.languages and link.language and link.language not in spec.languages:
             return "filter_language"
         return None
 
     # -- callbacks ----------------------------------------------------------------------------
     def _not_modified(self, response: Response) -> bool:
         if response.status == 304:
-            self.stats[response.meta["source"]].not_modified += 1
-            self.stats[response.meta["source"]].discovery_ok += 1
+            self.sink.count(response.meta["source"], "not_modified")
+            self.sink.count(response.meta["source"], "discovery_ok")
             return True
         return False
 
@@ -151,14 +166,15 @@ class NewsSpider(scrapy.Spider):
         must not turn into a 304 next time."""
         src = response.meta["source"]
         if not ok:
-            self.stats[src].discovery_failed += 1
+            self.sink.count(src, "discovery_failed")
             return
-        self.stats[src].discovery_ok += 1
+        self.sink.count(src, "discovery_ok")
         url = (response.meta.get("redirect_urls") or [response.url])[0]
-        self.pipeline.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        self.sink.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
 
     async def _parse(self, response: Response, fn: Any, *args: Any, inline: bool = False, **kwargs: Any) -> Any:
-        """Parse untrusted XML in the extraction pool (time limit, memory limit), or on the reactor
+        """Parse untrusted XML off the reactor thread (``sink.offload``: the extraction pool's time
+        and memory limits), or on the reactor
         thread when ``inline`` (a small sitemap: lxml reads it in milliseconds, less than the trip to
         the pool, and the crawl's first article requests wait for it). Feeds always go to the pool:
         feedparser's fallback parser takes seconds per megabyte of broken XML. Returns None after
@@ -171,13 +187,13 @@ class NewsSpider(scrapy.Spider):
         try:
             if inline:
                 return fn(*args, **kwargs)
-            return await asyncio.wrap_future(self.pipeline.extractor.call(partial(fn, **kwargs), *args))
+            return await asyncio.wrap_future(self.sink.offload(partial(fn, **kwargs), *args))
         except DiscoveryError as e:
-            self.pipeline.fail(src, response.url, e.reason, str(e), article=False)
+            self.sink.fail(src, response.url, e.reason, str(e), article=False)
         except FuturesTimeout:
-            self.pipeline.fail(src, response.url, "parse_timeout", article=False)
+            self.sink.fail(src, response.url, "parse_timeout", article=False)
         except Exception as e:  # noqa: BLE001 - a worker crash or an unexpected parser error is counted
-            self.pipeline.fail(src, response.url, f"parse_error:{type(e).__name__}", str(e)[:300], article=False)
+            self.sink.fail(src, response.url, f"parse_error:{type(e).__name__}", str(e)[:300], article=False)
         return None
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
@@ -227,22 +243,21 @@ class NewsSpider(scrapy.Spider):
             return None
         if parts.scheme not in ("http", "https") or not self.domains[source].allows(host):
             return None
-        key = url_key(url)
-        if key in self.scheduled:
+        request = self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True,
+                                extra_meta={"sitemap_depth": depth})
+        if self._seen(request):
             return None
-        self.scheduled.add(key)
         if depth > MAX_SITEMAP_DEPTH:
-            self.pipeline.fail(source, url, "sitemap_too_deep", article=False)
+            self.sink.fail(source, url, "sitemap_too_deep", article=False)
             return None
-        return self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True,
-                             extra_meta={"sitemap_depth": depth})
+        return request
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if self._not_modified(response):
             return
         src = response.meta["source"]
         if not isinstance(response, TextResponse):
-            self.pipeline.fail(src, response.url, "not_html", article=False)
+            self.sink.fail(src, response.url, "not_html", article=False)
             self._discovered(response, False)
             return
         self._discovered(response, True)
@@ -254,7 +269,7 @@ class NewsSpider(scrapy.Spider):
         ctype = _header(response, b"Content-Type")
         redirects = response.meta.get("redirect_urls") or []
         if ctype and not ctype.split(";")[0].strip().lower() in HTML_TYPES:
-            self.pipeline.skip_url(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
+            self.sink.skip(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
                         for k, vs in response.headers.items() for v in vs)
@@ -267,14 +282,14 @@ class NewsSpider(scrapy.Spider):
         src, kind = request.meta.get("source"), request.meta.get("kind")
         reason = failure_reason(failure)
         if kind != ARTICLE and src:
-            self.stats[src].discovery_failed += 1
+            self.sink.count(src, "discovery_failed")
         if reason == "robots_disallowed" and kind == ARTICLE:
-            self.pipeline.skip_url(src, request.url, reason)
+            self.sink.skip(src, request.url, reason)
         else:
             detail = failure.getErrorMessage()
             if reason == "error":  # no known kind: keep what it was
                 detail = f"{type(failure.value).__name__}: {detail}"
-            self.pipeline.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
+            self.sink.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,14 +1,39 @@
-"""Scrapy settings built from copydesk's config: politeness on by default."""
+"""Scrapy settings built from copydesk's config: politeness on by default, and the request
+fingerprint keyed on copydesk's canonical URL (docs/crawler-sink.md)."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from scrapy import Request
+from scrapy.crawler import Crawler
+
 from copydesk.config import Config
+from copydesk.storage import url_key
+
+
+class UrlKeyFingerprinter:
+    """REQUEST_FINGERPRINTER_CLASS: a request's fingerprint is its URL's canonical key
+    (storage.url_key: tracking parameters, fragment, default port, query order and case do not
+    count), the key of copydesk's URL decisions. So the crawl's dupefilter (DUPEFILTER_CLASS, which
+    fingerprints with it) sees two spellings of one article as one request. Method and body do not
+    count: copydesk only sends GETs."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> UrlKeyFingerprinter:
+        return cls()
+
+    def fingerprint(self, request: Request) -> bytes:
+        return hashlib.sha1(url_key(request.url).encode("utf-8")).digest()
 
 
 def scrapy_settings(config: Config) -> dict[str, Any]:
     c = config.crawl
     return {
+        # the crawl's dupefilter, asked once per discovered link (crawler/spider.py): Scrapy's own,
+        # on fingerprints of canonical URLs; a shared one plugs in here
+        "REQUEST_FINGERPRINTER_CLASS": "copydesk.scrapy_settings.UrlKeyFingerprinter",
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.RFPDupeFilter",
         "BOT_NAME": "copydesk",
         "USER_AGENT": c.user_agent,
         "ROBOTSTXT_OBEY": c.obey_robots,          # Scrapy's default is False
