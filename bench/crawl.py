@@ -4,8 +4,8 @@ pipeline alone (no network) and trafilatura's extraction alone, in one run.
     python bench/crawl.py [--pages 2000] [--per-host 16] [--rounds 3] [--page-kb 0]
 
 The site (robots.txt, a sitemap index of sitemaps, N synthetic article pages in a few templates,
-10% of them syndicated copies) is served from its own process on 127.0.0.1; the pages are rendered
-once in memory. The crawl is the real command line (`python -m copydesk.cli crawl`), so its time
+10% of them syndicated copies: tests/news_site.py) is served from its own process on 127.0.0.1;
+the pages are rendered once in memory. The crawl is the real command line (`python -m copydesk.cli crawl`), so its time
 includes start-up, robots.txt, sitemaps, politeness and the final checkpoint.
 """
 from __future__ import annotations
@@ -28,147 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from copydesk import config as config_mod  # noqa: E402
-from copydesk.demo.synth import page  # noqa: E402
 from copydesk.gc_tuning import settle_gc  # noqa: E402
 from copydesk.pipeline import Page, Pipeline  # noqa: E402
-
-PER_SITEMAP = 500
-OWN_WORDS = 200
-
-
-def build_site(n: int, base: str, page_kb: int = 0) -> dict[str, tuple[bytes, str]]:
-    routes: dict[str, tuple[bytes, str]] = {"/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain")}
-    paths = [f"/2026/11/{i // 100:02d}/story-{i}.html" for i in range(n)]
-    for i, p in enumerate(paths):
-        html = page(i, site="benchsite", url=base + p, copy_of=(i - 1) if i % 10 == 9 else None)
-        # The generator builds every story from one small pool of sentences: two unrelated pages
-        # share ~19 % of their character 4-grams (median; real unrelated news articles: ~7 %), so
-        # each page would be a dedup candidate of a third of the site. A paragraph of the story's
-        # own words brings that to ~12 % (p99 0.15, real 0.18). A copy carries its original's.
-        own = _own_words(i - 1 if i % 10 == 9 else i, OWN_WORDS)
-        html = html.replace("</article>", f"<p>{own}</p></article>")
-        if page_kb:
-            html = _with_chrome(html, i, page_kb, paths)
-        routes[p] = (html.encode(), "text/html; charset=utf-8")
-    children = []
-    for k in range(0, n, PER_SITEMAP):
-        name = f"/sitemap-{k // PER_SITEMAP}.xml"
-        children.append(name)
-        urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths[k:k + PER_SITEMAP])
-        routes[name] = (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}'
-                        f"</urlset>".encode(), "application/xml")
-    index = "".join(f"<sitemap><loc>{base}{c}</loc></sitemap>" for c in children)
-    routes["/sitemap.xml"] = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                              f"{index}</sitemapindex>".encode(), "application/xml")
-    return routes
-
-
-def _with_chrome(html: str, i: int, kb: int, paths: list[str]) -> str:
-    """The page grown to about `kb` KB with what a news site's article page carries besides the
-    article (the generator's pages are ~3 KB; real ones are ~50-200 KB): meta tags and JSON-LD,
-    inline CSS and JavaScript, a menu of sections, related stories, reader comments, a footer."""
-    import random
-
-    r = random.Random(i)
-    sections = [f"{w}-{k}" for k in range(12) for w in ("world", "business", "sport", "culture", "science", "opinion")]
-    head = "".join(f'<meta name="bench:{k}" content="value {k} of page {i}">' for k in range(30))
-    head += ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "story %d", "publisher": '
-             '{"name": "benchsite"}, "keywords": [%s]}</script>' % (i, ", ".join(f'"{s}"' for s in sections[:20])))
-    css = "".join(f".c{k} .item-{k} > a:hover {{ color: #{k * 4099 % 16777215:06x}; margin: {k % 9}px; }}\n"
-                  for k in range(150))
-    nav = "<nav class='mega'>" + "".join(f"<a href='/section/{s}/'>{s.title()}</a> " for s in sections) + "</nav>"
-    related = "<aside class='related'><h3>Related stories</h3><ul>" + "".join(
-        f"<li><a href='{paths[r.randrange(len(paths))]}'>Related story {r.randrange(10**6)}</a></li>" for _ in range(12)
-    ) + "</ul></aside>"
-    comments = "<section class='comments'><h3>Comments</h3>" + "".join(
-        f"<div class='comment'><b>reader{r.randrange(999)}</b><p>{_own_words(i * 31 + c, 25)}</p></div>" for c in range(6)
-    ) + "</section>"
-    footer = "<footer class='site'>" + "".join(f"<a href='/about/{k}'>About link {k}</a> " for k in range(60)) + "</footer>"
-    html = html.replace("</head>", f"{head}<style>{css}</style></head>", 1)
-    html = html.replace("<body>", f"<body>{nav}", 1)
-    html = html.replace("</body>", f"{related}{comments}{footer}</body>", 1)
-    script_bytes = max(0, kb * 1024 - len(html.encode()))
-    lines, size = [], 0
-    while size < script_bytes:  # analytics and ad code, inline as on most news pages
-        k = len(lines)
-        line = f"window.__bench{k % 97} = (function(a, b) {{ return a * {k} + b.length; }})({i}, 'slot-{k}');\n"
-        lines.append(line)
-        size += len(line)
-    return html.replace("</body>", f"<script>{''.join(lines)}</script></body>", 1)
-
-
-def _own_words(seed: int, n: int = 90) -> str:
-    import random
-
-    r = random.Random(seed)
-    letters = "abcdefghijklmnoprstuvwy"
-    words = ["".join(r.choice(letters) for _ in range(r.randint(3, 9))) for _ in range(n)]
-    return " ".join(words).capitalize() + "."
-
-
-def serve(n: int, port_queue: multiprocessing.Queue, delay: float = 0.0, page_kb: int = 0) -> None:
-    """Serve the site until killed; puts its base URL on ``port_queue``. ``delay``: seconds per article.
-
-    A minimal asyncio HTTP/1.1 server answering from responses rendered once: the bench site shares
-    the crawler's two cores, and a real site's server does not, so it should cost as little as
-    possible (http.server's ThreadingHTTPServer took ~0.2 ms of CPU per request, a tenth of what the
-    crawler itself spends). Like any production server it sends each response without Nagle's delay
-    (asyncio sets TCP_NODELAY): http.server wrote headers and body in two sends, and the body waited
-    for the client's delayed ACK, ~40 ms per request."""
-    import asyncio
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        responses: dict[bytes, bytes] = {}
-
-        class Http(asyncio.Protocol):
-            def connection_made(self, transport: asyncio.BaseTransport) -> None:
-                self.transport, self.buf = transport, b""
-
-            def data_received(self, data: bytes) -> None:
-                self.buf += data
-                while (end := self.buf.find(b"\r\n\r\n")) >= 0:  # GETs only: no request bodies
-                    head, self.buf = self.buf[:end], self.buf[end + 4:]
-                    parts = head.split(b" ", 2)
-                    path = parts[1] if len(parts) > 2 else b""
-                    response = responses.get(path, NOT_FOUND)
-                    if delay and path.endswith(b".html"):
-                        loop.call_later(delay, self.write, response)
-                    else:
-                        self.transport.write(response)
-
-            def write(self, response: bytes) -> None:
-                if not self.transport.is_closing():
-                    self.transport.write(response)
-
-        # a listen backlog of 5 (socketserver's default) dropped the SYNs of a crawler opening 16
-        # connections at once, and each dropped one cost the client a 1 s retransmission
-        server = await loop.create_server(Http, "127.0.0.1", 0, backlog=128)
-        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        for path, (body, ctype) in build_site(n, base, page_kb).items():
-            responses[path.encode()] = _response(200, ctype, body)
-        port_queue.put(base)
-        await server.serve_forever()
-
-    asyncio.run(main())
-
-
-def _response(status: int, ctype: str, body: bytes) -> bytes:
-    reason = {200: "OK", 404: "Not Found"}[status]
-    return (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
-            .encode() + body)
-
-
-NOT_FOUND = _response(404, "text/plain", b"not found")
-
-
-def start_site(n: int, delay: float = 0.0, page_kb: int = 0) -> tuple[multiprocessing.Process, str]:
-    """The site in its own process (so it does not share the crawler's GIL); returns (process, base URL)."""
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue()
-    proc = ctx.Process(target=serve, args=(n, q, delay, page_kb), daemon=True)
-    proc.start()
-    return proc, q.get(timeout=60)
+from tests.news_site import build_site, start_site  # noqa: E402
 
 
 def memory_samples(proc: subprocess.Popen, every: float = 0.5) -> list[tuple[float, float, float]]:

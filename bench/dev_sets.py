@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
+
+from tests.text_scores import token_prf
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench" / "extraction"
@@ -22,7 +23,6 @@ SETS: dict[str, Path] = {
     "trafilatura-eval": SHARED / "trafilatura-eval",
     "fixtures": ROOT / "tests" / "fixtures" / "cleaning",
 }
-WORD = re.compile(r"\w+")
 WS = re.compile(r"\s+")
 
 
@@ -45,19 +45,6 @@ def site_of(case: dict) -> str:
             return "fx:" + url.split("/")[3]
         return host
     return "file:" + (case.get("file") or case["id"]).split("-")[0].split("_")[0].lower()
-
-
-def token_prf(out: str, exp: str) -> tuple[float, float, float]:
-    o = Counter(WORD.findall(out.lower()))
-    e = Counter(WORD.findall(exp.lower()))
-    n_o, n_e = sum(o.values()), sum(e.values())
-    if n_o == 0 and n_e == 0:
-        return 1.0, 1.0, 1.0
-    if n_o == 0 or n_e == 0:
-        return 0.0, 0.0, 0.0
-    tp = sum((o & e).values())
-    p, r = tp / n_o, tp / n_e
-    return p, r, (2 * p * r / (p + r) if tp else 0.0)
 
 
 def snippet_counts(case: dict, out: str) -> tuple[int, int, int, int]:

@@ -1,6 +1,6 @@
-"""Scrapy's own CPU cost per request on this machine: the bench site of bench/crawl.py crawled by a
-bare spider that does nothing with its responses (same concurrency), so the crawl's ceiling
-against the pipeline-only rate can be worked out (BENCHMARKS.md, issue #3).
+"""Scrapy's own CPU cost per request on this machine: the bench site of bench/crawl.py
+(tests/news_site.py) crawled by a bare spider that does nothing with its responses (same
+concurrency), so the crawl's ceiling against the pipeline-only rate can be worked out (BENCHMARKS.md, issue #3).
 
     python bench/scrapy_floor.py [--pages 2000] [--per-host 16] [--reactor asyncio|epoll]
                                  [--handler twisted|aiohttp|httpx]  (Scrapy 2.19's download handlers)
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crawl import start_site  # noqa: E402
+from tests.news_site import start_site  # noqa: E402
 
 
 def main() -> None:

@@ -250,7 +250,7 @@ def choose_index(model: dict, p: Page) -> int:
 
 def evaluate(pages: list[Page], texts: list[str]) -> dict:
     """Set-level figures of one text per page: mean F1 + leak % (reference sets), snippet F + leaking pages."""
-    from bench.extraction import leaks
+    from tests.text_scores import leaks
 
     out: dict[str, dict] = {}
     by_set: dict[str, list[tuple[Page, str]]] = {}
@@ -270,7 +270,7 @@ def evaluate(pages: list[Page], texts: list[str]) -> dict:
             out[name] = {"F": 2 * tp / (2 * tp + fp + fn), "P": tp / max(1, tp + fp), "R": tp / max(1, tp + fn),
                          "leaking": leaking, "empty": empty, "pages": len(items)}
         else:
-            from bench.dev_sets import token_prf
+            from tests.text_scores import token_prf
 
             f1s, leak, empty = [], 0, 0
             for p, t in items:

@@ -1,5 +1,6 @@
 """A scriptable HTTP server on 127.0.0.1 for crawler tests: routes with status, delays, transient
-failures, redirects, conditional GET; it logs every request and measures requests in flight."""
+failures, redirects, conditional GET; it logs every request and measures requests in flight.
+Served by tests/loopback.py."""
 from __future__ import annotations
 
 import gzip
@@ -7,8 +8,10 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import Loopback
 
 
 @dataclass
@@ -42,46 +45,34 @@ class Site:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        site = self
+        self.loopback = Loopback(self._handle)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                route = site.routes.get(self.path)
-                counted = route is None or route.in_flight
-                with site._lock:
-                    site.in_flight += counted
-                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
-                try:
-                    status = site._answer(self)
-                finally:
-                    with site._lock:
-                        site.in_flight -= counted
-                site.log.append(Hit("GET", self.path, dict(self.headers.items()), status, time.time()))
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.handle_error = lambda *_: None  # clients that give up (time-outs, kills) are expected
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        route = self.routes.get(h.path)
+        counted = route is None or route.in_flight
+        with self._lock:
+            self.in_flight += counted
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            status = self._answer(h)
+        finally:
+            with self._lock:
+                self.in_flight -= counted
+        self.log.append(Hit("GET", h.path, dict(h.headers.items()), status, time.time()))
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.loopback.base
 
     def url(self, path: str) -> str:
         return self.base + path
 
     def __enter__(self) -> Site:
-        self.thread.start()
+        self.loopback.start()
         return self
 
     def __exit__(self, *_: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.loopback.stop()
 
     def requested(self, path: str) -> list[Hit]:
         """Answered requests for ``path`` (logged when the answer is sent; see Route.hits for arrivals)."""

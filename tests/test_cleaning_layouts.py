@@ -1,5 +1,5 @@
 """The failure classes of issue 15, one layout each (copydesk's own fixture pages, written by
-bench/cleaning_fixtures.py; no third-party text).
+tests/fixtures/cleaning/generate.py; no third-party text).
 
 These layouts are handled by the evidence-based choice, which runs with analyze(select="cascade")
 (or "evidence"); the default rule-based extraction (select="rules", the cleaning of issue #5)

@@ -30,7 +30,7 @@ CONTENT_TYPES = [None, "text/html", "text/html; charset=utf-8", "text/html; char
 
 @lru_cache(maxsize=1)
 def seeds() -> list[bytes]:
-    from bench.fuzz import html_seeds
+    from tests.fuzzing import html_seeds
 
     return html_seeds()
 
@@ -85,7 +85,7 @@ def test_random_tag_soup_never_raises(parts):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.randoms(use_true_random=False), st.sampled_from(CONTENT_TYPES))
 def test_mutated_real_pages_never_raise(rnd, ct):
-    from bench.fuzz import HTML_TOKENS, mutate
+    from tests.fuzzing import HTML_TOKENS, mutate
 
     page = rnd.choice(seeds())
     # the structural extremes (deep nesting, megabyte attributes) are the explicit tests below
@@ -157,40 +157,21 @@ def test_utf16_page_with_bom_is_read():
     assert isinstance(result, Article) and "ferry terminal" in result.text
 
 
-def test_no_network_for_references_in_pages(tmp_path):
+def test_no_network_for_references_in_pages(tmp_path, recorder):
     """Cleaning never fetches anything a page points at (images, stylesheets, frames, DTDs, entities)."""
-    import http.server
-    import threading
-
-    hits = []
-
-    class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *a):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hits = recorder.hits
     secret = tmp_path / "secret.txt"
     secret.write_text("CANARY-html-must-never-be-read")
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        page = (f'<!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}"><!ENTITY y SYSTEM "{base}/ent">]>'
-                f'<html><head><base href="{base}/"><link rel="stylesheet" href="{base}/css">'
-                f'<meta http-equiv="refresh" content="0;url={base}/refresh"><script src="{base}/js"></script></head>'
-                f'<body><iframe src="{base}/frame"></iframe><img src="{base}/img"><object data="file://{secret}"></object>'
-                f"<p>&x;&y;</p>" + P * 4 + "</body></html>")
-        result = cleaning.analyze(page, URL)
-        check(result)
-        assert "CANARY" not in repr(result)
-        assert hits == []
-    finally:
-        server.shutdown()
-        server.server_close()
+    base = recorder.base
+    page = (f'<!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}"><!ENTITY y SYSTEM "{base}/ent">]>'
+            f'<html><head><base href="{base}/"><link rel="stylesheet" href="{base}/css">'
+            f'<meta http-equiv="refresh" content="0;url={base}/refresh"><script src="{base}/js"></script></head>'
+            f'<body><iframe src="{base}/frame"></iframe><img src="{base}/img"><object data="file://{secret}"></object>'
+            f"<p>&x;&y;</p>" + P * 4 + "</body></html>")
+    result = cleaning.analyze(page, URL)
+    check(result)
+    assert "CANARY" not in repr(result)
+    assert hits == []
 
 
 # ----------------------------------------------------------------------------- regressions (fuzz findings)

@@ -169,7 +169,7 @@ def test_load_of_arbitrary_bytes_raises_only_config_error(body):
 @settings(max_examples=200, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_load_of_mutated_real_config_raises_only_config_error(rnd):
-    from bench.fuzz import TOML_TOKENS, mutate
+    from tests.fuzzing import TOML_TOKENS, mutate
 
     seed = (FUZZ / "config.toml").read_bytes()
     p = _scratch()

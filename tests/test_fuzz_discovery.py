@@ -9,8 +9,6 @@ HTTP server that every reference points at records no request; a gzip bomb stops
 from __future__ import annotations
 
 import gzip
-import http.server
-import threading
 import time
 import tracemalloc
 import zlib
@@ -21,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from copydesk.crawler.discovery import DiscoveryError, Link, Sitemap, gunzip, parse_feed, parse_sitemap, robots_sitemaps
+from tests.loopback import Recorder
 
 FUZZ = Path(__file__).parent / "fixtures" / "fuzz"
 FEEDS = [(FUZZ / n).read_bytes() for n in ("rss.xml", "atom.xml", "rdf.xml")]
@@ -32,32 +31,13 @@ SECRET = "CANARY-8c1f0e-must-never-be-read"
 # ----------------------------------------------------------------------------- the canaries
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        type(self).hits.append(self.path)
-        body = f'<!ENTITY leak "{SECRET}">'.encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def canary(tmp_path_factory):
     """(secret file path, recording server base URL, list of recorded request paths)."""
     secret = tmp_path_factory.mktemp("canary") / "secret.txt"
     secret.write_text(SECRET)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Recorder.hits = []
-    yield str(secret), f"http://127.0.0.1:{server.server_address[1]}", _Recorder.hits
-    server.shutdown()
-    server.server_close()
+    with Recorder(f'<!ENTITY leak "{SECRET}">'.encode()) as server:
+        yield str(secret), server.base, server.hits
 
 
 def _outcome(fn, *args, **kwargs):
@@ -108,7 +88,7 @@ def test_arbitrary_text_in_real_documents(s):
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.randoms(use_true_random=False), st.sampled_from(FEEDS + SITEMAPS + [ROBOTS]))
 def test_mutated_real_xml_with_injected_entities(canary, rnd, seed):
-    from bench.fuzz import XML_TOKENS, mutate
+    from tests.fuzzing import XML_TOKENS, mutate
 
     secret, base, hits = canary
     tokens = XML_TOKENS + [t.encode() for t in (

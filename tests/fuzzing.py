@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fuzz copydesk's hostile-input surfaces: cleaning, feed/sitemap/robots discovery, config loading.
 
-    python bench/fuzz.py --target cleaning|discovery|config|all --seconds N [--out DIR]
-                         [--engine mutate|atheris] [--seed S] [--slow 2.0] [--max-rss-mb 2048]
+    python -m tests.fuzzing --target cleaning|discovery|config|all --seconds N [--out DIR]
+                              [--engine mutate|atheris] [--seed S] [--slow 2.0] [--max-rss-mb 2048]
 
 Contracts checked on every input (see RELIABILITY.md, "Hostile and broken input"):
 
@@ -33,21 +33,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import http.server
 import json
 import os
 import random
 import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # run as a file (python tests/fuzzing.py) rather than with -m
     sys.path.insert(0, str(ROOT))
+
+from tests.loopback import Recorder  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -64,31 +64,13 @@ class Canary:
         os.write(fd, self.token.encode())
         os.close(fd)
         self.path = path
-        self.hits: list[str] = []
-        canary = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                canary.hits.append(self.path)
-                body = f'<!ENTITY leak "{canary.token}">'.encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_GET  # noqa: N815
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = Recorder(f'<!ENTITY leak "{self.token}">'.encode())
+        self.server.start()
+        self.hits = self.server.hits
+        self.url = self.server.base
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         try:
             os.unlink(self.path)
         except OSError:
