@@ -26,10 +26,25 @@ PREFIX = "t:"
 LIMIT = 2
 
 
+STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left():
+    """A failed test leaves no worker running."""
+    yield
+    while STARTED:
+        p = STARTED.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def start_worker(server: RedisServer, site: HostsSite, tmp: Path, name: str, **env: str) -> subprocess.Popen:
     environ = {**os.environ, "WORKER": name, "LEASE": "2", "HOST_LIMIT": str(LIMIT), **env}
-    return subprocess.Popen([sys.executable, str(WORKER), server.url, PREFIX, str(tmp / f"{name}.out"), *site.indexes],
-                            cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{name}.log", "w"))
+    STARTED.append(subprocess.Popen([sys.executable, str(WORKER), server.url, PREFIX, str(tmp / f"{name}.out"), *site.indexes],
+                            cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{name}.log", "w")))
+    return STARTED[-1]
 
 
 def wait_all(procs: list[subprocess.Popen], tmp: Path, timeout: float = 90) -> None:
