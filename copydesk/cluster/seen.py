@@ -79,8 +79,9 @@ def url_slot(prefix: str, key: str) -> tuple[bytes, bytes]:
 
 
 def doc_slot(prefix: str, doc_id: str) -> tuple[bytes, bytes]:
-    raw = bytes.fromhex(doc_id) if len(doc_id) == 16 else xxhash.xxh3_64_digest(doc_id.encode())
-    return prefix.encode() + b"d:" + raw[:BUCKET_BYTES], raw[BUCKET_BYTES:]
+    # hashed like URL keys: ids given by a caller need not spread over the buckets by themselves
+    h = xxhash.xxh3_128_digest(doc_id.encode("utf-8", "surrogatepass"))
+    return prefix.encode() + b"d:" + h[:BUCKET_BYTES], h[BUCKET_BYTES:BUCKET_BYTES + 8]
 
 
 def _decision(v: bytes | None) -> Decision | None:
