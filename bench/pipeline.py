@@ -101,9 +101,9 @@ def pipeline_inline(pages: list[Page], corpus: Path) -> tuple[float, dict[str, f
     originals = (trafilatura.bare_extraction, trafilatura.core.bare_extraction)
     trafilatura.bare_extraction = trafilatura.core.bare_extraction = timer.wrap("trafilatura", originals[0])
     from copydesk import cleaning
-    import copydesk.pipeline as cp
+    import copydesk.extraction as cp
 
-    analyze = cleaning.analyze  # what copydesk.pipeline calls, looked up at call time
+    analyze = cleaning.analyze  # what copydesk.extraction calls, looked up at call time
     cleaning.analyze = timer.wrap("cleaning (all of extraction)", analyze)
     warc = cp.warc_member
     cp.warc_member = timer.wrap("raw WARC record (compression, in the workers)", warc)

@@ -254,7 +254,7 @@ def synth_corpus(out: Path, docs: int, days: float, *, seed: int = 1, end: float
         if not fsync:
             pipe.state.db.execute("PRAGMA synchronous=OFF")
         pipe.checkpoint_docs = checkpoint_docs
-        from copydesk.pipeline import Dedup, Templates
+        from copydesk.steps import Dedup, Templates
 
         real_steps = list(pipe.steps)
         planned = _Planned(lambda: int(plan["sid"][k_now[0]]))

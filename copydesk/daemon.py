@@ -61,6 +61,7 @@ class Daemon:
         from scrapy import signals
         from twisted.internet import defer
 
+        from copydesk.crawl_sink import PipelineSink, source_spec
         from copydesk.crawler.spider import NewsSpider
 
         if self.stopping or source.name in self.running:
@@ -76,7 +77,7 @@ class Daemon:
         crawler.signals.connect(on_engine_started, signal=signals.engine_started, weak=False)
         self.running[source.name] = crawler
         log.info("run of %s started", source.name, extra={"source": source.name})
-        d = self.runner.crawl(crawler, config=self.cfg, sources=[source], pipeline=pipe)
+        d = self.runner.crawl(crawler, sources=[source_spec(self.cfg, source)], sink=PipelineSink(pipe))
 
         def done(result: Any) -> None:
             self.running.pop(source.name, None)
@@ -136,7 +137,7 @@ class Daemon:
         from scrapy.crawler import CrawlerRunner
         from twisted.internet import reactor
 
-        from copydesk.crawler.settings import scrapy_settings
+        from copydesk.scrapy_settings import scrapy_settings
 
         # The handler only counts; a LoopingCall on the reactor acts on the count. Calling into the
         # reactor from a signal handler raced with the reactor's start-up and lost stops.
@@ -159,7 +160,7 @@ class Daemon:
             reactor.getThreadPool().adjustPoolsize(maxthreads=max(10, len(self.cfg.sources) + 2))
             self.scheduler = TwistedScheduler(reactor=reactor, timezone="UTC")
             for s in self.cfg.sources:
-                last = self.pipeline.state.last_completed(s.name)
+                last = self.pipeline.last_completed(s.name)
                 self.scheduler.add_job(self.job, trigger(self.cfg, s, last_completed=last), args=[s.name], id=s.name,
                                        name=s.name, max_instances=1, coalesce=True, misfire_grace_time=None)
             from apscheduler.events import EVENT_ALL
@@ -235,10 +236,7 @@ class Daemon:
             log.warning("second signal: stopping at once (only complete records are kept)")
             assert self.pipeline is not None
             try:
-                for source in list(self.pipeline.runs):
-                    self.pipeline.end_run(source, "interrupted")
-                self.pipeline.deduper.close()
-                self.pipeline.state.close()
+                self.pipeline.shutdown("interrupted")
             finally:
                 os._exit(130)
 

@@ -26,10 +26,14 @@ from typing import Any
 
 from copydesk import dedup
 from copydesk.storage import Corpus, StateStore, StoredDoc, identity_url, read_part, url_key
+from copydesk.storage import delete as storage_delete
+from copydesk.storage import registry as storage_registry
+from copydesk.storage import upgrade as storage_upgrade
 from copydesk.storage.atomic import TMP_PREFIX, remove_leftovers
 from copydesk.storage.corpus import day_parts
 
 log = logging.getLogger("copydesk.recovery")
+_start_log = logging.getLogger("copydesk.pipeline")  # the logger start-up repair has always logged as
 
 # A date partition is looked at when its directory changed after the last index commit (less this
 # slack, for file systems with coarse mtimes), or when it is the commit's day or the one before (a
@@ -58,6 +62,39 @@ class Recovery:
 def coverage_note(state: StateStore) -> dict[str, Any]:
     """What a dedup index commit made now covers: every part registered so far."""
     return {"parts": _max_part_rowid(state), "at": time.time()}
+
+
+def on_start(root: Path, state: StateStore, deduper: dedup.Deduper, clock: Callable[[], float],
+             manifest: Callable[[], None]) -> tuple[dict[str, int], dict[str, int]]:
+    """What a pipeline does with a corpus before its first page; returns (upgraded, repaired)
+    counts. A format-1 corpus is upgraded first (storage/upgrade.py); a rewrite of parts (upgrade,
+    compaction) stopped before its state transaction is finished (storage/registry.py), a takedown
+    stopped after its tombstone too (storage/delete.py); then ``repair_state``. ``manifest``
+    rewrites corpus/manifest.json when any of it changed the corpus."""
+    upgraded = storage_upgrade.upgrade(root, state).counts()
+    storage_registry.reconcile(root, state)
+    storage_delete.finish_pending(root, state)
+    repaired = repair_state(root, state, deduper, clock, manifest)
+    if upgraded["parts_converted"]:
+        manifest()
+    return upgraded, repaired
+
+
+def repair_state(root: Path, state: StateStore, deduper: dedup.Deduper, clock: Callable[[], float],
+                 manifest: Callable[[], None]) -> dict[str, int]:
+    """Bring state and index in line with the corpus directory (the source of truth) after a
+    crash: register part files the state does not know, re-index the documents of parts the
+    dedup index does not cover, drop temporary files, mark interrupted runs. Reads only what
+    the last checkpoint does not cover: nothing after a clean stop."""
+    r = recover(root, state, deduper, clock)
+    repaired = r.counts()
+    if r.repaired:
+        _start_log.warning("repaired the corpus state after an unclean stop: %s", repaired)
+        manifest()
+    elif r.full and r.parts_read:
+        _start_log.info("dedup index has no record of the checkpoint it covers (written by an older copydesk): "
+                 "read %d part file(s) once", len(r.parts_read))
+    return repaired
 
 
 def recover(root: Path, state: StateStore, deduper: dedup.Deduper, clock: Callable[[], float]) -> Recovery:

@@ -16,9 +16,10 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from copydesk.storage.seen import Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc, ValidatorRow
 
 SCHEMA_VERSION = 1
 
@@ -115,27 +116,6 @@ class StateError(RuntimeError):
     """The state database is unreadable or from an unknown schema."""
 
 
-@dataclass(frozen=True)
-class Decision:
-    status: str  # 'stored' | 'skipped' | 'failed'
-    reason: str | None
-    doc_id: str | None
-    attempts: int
-    config_fp: str | None = None  # see _ADDED_COLUMNS
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredDoc:
-    id: str
-    url: str
-    source: str | None
-    site: str | None
-    cluster_id: str
-    duplicate_of: str | None
-    part: str
-
-
 def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A connection that never writes: no schema, no WAL switch, no -wal/-shm files created. A WAL
     database whose -wal file exists (a writer has it open, or was killed) is read through it
@@ -148,6 +128,8 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 
 
 class StateStore:
+    """The embedded state store; implements ``SeenStore`` (storage/seen.py) for the pipeline."""
+
     def __init__(self, path: str | Path, *, readonly: bool = False):
         """``readonly``: for readers such as `copydesk status`, on a corpus they may not write to."""
         self.path = Path(path)
@@ -199,10 +181,10 @@ class StateStore:
         *,
         parts: Iterable[tuple[str, int, int]] = (),
         docs: Iterable[tuple[StoredDoc, Iterable[str]]] = (),
-        skipped: Iterable[tuple[str, str, str, str | None] | tuple[str, str, str, str | None, str | None]] = (),
-        failed: Iterable[tuple[str, str, str, str | None]] = (),
-        errors: Iterable[tuple[int | None, str | None, str | None, str, str, str | None]] = (),
-        validators: Iterable[tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]] = (),
+        skipped: Iterable[SkippedRow] = (),
+        failed: Iterable[FailedRow] = (),
+        errors: Iterable[ErrorRow] = (),
+        validators: Iterable[ValidatorRow] = (),
         templates: Iterable[tuple[str, bytes]] = (),
     ) -> None:
         """One transaction. ``docs``: (doc, its url keys); ``skipped`` and ``failed``: (url_key, url, reason, source),

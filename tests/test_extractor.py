@@ -6,7 +6,8 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 
 import pytest
 
-from copydesk.pipeline import WORKER_MEMORY_LIMIT, Extractor, Page
+from copydesk.extraction import WORKER_MEMORY_LIMIT, Extractor
+from copydesk.pipeline import Page
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def test_article_results_carry_the_per_text_work():
 
     from copydesk import cleaning
     from copydesk import dedup
-    from copydesk.pipeline import Page, _extract
+    from copydesk.extraction import _extract
+    from copydesk.pipeline import Page
 
     body = ("<html><head><title>Ferry timetable changes</title></head><body><article>"
             + "".join(f"<p>Paragraph {i} of the ferry story says the harbour timetable will change on Monday "

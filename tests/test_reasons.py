@@ -117,7 +117,8 @@ def test_every_reason_the_code_counts_is_in_the_list():
     import re
 
     found: set[str] = set()
-    for path in [*(ROOT / "crawler").glob("*.py"), ROOT / "copydesk" / "pipeline.py", ROOT / "cleaning" / "extract.py"]:
+    pipeline = [ROOT / "copydesk" / f for f in ("pipeline.py", "extraction.py", "steps.py", "ledger.py")]
+    for path in [*(ROOT / "crawler").glob("*.py"), *pipeline, ROOT / "cleaning" / "extract.py"]:
         text = path.read_text()
         found |= set(re.findall(r'(?:DiscoveryError|Rejected)\("([a-z_]+)"', text))
         found |= set(re.findall(r'(?:skip_url|fail)\([^()]*?, "([a-z_]+)"', text))

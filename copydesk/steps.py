@@ -1,0 +1,191 @@
+"""The steps after extraction, datatrove-like: each a plain object with one ``run`` method over a
+stream of documents, and its own counts (``stats``: documents passed, documents dropped by reason).
+
+    Identify -> Templates -> Filter -> Dedup -> Store
+
+A step drops a document by not yielding it, after handing it to its ``drop`` callback with the
+reason (copydesk.ledger.Ledger.drop: counted, and the URL decided). A step knows nothing of the
+executor (the extraction pool, the crawler) or of the Pipeline that composes them; it is given only
+the collaborators it needs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from copydesk import cleaning
+from copydesk import dedup
+from copydesk.config import FilterSettings
+from copydesk.documents import Doc
+from copydesk.stats import SKIPPED
+from copydesk.storage import RawResponse, Record, doc_id, host, identity_url, url_key
+
+# (document, outcome, reason): count a document that is not stored and decide its URL
+Drop = Callable[[Doc, str, str], None]
+
+
+class Step(Protocol):
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]: ...
+
+
+@dataclass
+class StepStats:
+    passed: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)  # reason -> documents
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "dropped": dict(sorted(self.dropped.items()))}
+
+
+class _Dropping:
+    """A step that lets a document through or drops it (skipped) for the reason ``check`` gives."""
+
+    def __init__(self, drop: Drop):
+        self.drop = drop
+        self.stats = StepStats()
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            reason = self.check(d)
+            if reason:
+                self.stats.dropped[reason] += 1
+                self.drop(d, SKIPPED, reason)
+                continue
+            self.stats.passed += 1
+            yield d
+
+    def check(self, d: Doc) -> str | None:
+        raise NotImplementedError
+
+
+class Seen(Protocol):
+    """What Identify asks about a document's URL (copydesk.ledger.Ledger)."""
+
+    def is_stored(self, key: str, id_: str) -> bool: ...
+
+    def is_deleted(self, key: str, doc_id: str | None = None) -> bool: ...
+
+
+class Identify(_Dropping):
+    """Gives the document its URL, site and stable id (storage.identity_url), and drops URLs
+    already stored or taken down."""
+
+    def __init__(self, seen: Seen, drop: Drop):
+        super().__init__(drop)
+        self.seen = seen
+
+    def check(self, d: Doc) -> str | None:
+        a = d.article
+        assert a is not None
+        url = d.page.url
+        if d.page.status is None and a.canonical_url and a.canonical_url.startswith(("http://", "https://")):
+            url = a.canonical_url  # a saved page: its canonical URL is where it came from
+        canonical = identity_url(url, a.canonical_url)
+        d.url, d.key, d.id, d.site = url, url_key(canonical), doc_id(canonical), host(url) or "local"
+        if self.seen.is_stored(d.key, d.id):
+            return "already_stored"
+        if self.seen.is_deleted(d.key, d.id):  # a takedown (storage/delete.py): never stored again
+            return "deleted"
+        d.text = a.text
+        return None
+
+
+class Templates(_Dropping):
+    """Site-level template learning (cleaning.SiteTemplates): strip the lines learned as the site's
+    template, then learn from this page."""
+
+    def __init__(self, templates: cleaning.SiteTemplates, min_words: int, drop: Drop):
+        super().__init__(drop)
+        self.templates, self.min_words = templates, min_words
+
+    def check(self, d: Doc) -> str | None:
+        site = urlsplit(d.url).netloc or d.site  # host:port, so local mirrors on one host stay apart
+        keys = d.line_keys if d.article is not None and d.text is d.article.text else None
+        d.text = self.templates.process(site, d.text, keys=keys)
+        return "too_short" if len(d.text.split()) < self.min_words else None
+
+
+class Filter(_Dropping):
+    """config [filter]: keywords in title or text, languages, published since."""
+
+    def __init__(self, settings: FilterSettings, drop: Drop):
+        super().__init__(drop)
+        self.keywords = [k.casefold() for k in settings.keywords]
+        self.languages = set(settings.languages)
+        self.filter = settings
+
+    def check(self, d: Doc) -> str | None:
+        a = d.article
+        assert a is not None
+        if self.keywords:
+            hay = f"{a.title or ''}\n{d.text}".casefold()
+            if not any(k in hay for k in self.keywords):
+                return "filter_keywords"
+        if self.languages and (a.language or "").lower() not in self.languages:
+            return "filter_language"
+        if self.filter.too_old(a.published):
+            return "filter_since"
+        return None
+
+
+class Dedup:
+    """dedup.Deduper: join the best-matching cluster or start one. The index's window runs on
+    ``clock``, when copydesk stores the document: never on a publication or fetch date, so an
+    archive crawl or a re-syndicated old story cannot evict recent stories (docs/dedup.md)."""
+
+    def __init__(self, deduper: dedup.Deduper, clock: Callable[[], float] = time.time):
+        self.deduper = deduper
+        self.clock = clock
+        self.stats = StepStats()
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            d.assignment = self.deduper.add(d.id, d.text, timestamp=self.clock(), source=d.page.source,
+                                            features=d.features)
+            self.stats.passed += 1
+            yield d
+
+
+class Writer(Protocol):
+    def add(self, record: Record, raw: RawResponse | bytes | None = None, *,
+            stored_at: dt.datetime | None = None) -> None: ...
+
+
+# (document, the url keys it is stored under): the document is buffered in the writer
+Stored = Callable[[Doc, set[str]], None]
+
+
+class Store:
+    """Buffers the record and its raw response in the corpus writer, then reports the document
+    stored under its URL keys (made durable by the next checkpoint: copydesk.ledger)."""
+
+    def __init__(self, writer: Writer, stored: Stored, clock: Callable[[], float] = time.time):
+        self.writer, self.stored, self.clock = writer, stored, clock
+        self.stats = StepStats()
+
+    def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for d in docs:
+            self.store(d)
+            self.stats.passed += 1
+            yield d
+
+    def store(self, d: Doc) -> None:
+        a, asg = d.article, d.assignment
+        assert a is not None and asg is not None
+        rec = Record(
+            id=d.id, url=d.url, source=d.page.source, site=d.site, title=a.title, text=d.text,
+            published=a.published, fetched_at=d.page.fetched_at, language=a.language,
+            word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
+            similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
+            authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
+        raw = d.warc or RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)
+        self.writer.add(rec, raw, stored_at=dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc))
+        keys = {d.key, url_key(d.page.url), url_key(d.url)}
+        if d.page.request_url:
+            keys.add(url_key(d.page.request_url))
+        self.stored(d, keys)
