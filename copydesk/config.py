@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from copydesk.crawler.sink import published_before
+
 DEFAULT_CONFIG = "copydesk.toml"
 DEFAULT_USER_AGENT = "copydesk/0.1 (+https://github.com/copydesk/copydesk)"
 
@@ -57,13 +59,9 @@ class FilterSettings:
     since: dt.date | None = None
 
     def too_old(self, published: str | None) -> bool:
-        """True when an ISO date(-time) is before ``since``; unknown or unparseable dates pass."""
-        if not (self.since and published):
-            return False
-        try:
-            return dt.date.fromisoformat(published[:10]) < self.since
-        except ValueError:
-            return False
+        """True when an ISO date(-time) is before ``since``; unknown or unparseable dates pass
+        (the crawler's rule for feed entries, applied to stored pages too)."""
+        return published_before(published, self.since)
 
 
 @dataclass(frozen=True)

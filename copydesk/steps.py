@@ -134,11 +134,12 @@ class Filter(_Dropping):
 
 
 class Dedup:
-    """dedup.Deduper: join the best-matching cluster or start one. The index's window runs on
-    ``clock``, when copydesk stores the document: never on a publication or fetch date, so an
-    archive crawl or a re-syndicated old story cannot evict recent stories (docs/dedup.md)."""
+    """The cluster index (a dedup.ClusterIndex; dedup.Deduper is the embedded one): join the
+    best-matching cluster or start one. The index's window runs on ``clock``, when copydesk stores
+    the document: never on a publication or fetch date, so an archive crawl or a re-syndicated old
+    story cannot evict recent stories (docs/dedup.md)."""
 
-    def __init__(self, deduper: dedup.Deduper, clock: Callable[[], float] = time.time):
+    def __init__(self, deduper: dedup.ClusterIndex, clock: Callable[[], float] = time.time):
         self.deduper = deduper
         self.clock = clock
         self.stats = StepStats()
