@@ -403,7 +403,8 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand("serve", "the daemon: every source on its schedule until SIGTERM/SIGINT", args_serve, cmd_serve),
     Subcommand("ingest", "clean, dedup and store local HTML files, directories or WARC files", args_ingest, cmd_ingest),
     Subcommand("clean", "print the clean text of one HTML (or plain-text) file", args_clean, cmd_clean),
-    Subcommand("status", "sources, daemon, corpus size, clusters, recent errors", args_status, cmd_status),
+    Subcommand("status", "sources, daemon, corpus size, clusters, recent errors; with [cluster]: workers, "
+               "frontier, docs waiting, writer", args_status, cmd_status),
     Subcommand("demo", "serve the bundled demo news sites, crawl them into ./demo-corpus", args_demo, cmd_demo),
     Subcommand("repair", "check the state store and dedup index against the corpus directory, rebuild what is "
                "broken", args_repair, cmd_repair),

@@ -4,6 +4,11 @@ last/next run, corpus size and clusters, recent errors.
 It only reads: the state database is opened read-only (no schema, no WAL switch, no files created),
 so it works for a user who may only read the corpus, and while a daemon writes it. Whether a daemon
 holds the corpus, and its schedule, come from the lock file (storage.lock.holder).
+
+With a [cluster] config it also shows the cluster (copydesk.cluster.registry.cluster_status: one
+pipelined read): workers, the frontier, docs waiting for the writer, the writer lease. A worker host
+has no corpus (the writer holds it): there, status shows the cluster alone. Redis unreachable: one
+line and exit status 2, like a missing corpus.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from copydesk.config import Config
+from copydesk.config import ClusterSettings, Config
 from copydesk.errors import UsageError
 from copydesk.storage import StateStore
 from copydesk.storage.corpus import STATE
@@ -50,8 +55,36 @@ def daemon_info(corpus: Path) -> dict[str, Any]:
     return out
 
 
+def cluster_info(settings: ClusterSettings) -> dict[str, Any]:
+    """The cluster as `status` shows it; UsageError (one line) when Redis cannot be asked."""
+    import redis
+
+    from copydesk.cluster.connection import client, keys_prefix, safe_url
+    from copydesk.cluster.registry import cluster_status
+
+    where = safe_url(settings.redis)
+    c = client(settings.redis, socket_timeout=5.0)
+    try:
+        out = cluster_status(c, keys_prefix(settings.name))
+    except redis.RedisError as e:
+        raise UsageError(f"redis unavailable at {where}: cannot show the cluster ({type(e).__name__}: {e})") from None
+    finally:
+        c.close()
+    return {"redis": where, "name": settings.name, **out}
+
+
 def collect(cfg: Config) -> dict[str, Any]:
     """Everything `status` shows (`--json` prints this)."""
+    if cfg.cluster is None:
+        return collect_corpus(cfg)
+    cluster = cluster_info(cfg.cluster)
+    if not cfg.corpus.exists():  # a worker host: the writer's host holds the corpus
+        return {"corpus": str(cfg.corpus), "corpus_here": False, "cluster": cluster}
+    return {**collect_corpus(cfg), "corpus_here": True, "cluster": cluster}
+
+
+def collect_corpus(cfg: Config) -> dict[str, Any]:
+    """The corpus and its daemon (everything `status` shows without a cluster)."""
     from copydesk.schedule import next_run
 
     check_corpus(cfg.corpus)
@@ -119,9 +152,44 @@ def _console() -> Any:
 
 
 def render(info: dict[str, Any]) -> None:
+    console = _console()
+    if "cluster" in info:
+        render_cluster(console, info["cluster"])
+    if info.get("corpus_here") is False:
+        console.print(f"corpus {info['corpus']}: not on this host (the writer's host holds it)", markup=False)
+        return
+    render_corpus(console, info)
+
+
+def render_cluster(console: Any, c: dict[str, Any]) -> None:
     from rich.table import Table
 
-    console = _console()
+    console.print(f"[bold]cluster[/bold] {c['name']} on {c['redis']}")
+    w = c["writer"]
+    if w["holder"]:
+        console.print(f"writer: {w['holder']} (lease {w['expires_in']:.0f}s left)" if w["expires_in"] is not None
+                      else f"writer: {w['holder']}", markup=False)
+    else:
+        console.print("writer: none (docs wait in Redis until a daemon with the corpus takes the lease)")
+    f, d = c["frontier"], c["docs"]
+    # acknowledged entries are deleted: the stream's length is queued + leased
+    console.print(f"frontier: {f['length']} requests ({f['pending']} leased to workers, "
+                  f"{f['length'] - f['pending']} queued) · docs waiting for the writer: {d['length']}", markup=False)
+    if not c["workers"]:
+        console.print("workers: none")
+        return
+    t = Table(title="workers", title_justify="left")
+    for col in ("worker", "host", "pid", "role", "heartbeat", "pages/min"):
+        t.add_column(col, no_wrap=True)
+    for wk in c["workers"]:
+        t.add_row(wk["id"], wk["host"], str(wk["pid"]), wk["role"],
+                  f"{wk['age']:.0f}s ago" + (" (stale)" if wk["stale"] else ""), f"{wk['pages_per_min']:g}")
+    console.print(t)
+
+
+def render_corpus(console: Any, info: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console.print(f"[bold]corpus[/bold] {info['corpus']}")
     d = info["daemon"]
     if d.get("running"):

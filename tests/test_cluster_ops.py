@@ -1,0 +1,125 @@
+"""Operating a cluster on a real redis-server: `copydesk status` shows the workers, the frontier,
+the docs waiting and the writer (written through copydesk.cluster and the real frontier scheduler,
+run through the CLI as a subprocess); Redis unreachable is one line; /metrics carries the worker id
+and the cluster gauges."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.utils.test import get_crawler
+
+from copydesk.cluster.connection import Connection, keys_prefix
+from copydesk.cluster.docstream import Publisher
+from copydesk.cluster.lease import writer_lease
+from copydesk.cluster.registry import Heartbeat, Registry
+from copydesk.config import load
+from copydesk.crawler.frontier import StreamScheduler, frontier_settings
+from tests.redis_server import available, free_port, redis_server  # noqa: F401
+from tests.test_cluster_core import article_page
+
+pytestmark = pytest.mark.skipif(available() is None, reason="redis-server is not installed (.ci/run installs it)")
+
+NAME = "ops"
+P = keys_prefix(NAME)
+
+
+def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def cluster_config(tmp_path: Path, url: str, corpus: str = "corpus") -> Path:
+    cfg = tmp_path / "cluster.toml"
+    cfg.write_text(f'corpus = "{corpus}"\n[cluster]\nredis = "{url}"\nname = "{NAME}"\nworker = "here"\n')
+    return cfg
+
+
+class _Spider(Spider):
+    name = "ops"
+
+    def parse(self, response):  # pragma: no cover - nothing is downloaded here
+        pass
+
+
+@pytest.fixture
+def busy_cluster(redis_server):  # noqa: F811
+    """Two workers beating (one holds the writer lease), 5 article requests queued through the real
+    frontier scheduler of which one worker leased 2, and 3 docs published for the writer."""
+    conn = Connection(redis_server.url)
+    stop = threading.Event()
+    lease = writer_lease(conn, P, "w-writer", 60)
+    assert lease.acquire()
+    beats = [Heartbeat(Registry(conn, P, "w-writer"), lambda: "writer", lambda: 42.0, stop).start()]
+    Registry(conn, P, "w-fetch").beat("worker", 17.5)
+    crawler = get_crawler(_Spider, {**frontier_settings(redis_server.url, prefix=P, worker="w-fetch", politeness=False),
+                                    "FRONTIER_BATCH": 2})
+    spider = _Spider()
+    scheduler = StreamScheduler.from_crawler(crawler)
+    scheduler.open(spider)
+    for i in range(5):
+        assert scheduler.enqueue_request(Request(f"https://a.example/{i}.html", callback=spider.parse))
+    assert scheduler.next_request() is not None  # reads FRONTIER_BATCH=2 entries: both leased
+    publisher = Publisher(conn, P)
+    for i in range(3):
+        publisher.publish(*article_page(i, f"story {i} " * 50))
+    yield conn
+    scheduler._timer.stop()
+    stop.set()
+    for b in beats:
+        b.close()
+    conn.close()
+
+
+def test_status_shows_the_cluster_from_a_worker_host(busy_cluster, redis_server, tmp_path):  # noqa: F811
+    cfg = cluster_config(tmp_path, redis_server.url)  # no corpus here: a worker host
+    r = copydesk("status", "-c", cfg, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    c = info["cluster"]
+    assert info["corpus_here"] is False and c["name"] == NAME and c["redis"] == redis_server.url
+    workers = {w["id"]: w for w in c["workers"]}
+    assert set(workers) == {"w-writer", "w-fetch"}
+    assert workers["w-writer"]["role"] == "writer" and workers["w-writer"]["pages_per_min"] == 42.0
+    assert workers["w-fetch"]["role"] == "worker" and workers["w-fetch"]["pages_per_min"] == 17.5
+    assert all(w["pid"] > 0 and w["host"] and 0 <= w["age"] < 15 and not w["stale"] for w in workers.values())
+    assert c["frontier"]["length"] == 5 and c["frontier"]["pending"] == 2
+    assert c["docs"]["length"] == 3
+    assert c["writer"]["holder"] == "w-writer" and 0 < c["writer"]["expires_in"] <= 60
+
+    r = copydesk("status", "-c", cfg)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert f"cluster {NAME} on {redis_server.url}" in out
+    assert "writer: w-writer (lease" in out
+    assert "frontier: 5 requests (2 leased to workers, 3 queued) · docs waiting for the writer: 3" in out
+    assert "w-fetch" in out and "w-writer" in out and "17.5" in out
+    assert "not on this host" in out
+
+
+def test_status_on_the_writer_host_shows_cluster_and_corpus(busy_cluster, redis_server, tmp_path):  # noqa: F811
+    (tmp_path / "corpus" / "_state").mkdir(parents=True)
+    cfg = cluster_config(tmp_path, redis_server.url)
+    info = json.loads(copydesk("status", "-c", cfg, "--json").stdout)
+    assert info["corpus_here"] is True and info["daemon"] == {"running": False}
+    assert info["cluster"]["docs"]["length"] == 3
+    r = copydesk("status", "-c", cfg)
+    assert "cluster ops" in r.stdout and "corpus " in r.stdout and "daemon: not running" in r.stdout
+
+
+def test_status_with_redis_unreachable_is_one_line(tmp_path):
+    cfg = cluster_config(tmp_path, f"redis://:secret@127.0.0.1:{free_port()}/0")
+    for extra in ((), ("--json",)):
+        r = copydesk("status", "-c", cfg, *extra)
+        assert r.returncode == 2, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in r.stderr and r.stdout == ""
+        assert lines[0].startswith("copydesk: redis unavailable at redis://:***@127.0.0.1:")
+        assert "secret" not in r.stderr
