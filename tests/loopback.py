@@ -20,25 +20,28 @@ Routes = dict[str, tuple[bytes, str]]  # path -> (body, content type)
 
 
 class Loopback:
-    """``handle(request)`` answers each request of the given ``methods`` (others get 501)."""
+    """``handle(request)`` answers each request of the given ``methods`` (others get 501), on
+    ``address`` (another loopback address, e.g. 127.0.0.2, is another host) and a free port."""
 
-    def __init__(self, handle: Handle, *, methods: tuple[str, ...] = ("GET",)):
+    def __init__(self, handle: Handle, *, methods: tuple[str, ...] = ("GET",), address: str = "127.0.0.1"):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         for method in methods:
             setattr(Handler, f"do_{method}", lambda request: handle(request))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((address, 0), Handler)
         self.server.daemon_threads = True
         self.server.handle_error = lambda *_: None  # clients that give up (time-outs, kills) are expected
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -7,12 +7,13 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.loopback import Loopback
 from sites import sitemap
 
 
@@ -36,35 +37,27 @@ class InFlight:
             self.served += 1
 
 
-def serve(counter: InFlight, routes: dict[str, bytes]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+def serve(counter: InFlight, routes: dict[str, bytes]) -> Loopback:
+    def answer(request: BaseHTTPRequestHandler) -> None:
+        host = (request.headers.get("Host") or "").rsplit(":", 1)[0]
+        counter.enter(host)
+        try:
+            body = routes.get(request.path)
+            time.sleep(0.003)  # a fast host: every answer within ~3-4 ms
+            status = 200 if body is not None else 404
+            body = body if body is not None else b"<html><body>not found</body></html>"
+            ctype = "application/xml" if request.path.endswith(".xml") else (
+                "text/plain" if request.path.endswith(".txt") else "text/html; charset=utf-8")
+            request.send_response(status)
+            request.send_header("Content-Type", ctype)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+        finally:
+            counter.leave(host)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-            counter.enter(host)
-            try:
-                body = routes.get(self.path)
-                time.sleep(0.003)  # a fast host: every answer within ~3-4 ms
-                status = 200 if body is not None else 404
-                body = body if body is not None else b"<html><body>not found</body></html>"
-                ctype = "application/xml" if self.path.endswith(".xml") else (
-                    "text/plain" if self.path.endswith(".txt") else "text/html; charset=utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            finally:
-                counter.leave(host)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = Loopback(answer)
+    server.start()
     return server
 
 
@@ -87,7 +80,7 @@ def test_limit_holds_for_hundreds_of_fast_urls_on_one_host(tmp_path, per_host):
     counter = InFlight()
     routes: dict[str, bytes] = {"/robots.txt": b"User-agent: *\nAllow: /\n"}
     server = serve(counter, routes)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base = server.base
     paths = [f"/a/{i}.html" for i in range(300)]
     routes.update({p: page(i) for i, p in enumerate(paths)})
     routes["/sitemap.xml"] = sitemap([base + p for p in paths])
@@ -96,8 +89,7 @@ def test_limit_holds_for_hundreds_of_fast_urls_on_one_host(tmp_path, per_host):
         r = crawl(tmp_path, [base + "/sitemap.xml"], per_host)
         took = time.monotonic() - t0
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     assert r.returncode == 0, r.stderr
     assert counter.served >= len(paths)  # every article was requested
     assert counter.max["127.0.0.1"] <= per_host, (counter.max, took)
@@ -110,7 +102,7 @@ def test_one_host_on_two_ports_shares_one_limit(tmp_path):
     routes_a: dict[str, bytes] = {"/robots.txt": b"User-agent: *\nAllow: /\n"}
     routes_b: dict[str, bytes] = dict(routes_a)
     a, b = serve(counter, routes_a), serve(counter, routes_b)
-    base_a, base_b = (f"http://127.0.0.1:{s.server_address[1]}" for s in (a, b))
+    base_a, base_b = a.base, b.base
     listed = []
     for i in range(150):
         for k, (routes, base) in enumerate(((routes_a, base_a), (routes_b, base_b))):
@@ -121,8 +113,7 @@ def test_one_host_on_two_ports_shares_one_limit(tmp_path):
         r = crawl(tmp_path, [base_a + "/sitemap.xml"], 2)
     finally:
         for s in (a, b):
-            s.shutdown()
-            s.server_close()
+            s.stop()
     assert r.returncode == 0, r.stderr
     assert counter.served >= 300
     assert counter.max["127.0.0.1"] == 2, counter.max
