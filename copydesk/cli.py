@@ -120,6 +120,16 @@ def args_status(sp: argparse.ArgumentParser) -> None:
     json_arg(sp)
 
 
+def args_cluster(sp: argparse.ArgumentParser) -> None:
+    actions = sp.add_subparsers(dest="cluster_action", required=True, metavar="ACTION", parser_class=_Parser)
+    m = actions.add_parser("migrate", help="seed Redis from this single-machine corpus (URL decisions, "
+                           "validators, runs): grow to several machines without re-crawling",
+                           description="Seed the [cluster] Redis from the config's corpus (stop its daemon first); "
+                           "the corpus becomes the cluster writer's. Idempotent.")
+    config_args(m)
+    add_global_options(m, defaults=False)
+
+
 def args_demo(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--corpus", metavar="DIR", default="demo-corpus",
                     help="where to write the demo corpus (default ./demo-corpus)")
@@ -344,6 +354,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host, early_signals=early)
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from copydesk.cluster import migrate
+
+    return migrate.command(load_config(args))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     workers.start_early()
     from copydesk import demo_command
@@ -405,6 +421,8 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand("clean", "print the clean text of one HTML (or plain-text) file", args_clean, cmd_clean),
     Subcommand("status", "sources, daemon, corpus size, clusters, recent errors; with [cluster]: workers, "
                "frontier, docs waiting, writer", args_status, cmd_status),
+    Subcommand("cluster", "several machines on one Redis: `cluster migrate` seeds it from this corpus", args_cluster,
+               cmd_cluster),
     Subcommand("demo", "serve the bundled demo news sites, crawl them into ./demo-corpus", args_demo, cmd_demo),
     Subcommand("repair", "check the state store and dedup index against the corpus directory, rebuild what is "
                "broken", args_repair, cmd_repair),

@@ -246,6 +246,26 @@ class RedisSeenStore:
             p.execute()
         self.conn.call(write)
 
+    def import_run(self, source: str, run: dict[str, Any], last_completed: float | None) -> bool:
+        """A finished run from an embedded corpus (``run`` as StateStore.last_runs gives it; `copydesk
+        cluster migrate`): the source's last run unless Redis knows a later one; ``last_completed``
+        only moves forward. False when nothing changed (migration is idempotent)."""
+        cur = self.last_run(source)
+        changed = False
+        last = json.dumps({k: run[k] for k in ("kind", "started_at", "finished_at", "status", "counts")})
+        if cur is None or cur["started_at"] < run["started_at"]:
+            self.conn.call(lambda c: c.hset(self._k("runs:last"), source, last))
+            changed = True
+        if last_completed is not None and (self.last_completed(source) or 0) < last_completed:
+            self.conn.call(lambda c: c.eval(self._LAST_COMPLETED, 1, self._k("runs:last_completed"), source,
+                                            repr(last_completed)))
+            changed = True
+        return changed
+
+    def last_run(self, source: str) -> dict[str, Any] | None:
+        v = self.conn.call(lambda c: c.hget(self._k("runs:last"), source))
+        return None if v is None else json.loads(v)
+
     def last_completed(self, source: str) -> float | None:
         v = self.conn.call(lambda c: c.hget(self._k("runs:last_completed"), source))
         return None if v is None else float(v)

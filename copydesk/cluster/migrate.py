@@ -1,0 +1,210 @@
+"""`copydesk cluster migrate -c config.toml`: seed Redis from a single-machine corpus, so a user grows
+from one machine to several without re-crawling (docs/scale-out.md, "Growing from one machine").
+
+What moves to Redis, through ``RedisSeenStore`` (what every worker asks before fetching): the URL
+decisions (stored with their document ids, skipped with the configuration fingerprint that caused
+the skip, failed with their attempts and the source's retry list, deleted), the fetch validators
+(ETag/Last-Modified of feeds and sitemaps, with their fingerprints) and each source's last run and
+last completed run (the schedule). What stays: the corpus itself, the dedup index, the templates and
+the error history — the writer's, on this disk: the migrated corpus directory becomes the cluster
+writer's corpus.
+
+Idempotent: a URL Redis already knows keeps its decision (except that a stored decision replaces a
+skip or a failure, as everywhere), validators Redis has are kept, a run older than the one Redis
+has is not written; re-running changes no key. Refused (exit 2, nothing written): while another
+process holds the corpus (its daemon: the corpus lock is held for the whole migration), and when
+Redis holds this cluster name's keys that did not come from this corpus — the corpus' id is in
+corpus/_state/cluster.json and in P+"origin", both written by the first migration.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from copydesk.config import ClusterSettings, Config
+from copydesk.errors import UsageError
+from copydesk.storage import CorpusLock, StateStore, StoredDoc
+from copydesk.storage.atomic import write_atomic
+from copydesk.storage.corpus import STATE
+
+from .connection import Connection, keys_prefix, safe_url
+from .seen import RedisSeenStore
+
+BATCH = 5000
+ORIGIN_FILE = "cluster.json"   # in corpus/_state/: which cluster this corpus was migrated to
+
+
+@dataclass
+class Summary:
+    urls: dict[str, int] = field(default_factory=lambda: {"stored": 0, "skipped": 0, "failed": 0, "deleted": 0})
+    documents: int = 0
+    validators: int = 0
+    runs: int = 0
+    unchanged: int = 0       # rows Redis already knew (a re-run: all of them)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        u = self.urls
+        return (f"{u['stored']} stored URLs ({self.documents} documents), {u['skipped']} skipped, {u['failed']} failed,"
+                f" {u['deleted']} deleted; {self.validators} feed validators; {self.runs} sources' runs;"
+                f" {self.unchanged} already in Redis (unchanged); {self.seconds:.1f} s")
+
+
+def command(cfg: Config) -> int:
+    """The CLI's `cluster migrate`: prints the summary, 0 when done."""
+    s = migrate(cfg)
+    c = cfg.cluster
+    assert c is not None
+    print(f"migrated {cfg.corpus} to {safe_url(c.redis)} (cluster {c.name}): {s.line()}")
+    print(f"{cfg.corpus} is now the cluster writer's corpus (the dedup index stays in it): run `copydesk serve` "
+          "with this config on this host, and on the others with the same [cluster] section.")
+    return 0
+
+
+def migrate(cfg: Config, *, batch: int = BATCH) -> Summary:
+    if cfg.cluster is None:
+        raise UsageError("`cluster migrate` needs a [cluster] section in the config (redis = \"redis://host:6379/0\")")
+    from copydesk.status import check_corpus
+
+    check_corpus(cfg.corpus)
+    state_path = cfg.corpus / STATE / "state.sqlite3"
+    if not state_path.exists():
+        raise UsageError(f"{cfg.corpus} has no state database ({state_path}): nothing to migrate")
+    t0 = time.monotonic()
+    with CorpusLock(cfg.corpus, command="copydesk cluster migrate"):  # refused while the daemon runs
+        conn = _connect(cfg.cluster)
+        try:
+            prefix = keys_prefix(cfg.cluster.name)
+            _record_origin(conn, prefix, cfg.corpus, _claim_origin(conn, prefix, cfg.corpus, cfg.cluster))
+            state = StateStore(state_path)
+            try:
+                summary = _copy(state, RedisSeenStore(conn, prefix), batch)
+            finally:
+                state.close()
+        finally:
+            conn.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _connect(c: ClusterSettings) -> Connection:
+    conn = Connection(c.redis, socket_timeout=30.0)
+    try:
+        conn.client.ping()
+    except redis.RedisError as e:
+        conn.close()
+        raise UsageError(f"redis unavailable at {safe_url(c.redis)}: nothing migrated ({type(e).__name__}: {e})") from None
+    return conn
+
+
+# -- whose data Redis holds -----------------------------------------------------------------------
+def _claim_origin(conn: Connection, prefix: str, corpus: Path, c: ClusterSettings) -> dict[str, Any]:
+    """The origin to record: this corpus' (from an earlier migration) or a new one. Refuses when
+    Redis holds this cluster's keys from elsewhere."""
+    path = corpus / STATE / ORIGIN_FILE
+    mine = json.loads(path.read_text()) if path.exists() else None
+    raw = conn.call(lambda r: r.get(prefix + "origin"))
+    theirs = json.loads(raw) if raw else None
+    start_over = (f"use another [cluster] name or database, or delete its keys first "
+                  f"(redis-cli --scan --pattern '{prefix}*' | xargs redis-cli del)")
+    if theirs is not None:
+        if mine is None or mine["id"] != theirs["id"]:
+            raise UsageError(f"redis at {safe_url(c.redis)} already holds cluster {c.name!r}, migrated from "
+                             f"{theirs['corpus']} on {theirs['host']}, not from {corpus}: {start_over}")
+        return theirs
+    if next(iter(conn.call(lambda r: r.scan(0, match=prefix + "*", count=1000))[1]), None) is not None:
+        raise UsageError(f"redis at {safe_url(c.redis)} already holds data of cluster {c.name!r} that was not "
+                         f"migrated from {corpus}: {start_over}")
+    # Redis is empty: a first migration, or Redis lost its data and is seeded again from the corpus
+    return {"id": mine["id"] if mine else uuid.uuid4().hex, "corpus": str(corpus.resolve()),
+            "host": socket.gethostname(), "at": time.time()}
+
+
+def _record_origin(conn: Connection, prefix: str, corpus: Path, origin: dict[str, Any]) -> None:
+    """Before the copy, the corpus' file first: a migration cut short at any point is finished by
+    a re-run (the origins match, or Redis is still empty)."""
+    text = json.dumps(origin)
+    path = corpus / STATE / ORIGIN_FILE
+    if not path.exists():
+        write_atomic(path, (text + "\n").encode())
+    conn.call(lambda r: r.set(prefix + "origin", text, nx=True))
+
+
+# -- the copy -------------------------------------------------------------------------------------
+_URLS = ("SELECT u.key, u.url, u.status, u.reason, u.attempts, u.doc_id, u.source, u.config_fp,"
+         " d.url, d.source, d.site, d.cluster_id, d.duplicate_of, d.part"
+         " FROM urls u LEFT JOIN docs d ON d.id = u.doc_id WHERE u.status != 'deleted' ORDER BY u.rowid")
+
+
+def _batches(db: sqlite3.Connection, query: str, size: int) -> Iterator[list[tuple]]:
+    cur = db.execute(query)
+    while rows := cur.fetchmany(size):
+        yield rows
+
+
+def _copy(state: StateStore, store: RedisSeenStore, batch: int) -> Summary:
+    s = Summary()
+    docs_seen: set[str] = set()
+    for rows in _batches(state.db, _URLS, batch):
+        known = store.decisions([r[0] for r in rows])
+        docs: dict[str, tuple[StoredDoc, list[str]]] = {}
+        skipped, failed = [], []
+        for row, cur in zip(rows, known):
+            key, url, status, reason, attempts, doc_id, source, fp = row[:8]
+            if cur is not None and not (status == "stored" and cur.status in ("skipped", "failed")):
+                s.unchanged += 1
+                continue
+            s.urls[status] += 1
+            if status == "stored":
+                d_url, d_source, site, cluster_id, dup, part = row[8:]
+                doc = StoredDoc(doc_id, d_url or url, d_source or source, site, cluster_id or doc_id, dup, part or "")
+                docs.setdefault(doc_id, (doc, []))[1].append(key)
+            elif status == "skipped":
+                skipped.append((key, url, reason, source, fp))
+            else:  # failed: one row per attempt, counted by the server as each failure is
+                failed.extend([(key, url, reason, source)] * max(1, attempts))
+        store.commit_checkpoint(docs=docs.values(), skipped=skipped, failed=failed)
+        s.documents += len(set(docs) - docs_seen)
+        docs_seen.update(docs)
+    s.urls["deleted"], unchanged = _tombstones(state, store)
+    s.unchanged += unchanged
+    s.validators, unchanged = _validators(state, store)
+    s.unchanged += unchanged
+    for source, run in state.last_runs().items():
+        if store.import_run(source, run, state.last_completed(source)):
+            s.runs += 1
+        else:
+            s.unchanged += 1
+    return s
+
+
+def _tombstones(state: StateStore, store: RedisSeenStore) -> tuple[int, int]:
+    by_doc: dict[str, tuple[str | None, list[tuple[str, str]]]] = {}
+    for key, url, doc_id, reason in state.db.execute("SELECT key, url, doc_id, reason FROM tombstones ORDER BY rowid"):
+        by_doc.setdefault(doc_id, (reason, []))[1].append((key, url))
+    written = unchanged = 0
+    for doc_id, (reason, urls) in by_doc.items():
+        known = store.decisions([k for k, _ in urls])
+        if all(d is not None and d.status == "deleted" for d in known):
+            unchanged += len(urls)
+            continue
+        store.record_deleted(doc_id, urls, reason)
+        written += len(urls)
+    return written, unchanged
+
+
+def _validators(state: StateStore, store: RedisSeenStore) -> tuple[int, int]:
+    rows = [r for r in state.db.execute("SELECT url, etag, last_modified, config_fp FROM validators")
+            if r[1] is not None or r[2] is not None]
+    new = [r for r in rows if store.validators(r[0]) == (None, None)]  # the cluster's own are newer
+    store.commit_checkpoint(validators=new)
+    return len(new), len(rows) - len(new)
