@@ -1,4 +1,11 @@
-"""`serve --metrics-port N`: Prometheus metrics at /metrics and a health check at /healthz, on 127.0.0.1."""
+"""`serve --metrics-port N`: Prometheus metrics at /metrics and a health check at /healthz, on 127.0.0.1.
+
+In a cluster ([cluster] in the config) each daemon also exports ``copydesk_worker_info{worker, host,
+cluster}`` = 1 (join its other metrics to the worker id on the scrape target) and the cluster's gauges
+labelled with its worker id, read from Redis at each scrape (``ClusterCollector``): the frontier's
+requests and leases, the docs waiting for the writer, live workers, whether this worker is the
+writer, and whether Redis answered at all.
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+from copydesk.config import ClusterSettings
 
 
 RUN_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
@@ -55,6 +66,16 @@ class Metrics:
         self.workers_memory.set_function(_children_rss)
         self.documents = Gauge("copydesk_corpus_documents", "Documents in the corpus", registry=self.registry)
         self.clusters = Gauge("copydesk_corpus_clusters", "Story clusters in the corpus", registry=self.registry)
+        cluster: ClusterSettings | None = getattr(daemon.cfg, "cluster", None)
+        self.cluster: ClusterCollector | None = None
+        if cluster is not None:
+            import socket
+
+            Gauge("copydesk_worker_info", "1 for this daemon's worker id in the cluster (a label on the cluster "
+                  "gauges too)", ["worker", "host", "cluster"], registry=self.registry
+                  ).labels(cluster.worker, socket.gethostname(), cluster.name).set(1)
+            self.cluster = ClusterCollector(cluster)
+            self.registry.register(self.cluster)
         self._seeded = False
         metrics = self
 
@@ -102,9 +123,16 @@ class Metrics:
         for outcome in ("skipped", "failed"):
             for reason, n in counts[outcome].items():
                 self.pages.labels(source, outcome, reason).inc(n)
-        c = self.daemon.pipeline.state.counts()
-        self.documents.set(c["documents"])
-        self.clusters.set(c["clusters"])
+        self._corpus_counts()
+
+    def _corpus_counts(self) -> None:
+        """From the manifest the run's last checkpoint wrote (a worker host has no corpus: unchanged)."""
+        from copydesk.storage import Corpus
+
+        m = Corpus(self.daemon.cfg.corpus).manifest
+        if "documents" in m:
+            self.documents.set(m["documents"])
+            self.clusters.set(m["clusters"])
 
     def seed_last_success(self) -> None:
         """At the first finished run (in the daemon's thread, which owns the state store): the last
@@ -113,9 +141,8 @@ class Metrics:
             return
         self._seeded = True
         try:
-            state = self.daemon.pipeline.state
             for src in self.daemon.cfg.sources:
-                t = state.last_completed(src.name)
+                t = self.daemon.pipeline.last_completed(src.name)
                 if t:
                     self.last_success.labels(src.name).set(t)
         except Exception:  # noqa: BLE001 - a gauge without history is fine; the next run sets it
@@ -124,3 +151,45 @@ class Metrics:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        if self.cluster is not None:
+            self.cluster.client.close()
+
+
+class ClusterCollector(Collector):
+    """The cluster's gauges, read from Redis at each scrape (one pipelined round trip,
+    copydesk.cluster.registry.cluster_status); a scrape while Redis is down answers at once with
+    ``copydesk_cluster_up`` 0 and nothing else from the cluster."""
+
+    def __init__(self, settings: ClusterSettings, timeout: float = 2.0):
+        from copydesk.cluster.connection import client, keys_prefix
+
+        self.worker, self.prefix = settings.worker, keys_prefix(settings.name)
+        self.client = client(settings.redis, socket_timeout=timeout)
+
+    def collect(self) -> Any:
+        import redis
+
+        from copydesk.cluster.registry import cluster_status
+
+        def gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+            g = GaugeMetricFamily(name, doc, labels=["worker"])
+            g.add_metric([self.worker], value)
+            return g
+
+        try:
+            c = cluster_status(self.client, self.prefix)
+        except redis.RedisError:
+            yield gauge("copydesk_cluster_up", "1 when the cluster's Redis answered this scrape", 0)
+            return
+        yield gauge("copydesk_cluster_up", "1 when the cluster's Redis answered this scrape", 1)
+        f = c["frontier"]
+        yield gauge("copydesk_cluster_frontier_requests", "Article requests in the shared frontier (queued + "
+                    "leased)", f["length"])
+        yield gauge("copydesk_cluster_frontier_leased", "Frontier requests leased to a worker, not yet "
+                    "acknowledged (leases outstanding)", f["pending"])
+        yield gauge("copydesk_cluster_docs_waiting", "Extracted pages in the doc stream waiting for the writer "
+                    "to make them durable", c["docs"]["length"])
+        yield gauge("copydesk_cluster_workers", "Workers whose heartbeat is fresh",
+                    sum(not w["stale"] for w in c["workers"]))
+        yield gauge("copydesk_cluster_writer", "1 when this worker holds the writer lease",
+                    1 if c["writer"]["holder"] == self.worker else 0)

@@ -4,10 +4,12 @@ run through the CLI as a subprocess); Redis unreachable is one line; /metrics ca
 and the cluster gauges."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -123,3 +125,43 @@ def test_status_with_redis_unreachable_is_one_line(tmp_path):
         assert len(lines) == 1 and "Traceback" not in r.stderr and r.stdout == ""
         assert lines[0].startswith("copydesk: redis unavailable at redis://:***@127.0.0.1:")
         assert "secret" not in r.stderr
+
+
+# -- metrics per worker ---------------------------------------------------------------------------
+def scrape(port: int) -> dict[tuple[str, tuple], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
+def test_metrics_carry_the_worker_id_and_the_cluster_gauges(busy_cluster, redis_server, tmp_path):  # noqa: F811
+    from copydesk.metrics import Metrics
+
+    cfg = load(cluster_config(tmp_path, redis_server.url))
+    cfg = dataclasses.replace(cfg, cluster=dataclasses.replace(cfg.cluster, worker="w-writer"))  # the writer's daemon
+    daemon = SimpleNamespace(cfg=cfg, pipeline=None, status=lambda: {"status": "ok"})
+    m = Metrics(daemon, 0)
+    try:
+        port = m.server.server_address[1]
+        s = scrape(port)
+        w = (("worker", "w-writer"),)
+        info = [k for k in s if k[0] == "copydesk_worker_info"]
+        assert len(info) == 1 and dict(info[0][1])["worker"] == "w-writer" and dict(info[0][1])["cluster"] == NAME
+        assert s[("copydesk_cluster_up", w)] == 1
+        assert s[("copydesk_cluster_frontier_requests", w)] == 5
+        assert s[("copydesk_cluster_frontier_leased", w)] == 2
+        assert s[("copydesk_cluster_docs_waiting", w)] == 3
+        assert s[("copydesk_cluster_workers", w)] == 2
+        assert s[("copydesk_cluster_writer", w)] == 1
+        assert ("process_resident_memory_bytes", ()) in s  # the daemon's own metrics are still there
+
+        redis_server.stop()  # a scrape during an outage answers at once: up 0, no cluster gauges
+        t = time.monotonic()
+        s = scrape(port)
+        assert time.monotonic() - t < 5
+        assert s[("copydesk_cluster_up", w)] == 0 and ("copydesk_cluster_docs_waiting", w) not in s
+        redis_server.start()  # (the fixture's teardown leaves the registry through it)
+    finally:
+        m.close()

@@ -29,8 +29,9 @@ def test_run_duration_304s_last_success_and_memory(tmp_path):
     run = state.start_run("ledger", "serve")  # a completed run from before this start
     state.finish_run(run, "completed", {})
     before = state.last_completed("ledger")
-    daemon = SimpleNamespace(pipeline=SimpleNamespace(state=state),
-                             cfg=SimpleNamespace(sources=[SimpleNamespace(name=n) for n in ("wire", "ledger", "farm")]),
+    daemon = SimpleNamespace(pipeline=SimpleNamespace(last_completed=state.last_completed),
+                             cfg=SimpleNamespace(sources=[SimpleNamespace(name=n) for n in ("wire", "ledger", "farm")],
+                                                 corpus=tmp_path),
                              status=lambda: {"status": "ok"})
     m = Metrics(daemon, 0)
     try:
@@ -67,8 +68,8 @@ def test_the_grafana_dashboard_queries_only_exported_metrics(tmp_path):
     assert len(exprs) >= 9 and {p["gridPos"]["w"] > 0 for p in dash["panels"]} == {True}
     used = {m for e in exprs for m in re.findall(r"\b((?:copydesk|process)_[a-z_]+)", e)}
     state = StateStore(tmp_path / "state.sqlite3")
-    daemon = SimpleNamespace(pipeline=SimpleNamespace(state=state), cfg=SimpleNamespace(sources=[]),
-                             status=lambda: {"status": "ok"})
+    daemon = SimpleNamespace(pipeline=SimpleNamespace(last_completed=state.last_completed),
+                             cfg=SimpleNamespace(sources=[], corpus=tmp_path), status=lambda: {"status": "ok"})
     m = Metrics(daemon, 0)
     try:
         m.run_finished("wire", "completed", counts(3.0, 1))
