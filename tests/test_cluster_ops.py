@@ -165,3 +165,37 @@ def test_metrics_carry_the_worker_id_and_the_cluster_gauges(busy_cluster, redis_
         redis_server.start()  # (the fixture's teardown leaves the registry through it)
     finally:
         m.close()
+
+
+# -- deploy/cluster -------------------------------------------------------------------------------
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+def test_cluster_compose_file_and_config():
+    """`docker compose config` needs the compose plugin, absent here: a YAML parse and the checks
+    that matter (AOF on, one writer with the corpus, three daemons from deploy/Containerfile)."""
+    import yaml
+
+    compose = yaml.safe_load((DEPLOY / "cluster" / "compose.yml").read_text())
+    services = compose["services"]
+    redis_cmd = services["redis"]["command"]
+    assert redis_cmd[redis_cmd.index("--appendonly") + 1] == "yes"
+    assert redis_cmd[redis_cmd.index("--appendfsync") + 1] in ("everysec", "always")
+    assert redis_cmd[redis_cmd.index("--maxmemory-policy") + 1] == "noeviction"
+    assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
+    daemons = {n: s for n, s in services.items() if n != "redis"}
+    assert len(daemons) == 3
+    for s in daemons.values():
+        assert s["build"] == {"context": "../..", "dockerfile": "deploy/Containerfile"}
+        assert (DEPLOY / "cluster" / s["build"]["context"] / s["build"]["dockerfile"]).exists()
+        assert s["depends_on"]["redis"]["condition"] == "service_healthy" and s["stop_grace_period"] == "90s"
+        assert "serve" in s["command"] and "/etc/copydesk/copydesk.toml" in s["command"]
+        mounts = dict(v.rsplit(":", 1)[0].split(":", 1) if v.count(":") == 2 else v.split(":", 1) for v in s["volumes"])
+        assert mounts["./copydesk.cluster.toml"] == "/etc/copydesk/copydesk.toml"
+    writers = [n for n, s in daemons.items() if any(v.startswith("corpus:") for v in s["volumes"])]
+    assert writers == ["writer"], "exactly one daemon has the corpus volume"
+    assert len({s["hostname"] for s in daemons.values()}) == 3
+
+    cfg = load(DEPLOY / "cluster" / "copydesk.cluster.toml")
+    assert cfg.cluster is not None and cfg.cluster.redis == "redis://redis:6379/0" and cfg.cluster.lease_seconds == 60
+    assert str(cfg.corpus).startswith("/var/lib/copydesk") and cfg.sources
