@@ -10,7 +10,7 @@ from typing import Any
 
 from copydesk.config import Config, Source
 from copydesk.crawler.sink import Counter, Page, SourceSpec
-from copydesk.extraction import Extractor
+from copydesk.extraction import Extracted, Extractor
 from copydesk.pipeline import Pipeline
 
 
@@ -44,12 +44,20 @@ class PipelineSink:
         self.pipeline.fail(source, url, reason, detail, article=article)
 
     async def submit(self, page: Page) -> None:
-        future = self.pipeline.extract(page)
+        self.pipeline.finish(page, await self.extracted(page))
+
+    async def extracted(self, page: Page) -> Extracted:
+        """``page`` extracted in the pool (the reactor waits without working); a crash or time-out
+        comes back as a counted reason."""
+        future = self.extract(page)
         try:
             await asyncio.wrap_future(future)
         except BaseException:  # noqa: BLE001 - turned into a counted reason by Extractor.outcome
             pass
-        self.pipeline.finish(page, Extractor.outcome(future))
+        return Extractor.outcome(future)
+
+    def extract(self, page: Page) -> Future:
+        return self.pipeline.extract(page)
 
     def retry_urls(self, source: str) -> list[str]:
         return self.pipeline.retry_urls(source)

@@ -17,6 +17,7 @@ crawls at once, still checkpointing only complete records, and exits 130.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -54,6 +55,7 @@ class Daemon:
         self.lock: CorpusLock | None = None
         self.last_error: dict[str, Any] | None = None
         self._publishing = threading.RLock()
+        self.node: Any = None  # copydesk.cluster.serve.ClusterNode with [cluster] (docs/scale-out-serve.md)
 
     # -- one run of one source (on the reactor thread) ----------------------------------------
     def run_source(self, source: Source) -> Any:
@@ -67,8 +69,15 @@ class Daemon:
         if self.stopping or source.name in self.running:
             return defer.succeed(None)
         pipe = self.pipeline
-        assert pipe is not None
-        pipe.begin_run(source.name)
+        if self.node is not None:  # discovery only, once per schedule in the cluster
+            run = self.node.discovery(source)
+            if run is None:
+                return defer.succeed(None)
+            sink, stats = run.sink, run.stats
+        else:
+            assert pipe is not None
+            pipe.begin_run(source.name)
+            sink, stats = PipelineSink(pipe), pipe.stats
         crawler = self.runner.create_crawler(NewsSpider)
         def on_engine_started() -> None:
             self._stop_if_stopping(crawler)
@@ -77,7 +86,7 @@ class Daemon:
         crawler.signals.connect(on_engine_started, signal=signals.engine_started, weak=False)
         self.running[source.name] = crawler
         log.info("run of %s started", source.name, extra={"source": source.name})
-        d = self.runner.crawl(crawler, sources=[source_spec(self.cfg, source)], sink=PipelineSink(pipe))
+        d = self.runner.crawl(crawler, sources=[source_spec(self.cfg, source)], sink=sink)
 
         def done(result: Any) -> None:
             self.running.pop(source.name, None)
@@ -87,9 +96,12 @@ class Daemon:
             if isinstance(result, Exception) or getattr(result, "value", None) is not None:
                 status = "failed"
                 log.error("run of %s failed: %s", source.name, result, extra={"source": source.name})
-            status = pipe.stats[source.name].health(status)  # failed/degraded discovery (as end_run records it)
-            counts = pipe.end_run(source.name, status)
-            self.compactor.after_run()  # [compaction] auto: closed days merged in a thread (docs/corpus.md)
+            status = stats[source.name].health(status)  # failed/degraded discovery (as end_run records it)
+            if self.node is not None:
+                counts = run.end(status)
+            else:
+                counts = pipe.end_run(source.name, status)
+                self.compactor.after_run()  # [compaction] auto: closed days merged in a thread (docs/corpus.md)
             # A finished crawl leaves cycles (crawler, engine, spider, Deferreds) that, with young
             # collections rarer (settle_gc), would wait in the oldest generation for a full collection:
             # the daemon grew by 14 MB over 900 runs. Collect when no other crawl is running (a
@@ -147,20 +159,32 @@ class Daemon:
             loop.add_signal_handler(sig, signals_seen.append, sig)
         errors = _LastError(self)
         logging.getLogger().addHandler(errors)
-        with CorpusLock(self.cfg.corpus, command="copydesk serve") as lock:
+        cluster = self.cfg.cluster is not None
+        # in a cluster the corpus is opened by the writer role only, while it holds the writer lease
+        with contextlib.nullcontext() if cluster else CorpusLock(self.cfg.corpus, command="copydesk serve") as lock:
             self.lock = lock
-            if lock.took_over:
+            if lock is not None and lock.took_over:
                 log.warning("took over the corpus lock of a process that died: %s", lock.took_over)
             if self.metrics_port is not None:  # before the (slow) start-up: a port in use fails at once
                 self.metrics = _bind_metrics(self, self.metrics_port, self.metrics_host)
-            self.pipeline = Pipeline(self.cfg, kind="serve")
-            if any(self.pipeline.repaired.values()):
-                log.warning("start-up repair: %s", self.pipeline.repaired)
-            self.runner = CrawlerRunner(scrapy_settings(self.cfg))
+            if cluster:
+                from copydesk.cluster.serve import ClusterNode
+                from copydesk.scrapy_settings import cluster_scrapy_settings
+
+                self.node = ClusterNode(self.cfg)
+                self.runner = CrawlerRunner(cluster_scrapy_settings(self.cfg, self.node.worker, consume=False))
+                last_completed = self.node.last_completed
+                reactor.callWhenRunning(self._start_node)
+            else:
+                self.pipeline = Pipeline(self.cfg, kind="serve")
+                if any(self.pipeline.repaired.values()):
+                    log.warning("start-up repair: %s", self.pipeline.repaired)
+                self.runner = CrawlerRunner(scrapy_settings(self.cfg))
+                last_completed = self.pipeline.last_completed
             reactor.getThreadPool().adjustPoolsize(maxthreads=max(10, len(self.cfg.sources) + 2))
             self.scheduler = TwistedScheduler(reactor=reactor, timezone="UTC")
             for s in self.cfg.sources:
-                last = self.pipeline.last_completed(s.name)
+                last = last_completed(s.name)
                 self.scheduler.add_job(self.job, trigger(self.cfg, s, last_completed=last), args=[s.name], id=s.name,
                                        name=s.name, max_instances=1, coalesce=True, misfire_grace_time=None)
             from apscheduler.events import EVENT_ALL
@@ -182,11 +206,25 @@ class Daemon:
             finally:
                 if self.metrics:
                     self.metrics.close()
-                self.pipeline.close("interrupted")
+                if self.node is not None:
+                    self.node.close()
+                else:
+                    self.pipeline.close("interrupted")
                 self.lock = None
         logging.getLogger().removeHandler(errors)
         log.info("stopped")
         return self.exit_code
+
+    def _start_node(self) -> None:
+        """Join the cluster (writer role, heartbeat, the fetch crawl); a failure stops the daemon."""
+        try:
+            d = self.node.start(self.runner)
+        except Exception:
+            log.exception("could not join the cluster")
+            self.exit_code = 1
+            self.stop()
+            return
+        d.addErrback(lambda f: log.error("the fetch crawl failed: %s", f.getTraceback()))
 
     def next_runs(self) -> dict[str, str | None]:
         """Each source's next run as the scheduler has it (ISO 8601, UTC): what /healthz and `status` show."""
@@ -214,7 +252,10 @@ class Daemon:
 
     def _announce(self) -> None:
         nxt = {j.id: j.next_run_time for j in self.scheduler.get_jobs()}
-        log.info("serving %d source(s) from %s (pid %d); next runs: %s", len(self.cfg.sources), self.cfg.corpus,
+        where = str(self.cfg.corpus)
+        if self.node is not None:
+            where = f"cluster {self.cfg.cluster.name} as worker {self.node.worker} (writer's corpus {where})"
+        log.info("serving %d source(s) from %s (pid %d); next runs: %s", len(self.cfg.sources), where,
                  os.getpid(), ", ".join(f"{k} {v:%H:%M:%S}" for k, v in nxt.items() if v))
 
     def stop(self) -> None:
@@ -226,7 +267,7 @@ class Daemon:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             self.publish()
-            for crawler in list(self.running.values()):
+            for crawler in self._crawls():
                 self._stop_if_stopping(crawler)
             # Stop the reactor only when every crawl has ended: APScheduler's job threads wait on
             # them, and the reactor joins its thread pool when it stops.
@@ -234,9 +275,11 @@ class Daemon:
         else:
             self.shutting_down = True
             log.warning("second signal: stopping at once (only complete records are kept)")
-            assert self.pipeline is not None
             try:
-                self.pipeline.shutdown("interrupted")
+                # in a cluster, nothing is acked that is not durable: the next writer and the
+                # frontier's leases take up what this daemon held
+                if self.pipeline is not None:
+                    self.pipeline.shutdown("interrupted")
             finally:
                 os._exit(130)
 
@@ -254,8 +297,13 @@ class Daemon:
             return
         if crawler.engine is not None and crawler.engine.running:
             reactor.callLater(0, lambda: deferred_from_coro(crawler.stop_async()))
-        elif any(c is crawler for c in self.running.values()):
+        elif any(c is crawler for c in self._crawls()):
             reactor.callLater(0.05, self._stop_if_stopping, crawler)
+
+    def _crawls(self) -> list[Any]:
+        """The crawls in progress: the runs of sources, and in a cluster the fetch crawl."""
+        fetch = getattr(self.node, "fetch_crawler", None)
+        return [*self.running.values(), *([fetch] if fetch is not None else [])]
 
     def _stop_reactor(self) -> None:
         from twisted.internet import reactor
@@ -307,3 +355,13 @@ def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "
     then is a stop request too."""
     return Daemon(cfg, metrics_port=metrics_port, metrics_host=metrics_host).serve(
         early_signals if early_signals is not None else [])  # the same list object: its handler may still append
+
+
+def with_worker(cfg: Config, worker: str) -> Config:
+    """``cfg`` with another [cluster] worker id (`serve --worker`): several daemons of one cluster
+    on one machine from one config file."""
+    import dataclasses
+
+    if cfg.cluster is None:
+        raise UsageError("--worker needs a [cluster] section in the configuration")
+    return dataclasses.replace(cfg, cluster=dataclasses.replace(cfg.cluster, worker=worker))

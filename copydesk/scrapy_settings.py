@@ -103,3 +103,23 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         },
         "ITEM_PIPELINES": {"copydesk.crawler.pipelines.CorpusPipeline": 300},
     }
+
+
+def cluster_scrapy_settings(config: Config, worker: str, *, consume: bool) -> dict[str, Any]:
+    """``scrapy_settings`` on the cluster's shared frontier ([cluster], docs/scale-out-serve.md):
+    article requests go through the Redis Stream (queued once cluster-wide), every download takes a
+    cluster-wide per-host slot. ``consume``: the daemon's one long-running fetch crawl, which reads
+    the stream and never ends when it is empty; otherwise a discovery crawl, which queues the
+    articles it finds and fetches only its feeds, sitemaps and section pages."""
+    from copydesk.cluster.connection import keys_prefix
+    from copydesk.crawler.frontier import frontier_settings
+
+    cluster = config.cluster
+    assert cluster is not None
+    base = scrapy_settings(config)
+    shared = frontier_settings(cluster.redis, prefix=keys_prefix(cluster.name), lease_seconds=cluster.lease_seconds,
+                               shared_meta={"kind": "article"}, worker=worker, consume=consume, keep_open=consume)
+    merged = {**base, **shared, "CLUSTER_HOST_CONCURRENCY": config.crawl.per_host_concurrency}
+    for key in ("SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES"):
+        merged[key] = {**base.get(key, {}), **shared[key]}
+    return merged

@@ -34,6 +34,7 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
 from copydesk.crawler.leases import DOWNLOADING, META_KEY, SCRAPING, FrontierAckMiddleware, Lease, LeaseBook
+from copydesk.crawler.outage import outage
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,11 @@ return lost
 
 def frontier_settings(redis_url: str, *, prefix: str = "copydesk:default:", lease_seconds: float = 60,
                       shared_meta: dict[str, Any] | None = None, worker: str | None = None,
-                      politeness: bool = True) -> dict[str, Any]:
+                      politeness: bool = True, consume: bool = True, keep_open: bool = False) -> dict[str, Any]:
     """The Scrapy settings that put a crawler on the shared frontier (merge into its settings;
-    SPIDER_MIDDLEWARES and DOWNLOADER_MIDDLEWARES here must be merged with the crawler's own)."""
+    SPIDER_MIDDLEWARES and DOWNLOADER_MIDDLEWARES here must be merged with the crawler's own).
+    ``consume=False``: a producer (discovery) that queues shared requests and fetches only its own
+    local ones; ``keep_open``: a consumer whose crawl never ends when the stream is empty (a daemon's)."""
     return {
         "DOWNLOADER_MIDDLEWARES": {"copydesk.crawler.politeness.ClusterPolitenessMiddleware": 950} if politeness else {},
         "SCHEDULER": "copydesk.crawler.frontier.StreamScheduler",
@@ -78,6 +81,8 @@ def frontier_settings(redis_url: str, *, prefix: str = "copydesk:default:", leas
         "FRONTIER_LEASE_SECONDS": lease_seconds,
         "FRONTIER_SHARED_META": shared_meta or {},
         "FRONTIER_WORKER": worker or default_worker(),
+        "FRONTIER_CONSUME": consume,
+        "FRONTIER_KEEP_OPEN": keep_open,
     }
 
 
@@ -140,17 +145,30 @@ class Keys:
 
 
 class RedisDupeFilter(BaseDupeFilter):
-    """A request is seen once cluster-wide: its fingerprint in one Redis SET (SADD)."""
+    """A request is queued once cluster-wide: its fingerprint in one Redis SET, added by the
+    scheduler's enqueue script in the same step as the XADD.
+
+    ``request_seen`` (the dupefilter interface, asked by a spider at discovery and by the scheduler
+    for a local request) only *looks*: seen when this crawl asked about it before or the cluster
+    has queued it. It adds nothing to the shared set: a link found new and then queued is marked
+    there by the enqueue script (atomically with its XADD: a kill between "seen" and "queued" cannot
+    lose it), and a link found new but not requested (known, offsite, a sitemap: local requests) is
+    this crawl's alone, as with Scrapy's in-memory filter. A fingerprint found new is remembered in
+    ``fresh``: the scheduler queues such a request through the script even though it carries
+    ``dont_filter`` (the spider sets it on what passed its check)."""
 
     # fingerprints this process knows the cluster has seen: the set only grows, so a link met again
     # (an article linked from many pages) costs no round trip
     known_max = 200_000
 
-    def __init__(self, client: redis.Redis, keys: Keys, fingerprinter: Any):
+    def __init__(self, client: redis.Redis, keys: Keys, fingerprinter: Any, url: str = ""):
         self.client = client
         self.keys = keys
         self.fingerprinter = fingerprinter
         self.known: set[bytes] = set()
+        self.asked: set[bytes] = set()   # this crawl's questions (one crawl: one discovery run)
+        self.fresh: set[bytes] = set()   # asked and new to the cluster: to be queued with the script
+        self.outage = outage(url)
 
     def remember(self, fp: bytes) -> None:
         if len(self.known) >= self.known_max:
@@ -161,17 +179,30 @@ class RedisDupeFilter(BaseDupeFilter):
     def from_crawler(cls, crawler: Any) -> RedisDupeFilter:
         s = crawler.settings
         return cls(connect(s["FRONTIER_REDIS_URL"]), Keys(s.get("FRONTIER_PREFIX", "copydesk:default:")),
-                   crawler.request_fingerprinter)
+                   crawler.request_fingerprinter, s["FRONTIER_REDIS_URL"])
 
     def fingerprint(self, request: Request) -> bytes:
         return self.fingerprinter.fingerprint(request)
 
     def request_seen(self, request: Request) -> bool:
         fp = self.fingerprint(request)
+        if fp in self.asked:
+            return True
+        self.asked.add(fp)
         if fp in self.known:
             return True
-        self.remember(fp)
-        return self.client.sadd(self.keys.seen, fp) == 0
+        try:
+            member = self.client.sismember(self.keys.seen, fp)
+        except REDIS_ERRORS as e:  # taken as new: the enqueue script decides once Redis is back
+            self.outage.went_down(e)
+            member = False
+        else:
+            self.outage.came_back()
+        if member:
+            self.remember(fp)
+            return True
+        self.fresh.add(fp)
+        return False
 
     def close(self, reason: str) -> None:
         # the seen set is the cluster's: a worker that stops leaves it
@@ -193,6 +224,14 @@ class StreamScheduler:
         self.lease_ms = int(float(s.get("FRONTIER_LEASE_SECONDS", 60)) * 1000)
         self.batch = s.getint("FRONTIER_BATCH", 4)
         self.shared_meta: dict[str, Any] = dict(s.getdict("FRONTIER_SHARED_META"))
+        self.consume = s.getbool("FRONTIER_CONSUME", True)
+        self.keep_open = s.getbool("FRONTIER_KEEP_OPEN", False)
+        self.poll_seconds = s.getfloat("FRONTIER_POLL_SECONDS", 0.5)
+        self.outage = outage(s["FRONTIER_REDIS_URL"])
+        # what a Redis outage held back, retried every poll: requests not yet queued (with the
+        # lease of the response that yielded them, settled once they are) and entries not yet acked
+        self.unqueued: deque[tuple[Request, Lease | None]] = deque()
+        self.unacked: list[str] = []
         self.book = LeaseBook(self._ack)
         LeaseBook.register(crawler, self.book)
         self.local: deque[Request] = deque()           # not shared, and continuations of leases
@@ -204,6 +243,7 @@ class StreamScheduler:
         self._claimed_at = 0.0
         self._pending_until = 0.0
         self._timer: task.LoopingCall | None = None
+        self._poller: task.LoopingCall | None = None
         self.counts = {"queued": 0, "read": 0, "claimed": 0, "acked": 0, "lost": 0, "handed_back": 0}
 
     @classmethod
@@ -233,11 +273,19 @@ class StreamScheduler:
         sig.connect(self._request_scheduled, signal=signals.request_scheduled)
         self._timer = task.LoopingCall(self._tick)
         self._timer.start(max(self.lease_ms / 3000, 0.1), now=False)
+        self._poller = task.LoopingCall(self._poll)
+        self._poller.start(self.poll_seconds, now=False)
 
     def close(self, reason: str) -> None:
-        if self._timer and self._timer.running:
-            self._timer.stop()
-        self._hand_back()
+        for timer in (self._timer, self._poller):
+            if timer and timer.running:
+                timer.stop()
+        if self.unqueued:  # a stop during an outage: their parents' leases were not acked (fetched again)
+            logger.warning("frontier: %d request(s) not queued (redis unavailable)", len(self.unqueued))
+        try:
+            self._hand_back()
+        except REDIS_ERRORS as e:
+            logger.warning("frontier: leases not handed back (%s); they expire after the lease time", e)
         if hasattr(self.df, "close"):
             self.df.close(reason)
         self.client.close()
@@ -257,6 +305,8 @@ class StreamScheduler:
             self.counts["handed_back"] += len(pending)
         self.book.leases.clear()
         self.buffer.clear()
+        if not self.consume:  # a producer shares the consumer name of its daemon's consuming crawl
+            return
         try:
             self.client.xgroup_delconsumer(self.keys.stream, GROUP, self.worker)
         except redis.ResponseError:
@@ -264,12 +314,20 @@ class StreamScheduler:
 
     # -- the engine's interface ---------------------------------------------------------------
     def has_pending_requests(self) -> bool:
-        if self.local or self.buffer or self.book.leases:
+        if self.keep_open or self.local or self.buffer or self.book.leases or self.unqueued or self.unacked:
             return True
+        if not self.consume:
+            return False
         now = time.monotonic()
         if now < self._pending_until:
             return True
-        if self.client.xlen(self.keys.stream) > 0:  # queued or leased anywhere in the cluster
+        try:
+            length = self.client.xlen(self.keys.stream)
+        except REDIS_ERRORS as e:  # paused, not finished
+            self.outage.went_down(e)
+            return True
+        self.outage.came_back()
+        if length > 0:  # queued or leased anywhere in the cluster
             self._pending_until = now + 0.2
             return True
         return False
@@ -285,15 +343,39 @@ class StreamScheduler:
             return True
         if META_KEY in request.meta:  # a child that copied its parent's meta
             request = request.replace(meta={k: v for k, v in request.meta.items() if k != META_KEY})
+        if self.unqueued:  # an outage holds others back: keep the order
+            self.unqueued.append((request, parent))
+            return True
         try:
             queued = self._queue(request)
+        except REDIS_ERRORS as e:  # queued when Redis is back; its parent's lease waits for that
+            self.outage.went_down(e)
+            self.unqueued.append((request, parent))
+            return True
         except (TypeError, ValueError, redis.RedisError) as e:
             if parent is not None:
                 parent.abandoned = True  # its lease expires and the page is fetched again
             logger.error("frontier: could not queue %s: %s", request.url, e)
             queued = False
+        self.outage.came_back()
         self.book.settled(parent)
         return queued
+
+    def _queue_held(self) -> None:
+        while self.unqueued:
+            request, parent = self.unqueued[0]
+            try:
+                self._queue(request)
+            except REDIS_ERRORS as e:
+                self.outage.went_down(e)
+                return
+            except (TypeError, ValueError, redis.RedisError) as e:
+                if parent is not None:
+                    parent.abandoned = True
+                logger.error("frontier: could not queue %s: %s", request.url, e)
+            self.outage.came_back()
+            self.unqueued.popleft()
+            self.book.settled(parent)
 
     def _shared(self, request: Request) -> bool:
         return all(request.meta.get(k) == v for k, v in self.shared_meta.items())
@@ -304,15 +386,18 @@ class StreamScheduler:
                 return False
             self.local.append(request)
             return True
-        if request.dont_filter:
+        fp = self.df.fingerprint(request) if isinstance(self.df, RedisDupeFilter) else None
+        if request.dont_filter and fp not in getattr(self.df, "fresh", ()):
             self.client.xadd(self.keys.stream, {FIELD: encode_request(request, self.spider)})
-        elif isinstance(self.df, RedisDupeFilter):
-            fp = self.df.fingerprint(request)
+        elif fp is not None:
             if fp in self.df.known:
+                self.df.fresh.discard(fp)
                 return False
             added = self._enqueue(keys=[self.keys.seen, self.keys.stream],
                                   args=[fp, FIELD, encode_request(request, self.spider)])
-            self.df.remember(fp)  # after the script: a failed call must not mark it seen here
+            # after the script: a failed call must not mark it seen here
+            self.df.fresh.discard(fp)
+            self.df.remember(fp)
             if added is None:
                 return False
         elif self.df.request_seen(request):
@@ -326,8 +411,15 @@ class StreamScheduler:
     def next_request(self) -> Request | None:
         if self.local:
             return self.local.popleft()
+        if not self.consume:
+            return None
         if not self.buffer:
-            self._fill()
+            try:
+                self._fill()
+            except REDIS_ERRORS as e:  # paused: has_pending_requests keeps the crawl open
+                self.outage.went_down(e)
+                return None
+            self.outage.came_back()
         if not self.buffer:
             return None
         lease, request = self.buffer.popleft()
@@ -366,7 +458,7 @@ class StreamScheduler:
             self.buffer.append((Lease(entry, payload), request))
 
     def _tick(self) -> None:
-        """Renew this worker's leases; when idle, wake the engine so it looks for claimable work."""
+        """Renew this worker's leases (every third of the lease)."""
         held = list(self.book.leases) + [lease.entry for lease, _ in self.buffer]
         try:
             if held:
@@ -374,15 +466,34 @@ class StreamScheduler:
                     entry = entry.decode()
                     self.counts["lost"] += 1
                     logger.warning("frontier: lease on %s lost (renewed too late); it may be fetched twice", entry)
-            if not (self.local or self.buffer):
-                _wake(self.crawler)
-        except REDIS_ERRORS as e:
-            logger.warning("frontier: could not renew leases: %s", e)
+        except REDIS_ERRORS as e:  # renewed at the next tick; past the lease, another worker may claim them
+            self.outage.went_down(e)
+
+    def _poll(self) -> None:
+        """Queue what an outage held back, ack what it kept from being acked, and wake an idle
+        consumer so it reads the stream (new entries, expired leases) rather than at Scrapy's 5 s
+        heartbeat."""
+        self._queue_held()
+        if self.unacked:
+            try:
+                self._finish_all(self.unacked)
+                self.unacked = []
+            except REDIS_ERRORS as e:
+                self.outage.went_down(e)
+        if self.consume and not (self.local or self.buffer):
+            _wake(self.crawler)
 
     # -- acks ---------------------------------------------------------------------------------
     def _ack(self, lease: Lease) -> None:
-        self._finish(lease.entry)
         self.counts["acked"] += 1
+        if self.unacked:
+            self.unacked.append(lease.entry)
+            return
+        try:
+            self._finish(lease.entry)
+        except REDIS_ERRORS as e:  # acked at the next poll after the outage
+            self.outage.went_down(e)
+            self.unacked.append(lease.entry)
 
     def _finish(self, entry: str, dead: str | None = None) -> None:
         pipe = self.client.pipeline(transaction=True)
@@ -390,6 +501,12 @@ class StreamScheduler:
             pipe.xadd(self.keys.dead, {FIELD: dead, "entry": entry})
         pipe.xack(self.keys.stream, GROUP, entry)
         pipe.xdel(self.keys.stream, entry)
+        pipe.execute()
+
+    def _finish_all(self, entries: list[str]) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xack(self.keys.stream, GROUP, *entries)
+        pipe.xdel(self.keys.stream, *entries)
         pipe.execute()
 
     # -- signals ------------------------------------------------------------------------------

@@ -43,8 +43,11 @@ INLINE_SITEMAP_BYTES = 256_000
 class NewsSpider(scrapy.Spider):
     name = "copydesk"
 
-    def __init__(self, sources: list[SourceSpec], sink: CrawlSink, **kwargs: Any):
+    def __init__(self, sources: list[SourceSpec], sink: CrawlSink, *, discover: bool = True, **kwargs: Any):
+        """``discover=False``: start with no request (a crawl fed by a shared frontier only, which
+        fetches what other crawls discovered)."""
         super().__init__(**kwargs)
+        self.discover = discover
         self.sources = {s.name: s for s in sources}
         self.sink = sink  # the item pipeline (crawler.pipelines) hands pages to it too
         self.hosts = {s.name: s.hosts for s in sources}
@@ -96,6 +99,8 @@ class NewsSpider(scrapy.Spider):
         return bool(self.crawler.engine.scheduler.df.request_seen(request))
 
     async def start(self) -> AsyncIterator[Request]:
+        if not self.discover:
+            return
         for name, s in self.sources.items():
             for url in self.sink.retry_urls(name):
                 request = self._article(url, name)

@@ -11,17 +11,16 @@ writer's Identify step; a lease re-set by its owner is the same lease).
 """
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-log = logging.getLogger("copydesk.cluster")
+from copydesk.crawler.outage import outage, safe_url
+
 
 T = TypeVar("T")
 
@@ -35,16 +34,6 @@ class Stopped(Exception):
 def keys_prefix(name: str) -> str:
     """Every key of one cluster starts with this (config [cluster] name)."""
     return f"copydesk:{name}:"
-
-
-def safe_url(url: str) -> str:
-    """The URL without its password, for logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + netloc))
 
 
 def client(url: str, *, socket_timeout: float = 10.0) -> redis.Redis:
@@ -63,44 +52,30 @@ class Connection:
         self.client = client(url, socket_timeout=socket_timeout)
         self.stop = stop or threading.Event()
         self.first_delay, self.max_delay = first_delay, max_delay
-        self._lock = threading.Lock()
-        self._down = False
+        # shared with every other user of this server in the process (the frontier too): one
+        # warning per outage
+        self._outage = outage(url)
 
     @property
     def down(self) -> bool:
-        return self._down
+        return self._outage.down
 
     def call(self, op: Callable[[redis.Redis], T]) -> T:
         """``op(client)``, retried through an outage until it succeeds or ``stop`` is set."""
         delay = self.first_delay
         while True:
-            if self.stop.is_set() and self._down:
+            if self.stop.is_set() and self.down:
                 raise Stopped(f"stopped while redis at {safe_url(self.url)} was unavailable")
             try:
                 out = op(self.client)
             except OUTAGE_ERRORS as e:
-                self._went_down(e)
+                self._outage.went_down(e)
                 if self.stop.wait(delay):
                     raise Stopped(f"stopped while redis at {safe_url(self.url)} was unavailable") from None
                 delay = min(delay * 2, self.max_delay)
                 continue
-            if self._down:
-                self._came_back()
+            self._outage.came_back()
             return out
-
-    def _went_down(self, e: BaseException) -> None:
-        with self._lock:
-            if self._down:
-                return
-            self._down = True
-        log.warning("redis unavailable at %s: pausing (%s: %s)", safe_url(self.url), type(e).__name__, e)
-
-    def _came_back(self) -> None:
-        with self._lock:
-            if not self._down:
-                return
-            self._down = False
-        log.info("redis back: resuming")
 
     def close(self) -> None:
         self.client.close()

@@ -1,0 +1,119 @@
+"""The writer role of a daemon in a cluster: while it holds the writer lease, the corpus's embedded
+Pipeline (dedup + store) runs on the doc stream (docs/scale-out-core.md, docs/scale-out-serve.md).
+
+The corpus is opened (corpus lock, state, index) only when the lease is taken, and closed when it is
+lost or the daemon stops: several daemons on one machine may share one corpus path, and whichever
+holds the lease writes to it; a daemon whose corpus is locked by another process gives the lease
+back. Each checkpoint commits to the corpus's own state store first, then to the cluster's Redis
+SeenStore (``MirroredSeen``), so every worker's ``is_known`` sees what the writer stored; the doc
+stream entries are acked only after that checkpoint (ack after durable).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from copydesk.config import Config
+from copydesk.pipeline import Pipeline
+from copydesk.storage import CorpusLock
+from copydesk.storage.lock import LockedError
+
+from .connection import Connection, Stopped
+from .docstream import Consumer, PipelineSink
+from .lease import Keeper, writer_lease
+from .seen import RedisSeenStore
+
+log = logging.getLogger("copydesk.cluster")
+
+
+class MirroredSeen:
+    """The writer's SeenStore: the corpus's StateStore, every checkpoint also committed to Redis."""
+
+    def __init__(self, local: Any, shared: RedisSeenStore):
+        self.local, self.shared = local, shared
+
+    def commit_checkpoint(self, **rows: Any) -> None:
+        rows = {k: list(v) for k, v in rows.items()}  # read twice
+        self.local.commit_checkpoint(**rows)
+        self.shared.commit_checkpoint(**rows)
+
+    def __getattr__(self, name: str) -> Any:  # reads and runs: the corpus's own
+        return getattr(self.local, name)
+
+
+class Writer:
+    """A thread: take the writer lease when free, then store the doc stream until ``stop`` or the
+    lease is lost."""
+
+    def __init__(self, cfg: Config, conn: Connection, prefix: str, worker: str, seen: RedisSeenStore,
+                 stop: threading.Event):
+        assert cfg.cluster is not None
+        self.cfg, self.conn, self.prefix, self.worker, self.seen, self.stop = cfg, conn, prefix, worker, seen, stop
+        self.lease = writer_lease(conn, prefix, worker, cfg.cluster.lease_seconds)
+        self.retry = min(2.0, cfg.cluster.lease_seconds / 3)
+        self.holding = False
+        self.stored = 0
+        self._locked_by: Any = None
+        self._thread = threading.Thread(target=self._run, name="cluster-writer", daemon=True)
+
+    def start(self) -> Writer:
+        self._thread.start()
+        return self
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.lease.acquire():
+                    self._write()
+            except Stopped:
+                return
+            except Exception:  # noqa: BLE001 - logged; the lease expires and a writer takes over
+                log.exception("writer: failed; giving the writer role up")
+            self.stop.wait(self.retry)
+
+    def _write(self) -> None:
+        try:
+            lock = CorpusLock(self.cfg.corpus, command="copydesk serve (cluster writer)").acquire()
+        except LockedError as e:
+            if self._locked_by != e.args:
+                log.warning("writer: corpus %s is locked by another process; not taking the writer role (%s)",
+                            self.cfg.corpus, e)
+                self._locked_by = e.args
+            self.lease.release()
+            return
+        keeper = Keeper(self.lease, self.stop).start()
+        try:
+            self._store(keeper)
+        finally:
+            self.holding = False
+            keeper.close()
+            if not keeper.lost.is_set():
+                self.lease.release()
+            lock.release()
+
+    def _store(self, keeper: Keeper) -> None:
+        pipeline = Pipeline(self.cfg, kind="serve", workers=0)  # pages come extracted
+        pipeline.ledger.seen = MirroredSeen(pipeline.state, self.seen)  # type: ignore[assignment]
+        sink = PipelineSink(pipeline)
+        consumer = Consumer(self.conn, self.prefix, self.worker, handle=sink.handle, durable=sink.durable,
+                            idle=sink.idle)
+        self.holding = True
+        log.info("writer: %s holds the writer lease; storing into %s", self.worker, self.cfg.corpus)
+        try:
+            while not (self.stop.is_set() or keeper.lost.is_set()):
+                if consumer.step() == 0 and not consumer.waiting and pipeline.runs:
+                    for source in list(pipeline.runs):  # the stream drained: the writer's runs end
+                        pipeline.end_run(source)
+                self.stored = consumer.acked
+        except BaseException:
+            pipeline.abort("interrupted")  # what was not durable stays pending: the next writer runs it again
+            raise
+        if keeper.lost.is_set():
+            log.warning("writer: the writer lease was lost; closing the corpus")
+        pipeline.close("completed")
+        consumer.ack_durable()
+        self.stored = consumer.acked
