@@ -100,6 +100,8 @@ def args_serve(sp: argparse.ArgumentParser) -> None:
                     help="serve Prometheus metrics at /metrics and a health check at /healthz")
     sp.add_argument("--metrics-host", default="127.0.0.1", metavar="ADDRESS",
                     help="address for --metrics-port (default 127.0.0.1)")
+    sp.add_argument("--worker", metavar="ID",
+                    help="with [cluster]: this daemon's worker id (overrides [cluster] worker; default host-pid)")
 
 
 def args_ingest(sp: argparse.ArgumentParser) -> None:
@@ -351,6 +353,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)
+    if args.worker:
+        cfg = daemon.with_worker(cfg, args.worker)
     return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host, early_signals=early)
 
 

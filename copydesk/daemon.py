@@ -21,6 +21,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -364,4 +365,6 @@ def with_worker(cfg: Config, worker: str) -> Config:
 
     if cfg.cluster is None:
         raise UsageError("--worker needs a [cluster] section in the configuration")
+    if not re.fullmatch(r"[^\s|]{1,128}", worker):  # as [cluster] worker (copydesk/config.py)
+        raise UsageError(f"--worker: expected an id without spaces or '|' (at most 128), got {worker!r}")
     return dataclasses.replace(cfg, cluster=dataclasses.replace(cfg.cluster, worker=worker))

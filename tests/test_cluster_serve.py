@@ -108,8 +108,24 @@ def crawl_done(server: RedisServer, site: HostsSite, corpus: Path) -> bool:
     return settled(server) and set(stored_urls(corpus)) >= set(site.articles)
 
 
+def client(server: RedisServer) -> redis.Redis:
+    return redis.Redis.from_url(server.url)
+
+
+def writer_of(server: RedisServer) -> str | None:
+    v = client(server).get(PREFIX + "lock:writer")
+    return v.decode() if v else None
+
+
+def started(server: RedisServer, site: HostsSite, corpus: Path, fetched: int, stored: int) -> bool:
+    """The crawl is under way: this many articles fetched and stored, and a writer holds its lease."""
+    return (sum(site.article_fetches().values()) >= fetched and len(stored_urls(corpus)) >= stored
+            and writer_of(server) is not None)
+
+
+# 1,000 articles on 10 hosts here (about a minute on a loaded 2-core machine); bench/cluster.py runs more
 def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tmp_path):
-    with RedisServer(tmp_path / "redis") as server, article_site(10, 2000, delay=0.005) as site:
+    with RedisServer(tmp_path / "redis") as server, article_site(10, 1000, delay=0.005) as site:
         procs = {w: start_serve(tmp_path, site, server, w) for w in ("w1", "w2", "w3")}
         wait_until(lambda: crawl_done(server, site, tmp_path / "corpus"), 150, "every article stored", tmp_path)
         for w, p in procs.items():
@@ -126,3 +142,76 @@ def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tm
     assert stored_urls(tmp_path / "corpus") == Counter({u: 1 for u in site.articles})
     assert seen == len(site.articles)  # queued once each, cluster-wide
     assert workers == {}  # a graceful stop leaves the registry
+
+
+def test_a_killed_workers_leases_are_fetched_by_the_others(tmp_path):
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis") as server, article_site(10, 300, delay=0.02) as site:
+        procs = {w: start_serve(tmp_path, site, server, w) for w in ("w1", "w2", "w3")}
+        wait_until(lambda: started(server, site, corpus, 60, 1), 90, "the crawl under way", tmp_path)
+        victim = next(w for w in procs if w != writer_of(server))
+        procs[victim].send_signal(signal.SIGKILL)
+        procs[victim].wait()
+        c = client(server)
+        leased = [e["message_id"] for e in c.xpending_range(PREFIX + "frontier", "fetchers", "-", "+", 1000,
+                                                              consumername=victim)]
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        # its leases expired and were fetched by the others, and acked
+        assert c.xlen(PREFIX + "frontier") == 0 and c.xpending(PREFIX + "frontier", "fetchers")["pending"] == 0
+        for w, p in procs.items():
+            stop(p, tmp_path, w)
+        fetched, by_worker = site.article_fetches(), site.fetches_by()
+    assert leased, "the killed worker held leases"
+    assert set(fetched) == set(site.articles)
+    survivors = sum((by_worker.get(w, Counter()) for w in procs if w != victim), Counter())
+    assert max(survivors.values()) == 1  # the survivors never fetch a URL twice between them
+    twice = [u for u, n in fetched.items() if n > 1]
+    assert all(by_worker[victim][u] == 1 for u in twice), twice  # a URL fetched twice was the victim's
+    assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})  # complete, no URL twice
+
+
+def test_a_stopped_writer_leaves_queue_seen_set_and_index_to_the_others(tmp_path):
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis") as server, article_site(10, 300, delay=0.02) as site:
+        procs = {w: start_serve(tmp_path, site, server, w) for w in ("w1", "w2", "w3")}
+        wait_until(lambda: started(server, site, corpus, 60, 20), 90, "the crawl under way", tmp_path)
+        first = writer_of(server)
+        stop(procs[first], tmp_path, first)  # SIGTERM: in-flight pages finish, the corpus is closed
+        c = client(server)
+        groups = [g["name"] for g in c.xinfo_groups(PREFIX + "frontier")]
+        seen, queued = c.scard(PREFIX + "seen"), c.xlen(PREFIX + "frontier")
+        held = c.xpending_range(PREFIX + "frontier", "fetchers", "-", "+", 1000, consumername=first)
+        stored_at_stop = set(stored_urls(corpus))
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        second = writer_of(server)
+        for w, p in procs.items():
+            stop(p, tmp_path, w)
+        fetched = site.article_fetches()
+    assert groups == [b"fetchers"] and seen == len(site.articles) and queued > 0  # the shared state stays
+    assert held == []  # what it had read ahead went back to the queue at once
+    assert second not in (None, first)  # another daemon took the writer role, on the same corpus
+    assert stored_at_stop <= set(stored_urls(corpus))
+    assert set(fetched) == set(site.articles) and max(fetched.values()) == 1  # a graceful stop refetches nothing
+    assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
+    # the dedup index was closed and reopened intact: the next writer's start-up repaired nothing
+    log = (tmp_path / f"{second}.log").read_text()
+    assert "start-up repair" not in log and "Traceback" not in log, log[-3000:]
+
+
+def test_a_redis_restart_pauses_the_cluster_and_loses_nothing_stored(tmp_path):
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis", appendonly=True) as server, article_site(10, 300, delay=0.02) as site:
+        procs = {w: start_serve(tmp_path, site, server, w) for w in ("w1", "w2", "w3")}
+        wait_until(lambda: started(server, site, corpus, 60, 20), 90, "the crawl under way", tmp_path)
+        server.stop()  # SIGTERM: the AOF is flushed
+        stored_before = set(stored_urls(corpus))
+        time.sleep(2)
+        server.start()
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        for w, p in procs.items():
+            stop(p, tmp_path, w)
+    assert stored_before <= set(stored_urls(corpus))  # nothing reported stored is lost
+    assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
+    for w in procs:
+        log = (tmp_path / f"{w}.log").read_text()
+        assert log.count("redis unavailable at") == 1 and log.count("redis back: resuming") == 1, log[-3000:]
