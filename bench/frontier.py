@@ -47,19 +47,28 @@ def crawl(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, float]
             cpu += usage.ru_utime + usage.ru_stime
         took = time.monotonic() - t0
         fetched = site.article_fetches()
-        stats = {k.removeprefix("cmdstat_"): v["calls"] for k, v in client.info("commandstats").items()}
+        stats = {k: v["calls"] for k, v in commandstats(client).items()}
         pages = len(fetched)
         trips = sum(n for k, n in stats.items() if k not in INSIDE)
-        # round trips cost the worker about what a PING costs it: measure one
-        t = time.perf_counter()
-        for _ in range(1000):
-            client.ping()
-        rtt_ms = (time.perf_counter() - t)  # seconds per 1000 = ms per ping
+        rtt_ms = ping_ms(client)
         return {"workers": workers, "pages": pages, "twice": sum(1 for n in fetched.values() if n > 1),
                 "seconds": took, "pages_per_s": pages / took, "cpu_ms_per_page": 1000 * cpu / pages,
                 "commands_per_page": sum(stats.values()) / pages, "round_trips_per_page": trips / pages,
                 "redis_ms_per_page": trips / pages * rtt_ms, "max_in_flight": max(site.max_in_flight.values()),
                 "codes": str(Counter(p.returncode for p in procs))}
+
+
+def commandstats(client: redis.Redis) -> dict[str, dict[str, float]]:
+    """INFO commandstats by command name: calls and usec (server time), since CONFIG RESETSTAT."""
+    return {k.removeprefix("cmdstat_"): v for k, v in client.info("commandstats").items()}
+
+
+def ping_ms(client: redis.Redis, n: int = 1000) -> float:
+    """A round trip costs the worker about what a PING costs it: ms per PING."""
+    t = time.perf_counter()
+    for _ in range(n):
+        client.ping()
+    return (time.perf_counter() - t) * 1000 / n
 
 
 def seen_memory(n: int, tmp: Path) -> dict[str, float]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ import redis
 from copydesk.cluster.connection import Connection, keys_prefix
 from copydesk.cluster.seen import RedisSeenStore
 from copydesk.demo.synth import article_html
-from copydesk.storage import CorpusLock, StateStore
+from copydesk.storage import Corpus, CorpusLock, StateStore
 from copydesk.storage.urls import url_key
 from tests.redis_server import RedisServer, available, free_port
 from tests.sites import Route, Site, rss
@@ -157,3 +159,35 @@ def test_migrate_refuses_a_held_corpus_another_clusters_redis_and_no_redis(crawl
                                                            f"redis://127.0.0.1:{free_port()}/0", str(other)))
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("copydesk: redis unavailable at"), r.stderr
+
+
+def test_a_cluster_serve_on_the_migrated_corpus_refetches_nothing_it_stored(crawled, tmp_path):
+    site, server, cfg, corpus = crawled
+    assert copydesk("cluster", "migrate", "-c", cfg).returncode == 0  # idempotent: whatever ran before
+    stored = [r[1] for r in state_rows(corpus) if r[2] in ("stored", "deleted")]
+    before = {p: len(site.requested(p)) for p in ARTICLES}
+    assert all(n == 1 for n in before.values()), before  # the single-machine crawl fetched each once
+    # the feed changes (a new story): the cluster reads it again and decides every URL it lists
+    site.routes["/news/new.html"] = Route(article_html(50).encode())
+    items = [(site.url(p), p, "Mon, 02 Nov 2026 09:00:00 GMT") for p in [*ARTICLES, "/news/new.html"]]
+    site.routes["/rss.xml"] = Route(rss(items), content_type="application/rss+xml", conditional=True)
+    serve_cfg = tmp_path / "serve.toml"
+    serve_cfg.write_text(cfg.read_text().replace("[crawl]", '[schedule]\ninterval = "1s"\njitter = "1s"\n[crawl]')
+                         .replace('corpus = "corpus"', f'corpus = "{corpus}"'))
+    log = open(tmp_path / "serve.log", "w")
+    p = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(serve_cfg)],
+                         stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        while site.url("/news/new.html") not in {d["url"] for d in Corpus(corpus).documents()}:
+            assert p.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.5)
+        time.sleep(2)  # a few more schedules: the feed is read again and again
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(60)
+    assert rc == 0, (tmp_path / "serve.log").read_text()[-3000:]
+    assert len(site.requested("/rss.xml")) >= 2
+    assert {p: len(site.requested(p)) for p in ARTICLES} == before, "no stored (or deleted) article fetched again"
+    assert len(site.requested("/news/new.html")) == 1
+    assert len(stored) == len(ARTICLES)
