@@ -32,10 +32,8 @@ sys.path.insert(0, str(ROOT))
 from bench.frontier import commandstats, ping_ms  # noqa: E402
 from tests.frontier_site import HostsSite  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
-from tests.test_cluster_serve import article_site, stored_urls  # noqa: E402  (real articles, a sitemap per host)
-
-NAME = "bench"
-PREFIX = f"copydesk:{NAME}:"
+from tests.test_cluster_serve import LEASE, LIMIT, PREFIX, article_site, stored_urls  # noqa: E402
+from tests.test_cluster_serve import write_config as serve_config  # noqa: E402
 
 
 # -- inside each daemon ---------------------------------------------------------------------------
@@ -112,15 +110,16 @@ def daemon(argv: list[str]) -> int:
 
 # -- the bench ------------------------------------------------------------------------------------
 def write_config(tmp: Path, site: HostsSite, server: RedisServer, worker: str, args: argparse.Namespace) -> Path:
-    sources = "".join(f'[[sources]]\nname = "h{i}"\nsitemaps = ["{site.base[a]}/sitemap.xml"]\n'
-                      for i, a in enumerate(site.addresses))
-    cfg = tmp / f"{worker}.toml"
-    cfg.write_text(f'corpus = "{tmp / "corpus"}"\n'
-                   f'[crawl]\nuser_agent = "copydesk-bench/{worker}"\nconcurrency = {args.concurrency}\n'
-                   f'per_host_concurrency = {args.host_limit}\nretries = 0\n'
-                   f'[schedule]\ninterval = "6h"\njitter = "1s"\n'
-                   f'[cluster]\nredis = "{server.url}"\nname = "{NAME}"\nworker = "{worker}"\nlease_seconds = "30s"\n'
-                   + sources)
+    """The serve tests' cluster config (a sitemap source per host, one corpus path, the worker in
+    its user agent) with the bench's limits and the default lease and checkpoint interval."""
+    cfg = serve_config(tmp, site, server, worker)
+    text = (cfg.read_text()
+            .replace(f"per_host_concurrency = {LIMIT}\n",
+                     f"per_host_concurrency = {args.host_limit}\nconcurrency = {args.concurrency}\n")
+            .replace('checkpoint_interval = "1s"\n', "")
+            .replace(f'lease_seconds = "{LEASE}s"', 'lease_seconds = "30s"'))
+    assert f"concurrency = {args.concurrency}" in text and '"30s"' in text, "the serve tests' config changed"
+    cfg.write_text(text)
     return cfg
 
 
@@ -152,7 +151,7 @@ def run(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         names = [f"w{i + 1}" for i in range(workers)]
         t0 = time.monotonic()
         procs = {w: subprocess.Popen([sys.executable, __file__, "--daemon", str(tmp / f"{w}.json"), "serve", "-c",
-                                      str(write_config(tmp, site, server, w, args))],
+                                      str(write_config(tmp, site, server, w, args)), "--worker", w],
                                      cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{w}.log", "w"))
                  for w in names}
         try:
