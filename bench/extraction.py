@@ -4,6 +4,8 @@
     python bench/extraction.py                      # the three development sets, one table
     python bench/extraction.py --sets scrapinghub,fixtures
     python bench/extraction.py --select cascade           # or evidence; default: rules, as analyze
+    python bench/extraction.py --select rules,cascade     # several modes, interleaved page by page
+    python bench/extraction.py --min-words 1              # the extraction alone, without the 50-word policy
     python bench/extraction.py CASES_DIR --pred OUT.jsonl [--worst 10] [--json] [--per-case FILE]
 
 The three development sets (bench/dev_sets.py): ../shared/bench/extraction/scrapinghub (token F1),
@@ -131,14 +133,25 @@ def load_cases(folder: Path) -> list[dict]:
     return cases
 
 
-SELECT = "rules"  # cleaning.analyze's select= (--select)
+SELECT = ("rules",)  # cleaning.analyze's select= (--select), one system each
+MIN_WORDS = 50  # cleaning.analyze's min_words= (--min-words): the length policy on the result
 
 
-def copydesk_text(data: bytes, url: str | None) -> str:
+def copydesk_text(data: bytes, url: str | None, select: str = "rules") -> str:
     from copydesk import cleaning
 
-    article = cleaning.extract(data, url, select=SELECT)
+    article = cleaning.extract(data, url, select=select, min_words=MIN_WORDS)
     return article.text if article else ""
+
+
+def copydesk_systems() -> dict:
+    """One system per --select mode: "copydesk" for one mode, "copydesk (MODE)" for several; the
+    first is the one --pred, --per-case and --worst show."""
+    return {system_name(mode): (lambda data, url, mode=mode: copydesk_text(data, url, mode)) for mode in SELECT}
+
+
+def system_name(mode: str) -> str:
+    return "copydesk" if len(SELECT) == 1 else f"copydesk ({mode})"
 
 
 def trafilatura_text(data: bytes | str, url: str | None) -> str:
@@ -179,12 +192,14 @@ def run(folder: Path, *, baseline: bool = True, limit: int | None = None) -> dic
     cases = load_cases(folder)[:limit]
     snippets = bool(cases) and "with" in cases[0]
     pages = [(c, (folder / c["html_path"]).read_bytes()) for c in cases]
-    systems = {"copydesk": copydesk_text}
+    systems = copydesk_systems()
     if baseline:
         # as the sets' READMEs run it: bytes for the snippet set (its pages are not all UTF-8), else str
         systems["trafilatura default"] = (trafilatura_text if snippets else
                                           lambda data, url: trafilatura_text(data.decode("utf-8", "replace"), url))
         systems["readability"] = readability_text
+    import copydesk.cleaning.preload  # noqa: F401 - what the daemon's forkserver loads once (models, dateparser)
+
     for case, data in pages[:5]:  # warm up imports, models and caches outside the timings
         for fn in systems.values():
             fn(data, case.get("url"))
@@ -248,13 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-case", type=Path, help="write per-page scores of copydesk here (JSONL)")
     ap.add_argument("--limit", type=int, help="only the first N cases")
     ap.add_argument("--json", action="store_true", help="print the summaries as JSON")
-    ap.add_argument("--select", default="rules", choices=["rules", "cascade", "evidence"],
-                    help="cleaning.analyze's select= (default: rules, analyze's default)")
+    ap.add_argument("--select", default="rules",
+                    help="cleaning.analyze's select=: rules, cascade or evidence, or several comma-separated "
+                         "(interleaved page by page; default: rules, analyze's default)")
+    ap.add_argument("--min-words", type=int, default=50,
+                    help="cleaning.analyze's min_words= (default 50, the pipeline's; 1: every text the extraction finds)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",
                     help="convert a clone of scrapinghub/article-extraction-benchmark into CASES and exit")
     args = ap.parse_args(argv)
-    global SELECT
-    SELECT = args.select
+    global SELECT, MIN_WORDS
+    SELECT = tuple(m for m in args.select.split(",") if m)
+    if not SELECT or any(m not in ("rules", "cascade", "evidence") for m in SELECT):
+        ap.error("--select takes rules, cascade, evidence (comma-separated)")
+    MIN_WORDS = args.min_words
 
     if args.import_aeb:
         if args.cases is None:
@@ -282,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         with (args.pred.open("w", encoding="utf-8") if args.pred else open(os.devnull, "w")) as fh, \
                 (args.per_case.open("w", encoding="utf-8") if args.per_case else open(os.devnull, "w")) as pc:
             for results in by_set.values():
-                mine = results["copydesk"]
+                mine = results[system_name(SELECT[0])]
                 for cid, text in mine["texts"].items():
                     fh.write(json.dumps({"id": cid, "text": text}, ensure_ascii=False) + "\n")
                 for s in mine["scores"]:
@@ -300,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worst:
         for set_name, results in by_set.items():
             print(f"\n{set_name}, copydesk, lowest scores ({args.worst}):")
-            for s in sorted(results["copydesk"]["scores"], key=lambda s: (s["f1"], s["id"]))[: args.worst]:
+            for s in sorted(results[system_name(SELECT[0])]["scores"], key=lambda s: (s["f1"], s["id"]))[: args.worst]:
                 leak = f"  leak: {','.join(s['leaks'])}" if s["leaks"] else ""
                 print(f"  {s['f1']:.3f}  {s['id'][:24]}  {s.get('url') or ''}{leak}")
     return 0

@@ -22,6 +22,8 @@ import lxml.html
 import trafilatura
 
 from . import postclean
+from .metadata import page_metadata
+from .parse import trafilatura_tree
 from .second_opinion import readability_text
 
 # The candidates of the evidence-based choice (analyze(select="evidence"), and the pages the cascade
@@ -117,14 +119,22 @@ def _marked_texts(body: lxml.html.HtmlElement, page_words: int) -> set[str]:
     """Normalised texts (3+ words) of the blocks inside containers whose class or id says they are
     not article (promo, teaser, comments, share, sidebar ...)."""
     out: set[str] = set()
-    for el in body.iter():
-        if not isinstance(el.tag, str):
-            continue
+    known: dict[lxml.html.HtmlElement, str] = {}  # nested marked containers share their blocks: read each once
+    marked: dict[str, bool] = {}  # a page repeats its class names
+    for el in body.xpath("descendant-or-self::*[@class or @id]"):  # no other element can be marked
         attr = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if len(attr) < 3 or not _MARKED.search(attr):
+        is_marked = marked.get(attr)
+        if is_marked is None:
+            is_marked = marked[attr] = len(attr) >= 3 and _MARKED.search(attr) is not None
+        if not is_marked:
             continue
         blocks = list(el.iter(*_MARKED_BLOCKS)) or [el]
-        texts = [norm_line(b.text_content()) for b in blocks]
+        texts = []
+        for b in blocks:
+            text = known.get(b)
+            if text is None:
+                text = known[b] = norm_line(b.text_content())
+            texts.append(text)
         if sum(t.count(" ") + 1 for t in texts) > MAX_MARKED_SHARE * page_words:
             continue
         out.update(t for t in texts if t.count(" ") >= 2)
@@ -174,13 +184,28 @@ def trafilatura_candidate(page: Any, url: str | None, mode: str, *, metadata: bo
                           date_params: dict[str, Any] | None = None) -> Any:
     """trafilatura's Document in one of its modes (comments off, tables in), or None.
 
-    With `metadata` the Document also carries the page's metadata (dates read with htmldate's `date_params`).
+    With `metadata` the Document also carries the page's metadata (dates read with htmldate's
+    `date_params`): the fields copydesk keeps, read by cleaning.metadata on the same parsed page
+    (trafilatura's own metadata pass also reads categories, tags and a licence). Without a `url`
+    trafilatura extracts with the page's own canonical URL, so its metadata pass runs as it is.
     """
+    options = _TRAFILATURA_MODES[mode]
     try:
-        return trafilatura.bare_extraction(
-            page, url=url, include_comments=False, deduplicate=False, with_metadata=metadata,
-            include_tables=True, date_extraction_params=date_params, **_TRAFILATURA_MODES[mode],
-        )
+        if not metadata or url is None:
+            return trafilatura.bare_extraction(
+                page, url=url, include_comments=False, deduplicate=False, with_metadata=metadata,
+                include_tables=True, date_extraction_params=date_params, **options,
+            )
+        tree = trafilatura_tree(page) if isinstance(page, str) else page
+        if isinstance(tree, str):
+            return None  # trafilatura's loader refuses the page (so would bare_extraction)
+        doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, deduplicate=False,
+                                          include_tables=True, **options)
+        if doc is None:
+            return None
+        meta = page_metadata(tree, url, date_params, extensive=options["fast"])
+        meta.text, meta.raw_text, meta.body = doc.text, doc.raw_text, doc.body
+        return meta
     except Exception:  # a library bug on one odd page must not cost the page
         return None
 

@@ -28,6 +28,12 @@ from .rules import rules_extract
 
 
 DEFAULT_MIN_WORDS = 50
+# An article's worth of text for the extraction's own decisions (when to escalate to a fuller pass,
+# to damaged-HTML recovery, to a second opinion or to the other candidates). Fixed, and apart from
+# `min_words`, which is only the length policy applied to the result: the same text is extracted
+# whatever the caller's policy, and a caller can take short texts (min_words=1) without changing how
+# they are found.
+ARTICLE_WORDS = 50
 SELECT_MODES = ("cascade", "evidence", "rules")
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
@@ -52,7 +58,8 @@ def analyze(
 ) -> Article | Rejected:
     """Clean one page. Returns an Article, or Rejected(reason) saying why there is none.
 
-    min_words: fewer words of clean text than this -> Rejected("too_short").
+    min_words: fewer words of clean text than this -> Rejected("too_short"). A policy on the
+        result only: the extraction is the same for every value (ARTICLE_WORDS drives it).
     favor_precision: trafilatura's precision mode (the first pass, and a candidate).
     second_opinion: readability-lxml (and, for the selector, jusText) may be asked; off, only
         trafilatura's modes compete.
@@ -83,13 +90,13 @@ def analyze(
     names = tuple(n for n in candidates.DEFAULT_CANDIDATES
                   if (second_opinion or n.startswith("t")) and (favor_precision or n != "tp_fast"))
     if select == "evidence":
-        text, doc = _select_by_evidence(markup, url, names, min_words, post_clean)
+        text, doc = _select_by_evidence(markup, url, names, ARTICLE_WORDS, post_clean)
     else:
-        rules = rules_extract(markup, url, min_words=min_words, favor_precision=favor_precision,
+        rules = rules_extract(markup, url, min_words=ARTICLE_WORDS, favor_precision=favor_precision,
                               second_opinion=second_opinion, post_clean=post_clean, date_params=_date_params())
         text, doc = rules.text, rules.doc
         if select == "cascade":
-            text = _cascade(markup, url, rules, names, min_words, post_clean)
+            text = _cascade(markup, url, rules, names, ARTICLE_WORDS, post_clean)
     words = count_words(text)
 
     shown = _drop_headline(text, getattr(doc, "title", None))
@@ -102,41 +109,47 @@ def analyze(
     return _article(text, words, doc, url, markup)
 
 
-def _cascade(markup: str, url: str | None, rules: Any, names: tuple[str, ...], min_words: int,
+def _cascade(markup: str, url: str | None, rules: Any, names: tuple[str, ...], article_words: int,
              post_clean: bool) -> str:
     """The rule-based text, or the evidence-based choice when the gate says the former is at risk."""
     cheap = _drop_headline(rules.text, getattr(rules.doc, "title", None))
     if len(names) < 2:
         return rules.text
+    # The evidence is read from the page the rules parsed (trafilatura's loader: the same evidence
+    # on every page of the three development sets, and no deeper than libxml2's default limit of
+    # 256); the other extractors get a tree of their own, as before.
+    page = rules.page if not isinstance(rules.page, str) else parse_html(markup)
+    if page is None or (page is not rules.page and candidates.tree_depth(page) > candidates.MAX_DEPTH_FOR_ALL):
+        return rules.text
+    evidence = candidates.page_evidence(page)
+    lang = candidates.declared_language(markup)
+    if count_words(cheap) >= article_words and not cascade.at_risk(cheap, evidence, lang):
+        return rules.text
     tree = parse_html(markup)
     if tree is None or candidates.tree_depth(tree) > candidates.MAX_DEPTH_FOR_ALL:
         return rules.text  # nesting no real layout has: the other extractors take seconds on it
-    evidence = candidates.page_evidence(tree)
-    lang = candidates.declared_language(markup)
-    if count_words(cheap) >= min_words and not cascade.at_risk(cheap, evidence, lang):
-        return rules.text
     rest = tuple(n for n in names if n != "tp_fast")
     texts, _doc = candidates.extract_candidates(tree, markup, url, rest, post_clean=post_clean)
     if "tp_fast" in names:
         texts = {"tp_fast": rules.fast_text, **texts}
-    if max((count_words(t) for t in texts.values()), default=0) < min_words:
+    if max((count_words(t) for t in texts.values()), default=0) < article_words:
         return rules.text  # every candidate is short: the rules' text (after damaged-HTML recovery) stays
-    return _choose(texts, evidence, lang, min_words)
+    return _choose(texts, evidence, lang, article_words)
 
 
-def _choose(texts: dict[str, str], evidence: candidates.Evidence, lang: str | None, min_words: int) -> str:
-    """The selector's choice; a choice under min_words gives way to a candidate that holds it."""
+def _choose(texts: dict[str, str], evidence: candidates.Evidence, lang: str | None, article_words: int) -> str:
+    """The selector's choice; a choice under article_words gives way to a candidate that holds it."""
     ranked = selector.rank(texts, evidence, lang)
     text = texts[ranked[0][1]]
-    if 0 < count_words(text) < min_words:
+    if 0 < count_words(text) < article_words:
         # a short choice is not rejected as too short while another candidate holds it and has
         # an article's worth of text (the best-ranked such candidate)
         text = next((texts[n] for _p, n in ranked[1:]
-                     if count_words(texts[n]) >= min_words and _holds(texts[n], text)), text)
+                     if count_words(texts[n]) >= article_words and _holds(texts[n], text)), text)
     return text
 
 
-def _select_by_evidence(markup: str, url: str | None, names: tuple[str, ...], min_words: int,
+def _select_by_evidence(markup: str, url: str | None, names: tuple[str, ...], article_words: int,
                         post_clean: bool) -> tuple[str, Any]:
     """select="evidence": every candidate, the selector chooses; damaged-HTML recovery when all are short."""
     tree = parse_html(markup)
@@ -149,7 +162,7 @@ def _select_by_evidence(markup: str, url: str | None, names: tuple[str, ...], mi
         evidence = candidates.page_evidence(tree)
         texts, doc = candidates.extract_candidates(tree, markup, url, names, post_clean=post_clean,
                                                    date_params=_date_params())
-    if max((count_words(t) for t in texts.values()), default=0) < min_words:
+    if max((count_words(t) for t in texts.values()), default=0) < article_words:
         best = max(texts.values(), key=count_words, default="")
         for candidate in recovery_trees(markup):
             mode = "t_full" if candidates.tree_depth(candidate) <= candidates.MAX_DEPTH_FOR_ALL else "t_fast"
@@ -157,12 +170,12 @@ def _select_by_evidence(markup: str, url: str | None, names: tuple[str, ...], mi
             rec_text = candidates.post(rec.text if rec else "", post_clean)
             if count_words(rec_text) > count_words(best):
                 best, doc = rec_text, _merge_meta(doc, rec)
-            if count_words(best) >= min_words:
+            if count_words(best) >= article_words:
                 break
         return best, doc
     if len(texts) == 1:
         return next(iter(texts.values())), doc
-    return _choose(texts, evidence, candidates.declared_language(markup), min_words), doc
+    return _choose(texts, evidence, candidates.declared_language(markup), article_words), doc
 
 
 _TABLE_TAG = re.compile(r"<(/?)table\b", re.I)

@@ -45,6 +45,17 @@ def parse_html(markup: str) -> lxml.html.HtmlElement | None:
     return tree
 
 
+def trafilatura_tree(markup: str) -> lxml.html.HtmlElement | str:
+    """The page parsed once the way trafilatura parses a string itself (its own loader), to hand to
+    several trafilatura calls: each works on its own copy, so the results are those of passing the
+    string each time, without parsing it each time. The markup itself when trafilatura's loader
+    refuses it (each call then refuses it as before)."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(markup)
+    return markup if tree is None else tree
+
+
 def body_words(tree: lxml.html.HtmlElement | None) -> int:
     if tree is None:
         return 0

@@ -5,11 +5,17 @@ of paying for it on its first page and again after every recycle (pebble's max_t
 py3langid's model takes ~0.4 s of CPU and ~100 MB to load; the public suffix list that trafilatura
 reads through courlan/tld (site names) ~30 ms, on a worker's first page. The selector's and the cascade
 gate's model files and jusText's English stopword list are small, read here once for the same reason.
+dateparser, which htmldate asks about a date written in words that its own rules cannot read (trafilatura's
+metadata, `extensive_search`), loads the data of its ~200 locales on its first such call: 5-9 s of CPU
+and ~45 MB, paid here once instead of on the first such page of every worker. ftfy (mojibake repair,
+imported on first use by cleaning.postclean) likewise: ~1 s.
 """
 from __future__ import annotations
 
 import courlan
+import ftfy  # noqa: F401 - imported by the line filters on a page's first mojibake: ~1 s
 import py3langid
+from htmldate.extractors import get_external_parser
 
 from copydesk import cleaning  # noqa: F401 - trafilatura, lxml, readability and copydesk's cleaning modules
 from copydesk.cleaning import candidates, cascade, selector
@@ -19,3 +25,5 @@ courlan.extract_domain("https://www.example.co.uk/")
 selector.load_model()
 cascade.load_gate()
 candidates.stoplist("en")
+# a phrase no locale reads as a date makes dateparser try (and so load) every locale
+get_external_parser().get_date_data("copydesk 12 preload 2024")

@@ -7,7 +7,8 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     page's <p> prose (cleaning.second_opinion.choose)
 
 The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
-candidate when it escalates, instead of computing it again.
+candidate when it escalates, instead of computing it again; and so is the parsed page (one parse
+serves both trafilatura passes, their metadata and the cascade's page evidence).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import lxml.html
 
 from . import candidates
 from .model import count_words
-from .parse import parse_html, recovery_trees
+from .parse import parse_html, recovery_trees, trafilatura_tree
 from .second_opinion import choose, readability_text
 
 
@@ -28,7 +29,9 @@ class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
     doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
     fast_text: str  # post-cleaned text of the first pass (trafilatura, fast; precision when favoured)
-    tree: lxml.html.HtmlElement | None  # a tree of the page the rules parsed, unused (None when none was needed)
+    # the page as trafilatura's loader parsed it, unchanged (each trafilatura call worked on its own
+    # copy), for the cascade's page evidence; the markup itself when that loader refused the page
+    page: lxml.html.HtmlElement | str
 
 
 def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precision: bool = True,
@@ -37,11 +40,12 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     """The issue-#5 escalation on one page (sanitised markup)."""
     fast_mode = "tp_fast" if favor_precision else "t_fast"
     full_mode = "tp_full" if favor_precision else "t_full"
-    doc = candidates.trafilatura_candidate(markup, url, fast_mode, metadata=True, date_params=date_params)
+    page = trafilatura_tree(markup)  # one parse for the fast and the full pass (and their metadata)
+    doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
     text = fast_text = candidates.post(doc.text if doc else "", post_clean)
     words = count_words(text)
     if words < 2 * min_words:
-        full = candidates.trafilatura_candidate(markup, url, full_mode, metadata=doc is None, date_params=date_params)
+        full = candidates.trafilatura_candidate(page, url, full_mode, metadata=doc is None, date_params=date_params)
         full_text = candidates.post(full.text if full else "", post_clean)
         full_words = count_words(full_text)
         if full_words > words:
@@ -76,7 +80,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             chosen = choose(text, alt, min_words).text
             if chosen is not text:
                 text = chosen
-    return RulesResult(text, doc, fast_text, tree)
+    return RulesResult(text, doc, fast_text, page)
 
 
 def merge_meta(primary: Any, fallback: Any) -> Any:
