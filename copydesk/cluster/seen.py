@@ -190,7 +190,7 @@ class RedisSeenStore:
         for k, u, reason, source in failed:
             row("F", *url_slot(self.prefix, k), f"{reason}|{source or ''}", self._k(f"retry:{source or ''}"), u)
         for run, source, url, outcome, reason, detail in errors:
-            row("E", value=json.dumps({"run": run, "at": now, "source": source, "url": url, "outcome": outcome,
+            row("E", b"", value=json.dumps({"run": run, "at": now, "source": source, "url": url, "outcome": outcome,
                                        "reason": reason, "detail": detail}))
         for u, etag, lm, *fp in validators:
             row("H", self._k("validators"), u, json.dumps([etag, lm, fp[0] if fp else None, now]))
