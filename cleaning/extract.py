@@ -128,8 +128,10 @@ def _cascade(markup: str, url: str | None, rules: Any, names: tuple[str, ...], a
     tree = parse_html(markup)
     if tree is None or candidates.tree_depth(tree) > candidates.MAX_DEPTH_FOR_ALL:
         return rules.text  # nesting no real layout has: the other extractors take seconds on it
-    rest = tuple(n for n in names if n != "tp_fast")
+    reused = {"readability": rules.readability} if "readability" in names and rules.readability is not None else {}
+    rest = tuple(n for n in names if n != "tp_fast" and n not in reused)
     texts, _doc = candidates.extract_candidates(tree, markup, url, rest, post_clean=post_clean)
+    texts.update(reused)  # readability comes last either way (extract_candidates runs it last)
     if "tp_fast" in names:
         texts = {"tp_fast": rules.fast_text, **texts}
     if max((count_words(t) for t in texts.values()), default=0) < article_words:

@@ -32,6 +32,9 @@ class RulesResult:
     # the page as trafilatura's loader parsed it, unchanged (each trafilatura call worked on its own
     # copy), for the cascade's page evidence; the markup itself when that loader refused the page
     page: lxml.html.HtmlElement | str
+    # readability-lxml's post-cleaned text of the page itself (copydesk's parse, unchanged), when the
+    # second opinion was asked on it: the cascade reuses it as its `readability` candidate
+    readability: str | None = None
 
 
 def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precision: bool = True,
@@ -52,6 +55,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             doc, text, words = merge_meta(full, doc), full_text, full_words
 
     tree = None
+    from_page = False  # `tree` is parse_html(markup), unchanged (not a recovery tree, not unwrapped)
     if words < min_words:
         for candidate in recovery_trees(markup):
             rec = candidates.trafilatura_candidate(candidate, url, full_mode, metadata=doc is None, date_params=date_params)
@@ -63,7 +67,8 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
                 break
 
     if _has_layout_table_rows(text):
-        tree = parse_html(markup) if tree is None else tree
+        if tree is None:
+            tree, from_page = parse_html(markup), True
         if tree is not None and unwrap_layout_tables(tree):
             alt_doc = candidates.trafilatura_candidate(tree, url, full_mode)
             alt_text = candidates.post(alt_doc.text if alt_doc else "", post_clean)
@@ -72,15 +77,18 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
                 doc, text, words = merge_meta(alt_doc, doc), alt_text, alt_words
             tree = None  # changed: not the page any more
 
+    readability = None
     if second_opinion and _wants_second_opinion(words, markup, min_words):
-        tree = parse_html(markup) if tree is None else tree
+        if tree is None:
+            tree, from_page = parse_html(markup), True
         if tree is not None:
             alt = candidates.post(readability_text(tree), post_clean)  # readability mutates `tree`
+            readability = alt if from_page else None
             tree = None
             chosen = choose(text, alt, min_words).text
             if chosen is not text:
                 text = chosen
-    return RulesResult(text, doc, fast_text, page)
+    return RulesResult(text, doc, fast_text, page, readability)
 
 
 def merge_meta(primary: Any, fallback: Any) -> Any:
