@@ -4,8 +4,9 @@
   drop expired tokens from the host's ZSET (member = token, score = expiry in ms), refuse while
   the host's next-allowed time is in the future (Crawl-delay / DOWNLOAD_DELAY between request
   starts, cluster-wide), refuse while ZCARD >= limit, else add a token and push the next-allowed
-  time by ``delay``. A token expires by itself after ``token_seconds`` (set above the download
-  timeout), so a worker killed mid-download frees its slots without anyone's help.
+  time by ``delay``. A token expires by itself after ``token_seconds`` unless its holder renews it
+  (``renew``, every third of that time while the download runs), so a worker killed mid-download
+  frees its slots after at most ``token_seconds`` without anyone's help.
 - ``release(host, token)``: ZREM.
 - ``ClusterPolitenessMiddleware``: a downloader middleware placed next to the download handler
   (order 950) that waits for a slot without blocking the reactor (Twisted ``deferLater``) and
@@ -16,7 +17,6 @@ Keys: P+"host:{host}:slots" (ZSET) and P+"host:{host}:next" (ms timestamp, expir
 """
 from __future__ import annotations
 
-import logging
 import random
 import uuid
 from dataclasses import dataclass
@@ -29,10 +29,11 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
 from copydesk.crawler.downloader import host_key
+from copydesk.crawler.outage import outage
 
-logger = logging.getLogger(__name__)
 
 FULL = -1
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -46,6 +47,17 @@ redis.call('PEXPIRE', KEYS[1], hold)
 local delay = tonumber(ARGV[3])
 if delay > 0 then redis.call('SET', KEYS[2], now + delay, 'PX', delay) end
 return 0
+"""
+# extend the holder's tokens (KEYS: their hosts' slot sets; ARGV: hold ms, then one token per key)
+RENEW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local hold = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', now + hold, ARGV[i + 1])
+  redis.call('PEXPIRE', key, hold)
+end
+return #KEYS
 """
 TOKEN_META = "cluster_slot"
 
@@ -68,6 +80,7 @@ class HostSlots:
         self.token_ms = int(token_seconds * 1000)
         self.poll = poll_seconds
         self._acquire = client.register_script(ACQUIRE_LUA)
+        self._renew = client.register_script(RENEW_LUA)
 
     def _keys(self, host: str) -> list[str]:
         return [f"{self.prefix}host:{host}:slots", f"{self.prefix}host:{host}:next"]
@@ -81,6 +94,12 @@ class HostSlots:
             return Grant(None, self.poll * (1 + random.random()))
         return Grant(None, result / 1000)
 
+    def renew(self, held: list[tuple[str, str]]) -> None:
+        """Extend these (host, token) slots by the token time from now: a live holder keeps its
+        slots; a killed one's expire after at most the token time."""
+        if held:
+            self._renew(keys=[self._keys(h)[0] for h, _ in held], args=[self.token_ms, *(t for _, t in held)])
+
     def release(self, host: str, token: str) -> None:
         self.client.zrem(self._keys(host)[0], token)
 
@@ -91,26 +110,51 @@ class HostSlots:
 class ClusterPolitenessMiddleware:
     """Settings: FRONTIER_REDIS_URL, FRONTIER_PREFIX, CLUSTER_HOST_CONCURRENCY (default
     CONCURRENT_REQUESTS_PER_DOMAIN), DOWNLOAD_DELAY (the cluster-wide minimum between two request
-    starts on a host; robots.txt Crawl-delay raises it per host) and DOWNLOAD_TIMEOUT (tokens live
-    that long plus 30 s)."""
+    starts on a host; robots.txt Crawl-delay raises it per host) and CLUSTER_SLOT_SECONDS (a
+    token's life, renewed while its download runs; default FRONTIER_LEASE_SECONDS, else
+    DOWNLOAD_TIMEOUT + 30 s)."""
 
     def __init__(self, crawler: Any, slots: HostSlots):
         s = crawler.settings
         self.slots = slots
+        self.outage = outage(s.get("FRONTIER_REDIS_URL", ""))
         self.limit = s.getint("CLUSTER_HOST_CONCURRENCY") or s.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self.delay = s.getfloat("DOWNLOAD_DELAY")
         self.user_agent = s.get("USER_AGENT")
         self.crawl_delays: dict[str, float] = {}
+        self.held: dict[str, str] = {}  # token -> host, renewed every third of the token time
+        self._renewer: Any = None
         crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ClusterPolitenessMiddleware:
         from copydesk.crawler.frontier import connect
 
         s = crawler.settings
+        # a slot is held for the lease time and renewed while its download runs, so a killed
+        # worker's slots free after at most a lease (not after the download timeout)
         slots = HostSlots(connect(s["FRONTIER_REDIS_URL"]), s.get("FRONTIER_PREFIX", "copydesk:default:"),
-                          token_seconds=s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30)
+                          token_seconds=s.getfloat("CLUSTER_SLOT_SECONDS")
+                          or s.getfloat("FRONTIER_LEASE_SECONDS") or s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30)
         return cls(crawler, slots)
+
+    def _opened(self, **_: Any) -> None:
+        from twisted.internet import task
+
+        self._renewer = task.LoopingCall(self._renew)
+        self._renewer.start(self.slots.token_ms / 3000, now=False)
+
+    def _closed(self, **_: Any) -> None:
+        if self._renewer is not None and self._renewer.running:
+            self._renewer.stop()
+
+    def _renew(self) -> None:
+        try:
+            self.slots.renew([(h, t) for t, h in self.held.items()])
+        except REDIS_ERRORS as e:
+            self.outage.went_down(e)
 
     def _robots_parsed(self, robotparser: Any, request: Request, **_: Any) -> None:
         delay = robotparser.crawl_delay(self.user_agent)
@@ -125,9 +169,16 @@ class ClusterPolitenessMiddleware:
 
         backoff = 1.0
         while True:
-            grant = self.slots.acquire(host, self.limit, delay)
+            try:
+                grant = self.slots.acquire(host, self.limit, delay)
+            except REDIS_ERRORS as e:  # paused, not failed: the download waits for Redis
+                self.outage.went_down(e)
+                grant = Grant(None, 0.5)
+            else:
+                self.outage.came_back()
             if grant:
                 request.meta[TOKEN_META] = (host, grant.token)
+                self.held[grant.token] = host
                 return None
             # a host kept full by other workers is polled less and less often (at most every 0.25 s):
             # each poll is a round trip on the reactor thread
@@ -137,10 +188,11 @@ class ClusterPolitenessMiddleware:
     def _release(self, request: Request) -> None:
         held = request.meta.pop(TOKEN_META, None)
         if held:
+            self.held.pop(held[1], None)
             try:
                 self.slots.release(*held)
-            except (redis.ConnectionError, redis.TimeoutError) as e:  # the token expires by itself
-                logger.warning("cluster politeness: could not release a slot of %s: %s", held[0], e)
+            except REDIS_ERRORS as e:  # the token expires by itself
+                self.outage.went_down(e)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self._release(request)
