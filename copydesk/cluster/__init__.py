@@ -5,6 +5,8 @@
     docstream   extracted pages, worker -> writer, acknowledged only once durable
     seen        the cluster-wide SeenStore (URL decisions, validators, runs)
     registry    worker heartbeats and ``cluster_status`` for `copydesk status`
+    serve       `copydesk serve` in a cluster: fetch crawl, discovery under its lease (worker: the
+                crawl sink; writer: the writer role). docs/scale-out-serve.md
 
 Design, key names and failure modes: docs/scale-out-core.md.
 """
