@@ -7,6 +7,8 @@
     python bench/train_selector.py report                 # cross-validated and leave-one-set-out tables
     python bench/train_selector.py rules                  # the rule-based text of every page (cascade stage 1)
     python bench/train_selector.py gate   [--out-gate cleaning/gate.json]   # the cascade's gate
+    python bench/train_selector.py rules --min-words 1 && python bench/train_selector.py gate --min-words 1 --out-gate /tmp/gate.json
+                                                          # the gate's figures without the 50-word policy
 
 `cache` runs every candidate extractor (cleaning.candidates.ALL_CANDIDATES) and the two baselines
 (trafilatura's defaults, readability-lxml) once per page of the three development sets
@@ -159,7 +161,13 @@ def load_cache(name: str) -> tuple[list[dict], list[dict]]:
 
 # ----------------------------------------------------------------------------- training
 
-MIN_WORDS = 50  # cleaning.DEFAULT_MIN_WORDS: a shorter final text is a Rejected page, scored as empty
+MIN_WORDS = 50  # analyze's min_words (--min-words; cleaning.DEFAULT_MIN_WORDS): a shorter final text is a Rejected page, scored as empty
+ARTICLE_WORDS = 50  # cleaning.extract.ARTICLE_WORDS: the cascade escalates a shorter rules' text whatever min_words says
+
+
+def rules_path(name: str) -> Path:
+    """The rules' texts of a set (`rules`), one file per min_words policy."""
+    return CACHE / (f"rules-{name}.json" if MIN_WORDS == 50 else f"rules-{name}-min{MIN_WORDS}.json")
 
 
 def page_lang(row: dict, folder: Path, case: dict) -> str | None:
@@ -354,9 +362,9 @@ def cmd_rules(sets: list[str]) -> int:
         for case in load_cases(folder):
             data = (folder / case["html_path"]).read_bytes()
             t0 = time.perf_counter()
-            res = analyze(data, case.get("url"), select="rules")
+            res = analyze(data, case.get("url"), select="rules", min_words=MIN_WORDS)
             out[case["id"]] = {"text": res.text if res else "", "sec": time.perf_counter() - t0}
-        (CACHE / f"rules-{name}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+        rules_path(name).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
         print(f"{name}: rules texts of {len(out)} pages", flush=True)
     return 0
 
@@ -410,7 +418,7 @@ def cmd_gate(pages: list[Page], out: Path) -> int:
     from copydesk.cleaning.model import count_words
 
     model = json.loads((Path(__file__).resolve().parent.parent / "cleaning" / "selector.json").read_text())
-    rules = {s: json.loads((CACHE / f"rules-{s}.json").read_text(encoding="utf-8")) for s in {p.set for p in pages}}
+    rules = {s: json.loads(rules_path(s).read_text(encoding="utf-8")) for s in {p.set for p in pages}}
     X, gain, short, cheap, full = [], [], [], [], []
     for p in pages:
         row = json.loads((CACHE / p.set / f"{p.case['id']}.json").read_text(encoding="utf-8"))
@@ -419,12 +427,12 @@ def cmd_gate(pages: list[Page], out: Path) -> int:
         X.append(gate_row(text, ev, row["evidence"].get("lang")))
         # the escalated text: the selector's choice, or the rules' text when every candidate is short
         best = p.finals[p.names[choose_index(model, p)]]
-        if max(count_words(t) for t in row["texts"].values() if t is not None) < MIN_WORDS:
+        if max(count_words(t) for t in row["texts"].values() if t is not None) < ARTICLE_WORDS:
             best = text
         cheap.append(text)
         full.append(best)
         gain.append(page_score(p.case, best) - page_score(p.case, text))
-        short.append(count_words(text) < MIN_WORDS)
+        short.append(count_words(text) < ARTICLE_WORDS)
     X, y, short_a = np.array(X), (np.array(gain) > GAIN_MARGIN).astype(float), np.array(short)
 
     def texts_for(esc: np.ndarray, idx: list[int]) -> list[str]:
@@ -478,11 +486,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES))
     ap.add_argument("--margin", type=float, default=0.02, help="train: label 1 within this of the page's best score")
     ap.add_argument("--l2", type=float, default=1.0, help="train: L2 penalty")
+    ap.add_argument("--min-words", type=int, default=50,
+                    help="analyze's min_words: the length policy on the final text (rules, gate, report; default 50)")
     ap.add_argument("--save", action="store_true", help="report: also write the model trained on every page to --out")
     ap.add_argument("--out-gate", type=Path, default=Path(__file__).resolve().parent.parent / "cleaning" / "gate.json")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "cleaning" / "selector.json")
     args = ap.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]
+    global MIN_WORDS
+    MIN_WORDS = args.min_words
     if args.command == "cache":
         return cmd_cache(sets, args.force)
     if args.command == "evidence":
