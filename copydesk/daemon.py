@@ -173,6 +173,11 @@ class Daemon:
                 from copydesk.scrapy_settings import cluster_scrapy_settings
 
                 self.node = ClusterNode(self.cfg)
+                # a stop also ends a wait for Redis that holds the reactor's thread (discovery asks
+                # the seen store there), where asyncio's handler would wait for it: this Python-level
+                # handler runs in the main thread at once (the C handler still wakes the loop)
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, lambda *_: self.node.stop.set())
                 self.runner = CrawlerRunner(cluster_scrapy_settings(self.cfg, self.node.worker, consume=False))
                 last_completed = self.node.last_completed
                 reactor.callWhenRunning(self._start_node)

@@ -267,8 +267,9 @@ class StreamScheduler:
                 raise
         sig = self.crawler.signals
         sig.connect(self._response_received, signal=signals.response_received)
-        for s in (signals.item_scraped, signals.item_dropped, signals.item_error):
+        for s in (signals.item_scraped, signals.item_dropped):
             sig.connect(self._item_settled, signal=s)
+        sig.connect(self._item_failed, signal=signals.item_error)
         sig.connect(self._spider_error, signal=signals.spider_error)
         sig.connect(self._request_scheduled, signal=signals.request_scheduled)
         self._timer = task.LoopingCall(self._tick)
@@ -517,6 +518,14 @@ class StreamScheduler:
 
     def _item_settled(self, item: Any, response: Any = None, **_: Any) -> None:
         self.book.settled(self.book.lease_of_response(response))
+
+    def _item_failed(self, item: Any, response: Any = None, **_: Any) -> None:
+        # an item pipeline raised: the outcome was not recorded (e.g. the page not published when a
+        # stop came during a Redis outage), so the entry is never acked and comes back after the lease
+        lease = self.book.lease_of_response(response)
+        if lease is not None:
+            lease.abandoned = True
+        self.book.settled(lease)
 
     def _spider_error(self, failure: Any, response: Any = None, **_: Any) -> None:
         lease = self.book.lease_of_response(response)

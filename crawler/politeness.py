@@ -24,6 +24,7 @@ from typing import Any
 
 import redis
 from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
@@ -34,6 +35,7 @@ from copydesk.crawler.outage import outage
 
 FULL = -1
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+MIN_SLOT_SECONDS = 15.0
 ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -111,11 +113,12 @@ class ClusterPolitenessMiddleware:
     """Settings: FRONTIER_REDIS_URL, FRONTIER_PREFIX, CLUSTER_HOST_CONCURRENCY (default
     CONCURRENT_REQUESTS_PER_DOMAIN), DOWNLOAD_DELAY (the cluster-wide minimum between two request
     starts on a host; robots.txt Crawl-delay raises it per host) and CLUSTER_SLOT_SECONDS (a
-    token's life, renewed while its download runs; default FRONTIER_LEASE_SECONDS, else
-    DOWNLOAD_TIMEOUT + 30 s)."""
+    token's life, renewed while its download runs; default FRONTIER_LEASE_SECONDS but at least
+    15 s, else DOWNLOAD_TIMEOUT + 30 s)."""
 
     def __init__(self, crawler: Any, slots: HostSlots):
         s = crawler.settings
+        self.crawler = crawler
         self.slots = slots
         self.outage = outage(s.get("FRONTIER_REDIS_URL", ""))
         self.limit = s.getint("CLUSTER_HOST_CONCURRENCY") or s.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
@@ -133,11 +136,13 @@ class ClusterPolitenessMiddleware:
         from copydesk.crawler.frontier import connect
 
         s = crawler.settings
-        # a slot is held for the lease time and renewed while its download runs, so a killed
-        # worker's slots free after at most a lease (not after the download timeout)
+        # a slot is held for the lease time (at least MIN_SLOT_SECONDS: a renewal delayed by a busy
+        # reactor must not let a slot expire under a running download) and renewed while its
+        # download runs, so a killed worker's slots free after that, not after the download timeout
+        lease = s.getfloat("FRONTIER_LEASE_SECONDS")
         slots = HostSlots(connect(s["FRONTIER_REDIS_URL"]), s.get("FRONTIER_PREFIX", "copydesk:default:"),
-                          token_seconds=s.getfloat("CLUSTER_SLOT_SECONDS")
-                          or s.getfloat("FRONTIER_LEASE_SECONDS") or s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30)
+                          token_seconds=s.getfloat("CLUSTER_SLOT_SECONDS") or (max(lease, MIN_SLOT_SECONDS) if lease
+                                                                               else s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30))
         return cls(crawler, slots)
 
     def _opened(self, **_: Any) -> None:
@@ -173,6 +178,8 @@ class ClusterPolitenessMiddleware:
                 grant = self.slots.acquire(host, self.limit, delay)
             except REDIS_ERRORS as e:  # paused, not failed: the download waits for Redis
                 self.outage.went_down(e)
+                if not self.crawler.crawling:  # the crawl is stopping: it must not wait for Redis
+                    raise IgnoreRequest("crawl stopped while redis was unavailable") from None
                 grant = Grant(None, 0.5)
             else:
                 self.outage.came_back()

@@ -88,13 +88,13 @@ def stored_urls(corpus: Path) -> Counter[str]:
     return Counter(d["url"] for d in Corpus(corpus).documents())
 
 
-def wait_until(pred, timeout: float, what: str, logs: Path | None = None) -> None:
+def wait_until(pred, timeout: float, what: str, logs: Path | None = None, state=lambda: "") -> None:
     """Fails at once when a daemon exited by itself."""
     deadline = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > deadline or any(p.poll() is not None for p in STARTED):
             tail = "".join(f"\n--- {f.name}\n" + f.read_text()[-1500:] for f in sorted(logs.glob("w*.log"))) if logs else ""
-            raise AssertionError(f"timed out: {what}{tail}")
+            raise AssertionError(f"timed out: {what} {state()}{tail}")
         time.sleep(0.5)
 
 
@@ -104,6 +104,12 @@ def settled(server: RedisServer) -> bool:
         return c.xlen(PREFIX + "frontier") == 0 and c.xlen(PREFIX + "docs") == 0
     finally:
         c.close()
+
+
+def redis_state(server: RedisServer) -> str:
+    c = client(server)
+    return " ".join(f"{s}: {c.xlen(PREFIX + s)} queued, {c.xpending(PREFIX + s, g)['pending']} pending;"
+                    for s, g in (("frontier", "fetchers"), ("docs", "writer")) if c.exists(PREFIX + s))
 
 
 def crawl_done(server: RedisServer, site: HostsSite, corpus: Path) -> bool:
@@ -129,7 +135,8 @@ def started(server: RedisServer, site: HostsSite, corpus: Path, fetched: int, st
 def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tmp_path):
     with RedisServer(tmp_path / "redis") as server, article_site(10, 600, delay=0.005) as site:
         procs = {w: start_serve(tmp_path, site, server, w) for w in ("w1", "w2", "w3")}
-        wait_until(lambda: crawl_done(server, site, tmp_path / "corpus"), 150, "every article stored", tmp_path)
+        wait_until(lambda: crawl_done(server, site, tmp_path / "corpus"), 150, "every article stored", tmp_path,
+                   lambda: redis_state(server))
         stop_all(procs, tmp_path)
         fetched, by_worker = site.article_fetches(), site.fetches_by()
         c = redis.Redis.from_url(server.url)
@@ -155,7 +162,8 @@ def test_a_killed_workers_leases_are_fetched_by_the_others(tmp_path):
         c = client(server)
         leased = [e["message_id"] for e in c.xpending_range(PREFIX + "frontier", "fetchers", "-", "+", 1000,
                                                               consumername=victim)]
-        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path,
+                   lambda: redis_state(server))
         # its leases expired and were fetched by the others, and acked
         assert c.xlen(PREFIX + "frontier") == 0 and c.xpending(PREFIX + "frontier", "fetchers")["pending"] == 0
         stop_all(procs, tmp_path)
@@ -183,7 +191,8 @@ def test_a_stopped_writer_leaves_queue_seen_set_and_index_to_the_others(tmp_path
         held = c.xpending_range(PREFIX + "frontier", "fetchers", "-", "+", 1000, consumername=first)
         stored_at_stop = set(stored_urls(corpus))
         stopped_at = time.monotonic()
-        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path,
+                   lambda: redis_state(server))
         second = writer_of(server)
         stop_all(procs, tmp_path)
         fetched = site.article_fetches()
@@ -208,7 +217,8 @@ def test_a_redis_restart_pauses_the_cluster_and_loses_nothing_stored(tmp_path):
         stored_before = set(stored_urls(corpus))
         time.sleep(2)
         server.start()
-        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path)
+        wait_until(lambda: crawl_done(server, site, corpus), 120, "every article stored", tmp_path,
+                   lambda: redis_state(server))
         stop_all(procs, tmp_path)
     assert stored_before <= set(stored_urls(corpus))  # nothing reported stored is lost
     assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from .connection import Connection
 log = logging.getLogger("copydesk.cluster")
 
 GROUP = b"writer"
+RECLAIM_SECONDS = 10.0  # an entry pending this long and not waiting for a checkpoint was lost in a read
 FORMAT = 1
 
 
@@ -151,6 +153,7 @@ class Consumer:
         self.waiting: list[Entry] = []   # handed over, not yet durable
         self.handled = self.acked = self.claimed = 0
         self._ready = False
+        self._reclaimed = time.monotonic()
 
     # -- setup: the group, then whatever a previous writer left pending -------------------------
     def _setup(self) -> None:
@@ -182,6 +185,19 @@ class Consumer:
             log.info("writer: took over %d doc(s) pending from a previous writer", len(out))
         return out
 
+    def stranded(self) -> list[Entry]:
+        """Entries pending in the group for longer than RECLAIM_SECONDS that this consumer is not
+        waiting on: delivered by a read whose reply an outage lost (a retried XREADGROUP ">" never
+        sees them again). Handed over again; Identify skips any already stored."""
+        self._reclaimed = time.monotonic()
+        waiting = {e.id for e in self.waiting}
+        _, got, _ = self.conn.call(lambda c: c.xautoclaim(self.key, GROUP, self.name, min_idle_time=RECLAIM_SECONDS * 1000,
+                                                          start_id="0-0", count=self.batch))
+        out = [Entry(i, f) for i, f in got if f is not None and i not in waiting]
+        if out:
+            log.info("writer: %d doc(s) pending but never handed over (a read lost in an outage): taken again", len(out))
+        return out
+
     def read(self) -> list[Entry]:
         got = self.conn.call(lambda c: c.xreadgroup(GROUP, self.name, {self.key: ">"}, count=self.batch,
                                                     block=self.block_ms))
@@ -195,6 +211,8 @@ class Consumer:
             entries = self.take_over()
         else:
             entries = self.read()
+            if not entries and time.monotonic() - self._reclaimed > RECLAIM_SECONDS:
+                entries = self.stranded()
         if entries:
             self.handle(self._items(entries))
         elif self.waiting and self.idle is not None:
