@@ -33,9 +33,12 @@ from copydesk.demo import DemoWorld  # noqa: E402
 def finished_runs(db: Path) -> list[tuple[str, float, float, str, str]]:
     if not db.exists():
         return []
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
-        return c.execute("SELECT source, started_at, finished_at, status, counts FROM runs "
-                         "WHERE finished_at IS NOT NULL ORDER BY id").fetchall()
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+            return c.execute("SELECT source, started_at, finished_at, status, counts FROM runs "
+                             "WHERE finished_at IS NOT NULL ORDER BY id").fetchall()
+    except sqlite3.OperationalError:  # the daemon has created the file but not its tables yet
+        return []
 
 
 def rss_mb(p: psutil.Process) -> tuple[float, float]:
@@ -59,27 +62,31 @@ def main() -> None:
         t0 = time.time()
         proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg)],
                                 stderr=subprocess.DEVNULL)
-        ps = psutil.Process(proc.pid)
-        sources = len(world.urls)
-        while len(finished_runs(db)) < sources:
-            time.sleep(0.2)
-        start_mem = rss_mb(ps)
-        samples = [start_mem]
-        published = 0
-        while (n := len(finished_runs(db))) < args.runs:
-            if published < 2 and n >= (published + 1) * args.runs // 3:
-                world.publish_more()
-                published += 1
-            time.sleep(1)
-            samples.append(rss_mb(ps))
-        end_mem = rss_mb(ps)
-        t = time.time()
-        proc.send_signal(signal.SIGTERM)
         try:
-            rc = proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            sys.exit("the daemon did not stop within 60 s of SIGTERM")
+            ps = psutil.Process(proc.pid)
+            sources = len(world.urls)
+            while len(finished_runs(db)) < sources:
+                time.sleep(0.2)
+            start_mem = rss_mb(ps)
+            samples = [start_mem]
+            published = 0
+            while (n := len(finished_runs(db))) < args.runs:
+                if published < 2 and n >= (published + 1) * args.runs // 3:
+                    world.publish_more()
+                    published += 1
+                time.sleep(1)
+                samples.append(rss_mb(ps))
+            end_mem = rss_mb(ps)
+            t = time.time()
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                sys.exit("the daemon did not stop within 60 s of SIGTERM")
+        finally:  # an error of the bench itself must not leave the daemon running
+            if proc.poll() is None:
+                proc.kill()
         stop_s = time.time() - t
     runs = finished_runs(db)
     idle = [f - s for src, s, f, st, counts in runs
