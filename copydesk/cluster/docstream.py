@@ -191,7 +191,8 @@ class Consumer:
         sees them again). Handed over again; Identify skips any already stored."""
         self._reclaimed = time.monotonic()
         waiting = {e.id for e in self.waiting}
-        _, got, _ = self.conn.call(lambda c: c.xautoclaim(self.key, GROUP, self.name, min_idle_time=RECLAIM_SECONDS * 1000,
+        idle_ms = int(RECLAIM_SECONDS * 1000)
+        _, got, _ = self.conn.call(lambda c: c.xautoclaim(self.key, GROUP, self.name, min_idle_time=idle_ms,
                                                           start_id="0-0", count=self.batch))
         out = [Entry(i, f) for i, f in got if f is not None and i not in waiting]
         if out:
