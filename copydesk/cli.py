@@ -102,6 +102,9 @@ def args_serve(sp: argparse.ArgumentParser) -> None:
                     help="address for --metrics-port (default 127.0.0.1)")
     sp.add_argument("--worker", metavar="ID",
                     help="with [cluster]: this daemon's worker id (overrides [cluster] worker; default host-pid)")
+    sp.add_argument("--no-writer", action="store_true",
+                    help="with [cluster]: never take the writer role, i.e. fetch and extract only (overrides "
+                         "[cluster] writer; for hosts without the corpus)")
 
 
 def args_ingest(sp: argparse.ArgumentParser) -> None:
@@ -353,8 +356,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)
-    if args.worker:
-        cfg = daemon.with_worker(cfg, args.worker)
+    if args.worker or args.no_writer:
+        cfg = daemon.with_worker(cfg, args.worker, writer=False if args.no_writer else None)
     return daemon.serve(cfg, metrics_port=args.metrics_port, metrics_host=args.metrics_host, early_signals=early)
 
 

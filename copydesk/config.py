@@ -87,6 +87,7 @@ class ClusterSettings:
     name: str = "copydesk"         # key prefix copydesk:{name}: (several clusters on one server)
     worker: str = ""               # this daemon's id; default <hostname>-<pid>
     lease_seconds: float = 60.0    # writer lease and frontier leases: a dead holder's work moves after this
+    writer: bool = True            # may take the writer role (open the corpus and store); false on hosts without the corpus
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ def _cluster(r: _Reader) -> ClusterSettings:
     worker = r.string("worker", f"{socket.gethostname()}-{os.getpid()}", allow_empty=False)
     if not re.fullmatch(r"[^\s|]{1,128}", worker):
         raise ConfigError(r.key("worker"), f"expected an id without spaces or '|' (at most 128), got {_short(worker)}")
-    out = ClusterSettings(url, name, worker, r.duration("lease_seconds", ClusterSettings.lease_seconds))
+    out = ClusterSettings(url, name, worker, r.duration("lease_seconds", ClusterSettings.lease_seconds),
+                          r.boolean("writer", ClusterSettings.writer))
     r.done()
     return out
 

@@ -363,13 +363,14 @@ def serve(cfg: Config, *, metrics_port: int | None = None, metrics_host: str = "
         early_signals if early_signals is not None else [])  # the same list object: its handler may still append
 
 
-def with_worker(cfg: Config, worker: str) -> Config:
-    """``cfg`` with another [cluster] worker id (`serve --worker`): several daemons of one cluster
-    on one machine from one config file."""
+def with_worker(cfg: Config, worker: str | None, *, writer: bool | None = None) -> Config:
+    """``cfg`` with another [cluster] worker id (`serve --worker`) and/or writer switch (`serve
+    --no-writer`): several daemons of one cluster on one machine from one config file."""
     import dataclasses
 
     if cfg.cluster is None:
-        raise UsageError("--worker needs a [cluster] section in the configuration")
-    if not re.fullmatch(r"[^\s|]{1,128}", worker):  # as [cluster] worker (copydesk/config.py)
+        raise UsageError(f"{'--worker' if worker else '--no-writer'} needs a [cluster] section in the configuration")
+    if worker is not None and not re.fullmatch(r"[^\s|]{1,128}", worker):  # as [cluster] worker (copydesk/config.py)
         raise UsageError(f"--worker: expected an id without spaces or '|' (at most 128), got {worker!r}")
-    return dataclasses.replace(cfg, cluster=dataclasses.replace(cfg.cluster, worker=worker))
+    changes = {k: v for k, v in (("worker", worker), ("writer", writer)) if v is not None}
+    return dataclasses.replace(cfg, cluster=dataclasses.replace(cfg.cluster, **changes))

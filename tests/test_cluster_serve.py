@@ -55,9 +55,9 @@ def write_config(tmp: Path, site: HostsSite, server: RedisServer, worker: str) -
     return cfg
 
 
-def start_serve(tmp: Path, site: HostsSite, server: RedisServer, worker: str) -> subprocess.Popen:
+def start_serve(tmp: Path, site: HostsSite, server: RedisServer, worker: str, *extra: str) -> subprocess.Popen:
     cfg = write_config(tmp, site, server, worker)
-    p = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--worker", worker],
+    p = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--worker", worker, *extra],
                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{worker}.log", "w"))
     STARTED.append(p)
     return p
@@ -225,3 +225,24 @@ def test_a_redis_restart_pauses_the_cluster_and_loses_nothing_stored(tmp_path):
     for w in procs:
         log = (tmp_path / f"{w}.log").read_text()
         assert log.count("redis unavailable at") == 1 and log.count("redis back: resuming") == 1, log[-3000:]
+
+
+def test_a_daemon_that_may_not_write_fetches_but_never_opens_the_corpus(tmp_path):
+    """`serve --no-writer` (a host without the corpus): it fetches and publishes, the writer lease
+    stays free and no corpus appears until a writer-capable daemon joins and stores everything."""
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis") as server, article_site(2, 30, delay=0.005) as site:
+        procs = {"w1": start_serve(tmp_path, site, server, "w1", "--no-writer")}
+        c = client(server)
+        wait_until(lambda: c.exists(PREFIX + "docs") and c.xlen(PREFIX + "docs") >= len(site.articles), 90,
+                   "every article published to the doc stream", tmp_path, lambda: redis_state(server))
+        time.sleep(2 * LEASE)  # longer than a lease: a writer-capable daemon would have taken it by now
+        assert writer_of(server) is None and not corpus.exists()
+        procs["w2"] = start_serve(tmp_path, site, server, "w2")
+        wait_until(lambda: crawl_done(server, site, corpus), 90, "every article stored", tmp_path,
+                   lambda: redis_state(server))
+        assert writer_of(server) == "w2"
+        stop_all(procs, tmp_path)
+        fetched = site.article_fetches()
+    assert max(fetched.values()) == 1 and set(fetched) == set(site.articles)
+    assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})

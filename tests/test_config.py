@@ -62,7 +62,8 @@ def test_cluster_section(tmp_path):
                                                              f"{socket.gethostname()}-{os.getpid()}", 60.0)
     c = load(write(tmp_path, GOOD + "[cluster]\nredis = 'unix:///run/redis.sock'\nname = 'desk2'\nworker = 'w1'\n"
                                     "lease_seconds = '2m'\n")).cluster
-    assert (c.name, c.worker, c.lease_seconds) == ("desk2", "w1", 120.0)
+    assert (c.name, c.worker, c.lease_seconds, c.writer) == ("desk2", "w1", 120.0, True)
+    assert load(write(tmp_path, GOOD + "[cluster]\nredis = 'redis://h:6379/0'\nwriter = false\n")).cluster.writer is False
 
 
 def test_defaults_without_file(tmp_path, monkeypatch):
@@ -98,6 +99,7 @@ def test_defaults_without_file(tmp_path, monkeypatch):
     ("[cluster]\nredis = 'redis://h:6379/0'\nworker = 'host 1'", "cluster.worker", "without spaces"),
     ("[cluster]\nredis = 'redis://h:6379/0'\nlease_seconds = 0", "cluster.lease_seconds", "positive"),
     ("[cluster]\nredis = 'redis://h:6379/0'\nleases = 5", "cluster.leases", "unknown key"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nwriter = 'no'", "cluster.writer", "true or false"),
     ("[[sources]]\nname = 'a b'\nfeeds = ['https://x.org/f']", "sources[0].name", "letters"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nfeed = ['https://x.org/g']", "sources[0].feed",
      "unknown key"),

@@ -97,7 +97,10 @@ class ClusterNode:
         closed = self.seen.close_dangling_runs()
         if closed:
             log.info("closed %d discovery run(s) left running by workers that are gone", closed)
-        self.writer.start()
+        if self.cfg.cluster.writer:
+            self.writer.start()
+        else:
+            log.info("cluster: this daemon never takes the writer role ([cluster] writer = false or --no-writer)")
         self.heartbeat = Heartbeat(self.registry, self.role, self.pages_per_min, self.stop).start()
         ledger = FetchLedger(self.seen, self.cfg, self.fetch_stats, kind="serve", max_attempts=Pipeline.max_attempts)
         # at a priority above the runner's (the discovery crawls' settings), which CrawlerRunner.crawl

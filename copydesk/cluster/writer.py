@@ -62,7 +62,8 @@ class Writer:
         return self
 
     def join(self) -> None:
-        self._thread.join()
+        if self._thread.is_alive():  # never started on a daemon that may not write
+            self._thread.join()
 
     def _run(self) -> None:
         while not self.stop.is_set():
