@@ -2,7 +2,8 @@
 address 127.0.0.2, 127.0.0.3, ... (Linux routes all of 127/8 to the loopback), each host with an
 index page listing its articles; every article links to a few others (on other hosts too), so
 the cluster's dupefilter has work. Every request is logged with the worker that sent it (from
-the User-Agent) and the requests in flight are counted per host, at the server."""
+the User-Agent) and the requests in flight are counted per host, at the server. Served by
+tests/loopback.py's Loopback, one per address."""
 from __future__ import annotations
 
 import random
@@ -10,8 +11,10 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import Loopback
 
 
 @dataclass
@@ -32,7 +35,7 @@ class HostsSite:
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
         self.servers = [self._server(a) for a in self.addresses]
-        self.base = {a: f"http://{a}:{s.server_address[1]}" for a, s in zip(self.addresses, self.servers)}
+        self.base = {a: s.base for a, s in zip(self.addresses, self.servers)}
         rng = random.Random(seed)
         self.articles = [self.base[self.addresses[i % hosts]] + f"/a/{i}.html" for i in range(articles)]
         self.pages: dict[str, bytes] = {}
@@ -46,53 +49,47 @@ class HostsSite:
     def indexes(self) -> list[str]:
         return [self.base[a] + "/index.html" for a in self.addresses]
 
-    def _server(self, address: str) -> ThreadingHTTPServer:
-        site = self
+    def _server(self, address: str) -> Loopback:
+        def answer(request: BaseHTTPRequestHandler) -> None:
+            with self.lock:
+                self.in_flight[address] += 1
+                self.max_in_flight[address] = max(self.max_in_flight[address], self.in_flight[address])
+            start = time.monotonic()
+            done = False
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
+            def leave() -> None:  # before the body's last write: see tests/test_per_host_limit.py's server
+                with self.lock:
+                    self.in_flight[address] -= 1
+                    worker = (request.headers.get("User-Agent") or "").rpartition("/")[2]
+                    self.log.append(Fetch(address, request.path, worker, start, time.monotonic()))
 
-            def log_message(self, *args: Any) -> None:
-                pass
+            try:
+                time.sleep(self.delay)
+                port = request.server.server_address[1]
+                body = self.pages.get(f"http://{address}:{port}{request.path}")
+                status = 200 if body is not None else 404
+                body = body if body is not None else b"not found"
+                request.send_response(status)
+                request.send_header("Content-Type", "text/html; charset=utf-8")
+                request.send_header("Content-Length", str(len(body)))
+                request.end_headers()
+                leave()
+                done = True
+                request.wfile.write(body)
+            finally:
+                if not done:
+                    leave()
 
-            def do_GET(self) -> None:
-                host = address
-                with site.lock:
-                    site.in_flight[host] += 1
-                    site.max_in_flight[host] = max(site.max_in_flight[host], site.in_flight[host])
-                start = time.monotonic()
-                try:
-                    time.sleep(site.delay)
-                    port = self.server.server_address[1]
-                    body = site.pages.get(f"http://{host}:{port}{self.path}")
-                    status = 200 if body is not None else 404
-                    body = body if body is not None else b"not found"
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                finally:
-                    with site.lock:
-                        site.in_flight[host] -= 1
-                        worker = (self.headers.get("User-Agent") or "").rpartition("/")[2]
-                        site.log.append(Fetch(host, self.path, worker, start, time.monotonic()))
-
-        server = ThreadingHTTPServer((address, 0), Handler)
-        server.daemon_threads = True
-        server.handle_error = lambda *_: None  # a killed worker's connections
-        return server
+        return Loopback(answer, address=address)
 
     def __enter__(self) -> HostsSite:
         for s in self.servers:
-            threading.Thread(target=s.serve_forever, daemon=True).start()
+            s.start()
         return self
 
     def __exit__(self, *_: Any) -> None:
         for s in self.servers:
-            s.shutdown()
-            s.server_close()
+            s.stop()
 
     def article_fetches(self) -> Counter[str]:
         """How many times each article URL was requested (index pages left out)."""
