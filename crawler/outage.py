@@ -3,7 +3,7 @@
 The frontier (crawler.frontier, on the reactor thread) and copydesk's cluster connection
 (copydesk/cluster/connection.py, in threads) talk to the same server; each reports an outage here,
 keyed by the server's URL, so the log shows ONE ``redis unavailable at URL: pausing (...)`` when it
-starts and ONE ``redis back: resuming`` when it ends (CLUSTER.md).
+starts and ONE ``redis back: resuming`` when it ends (docs/scale-out.md, "Failures").
 """
 from __future__ import annotations
 
