@@ -144,12 +144,24 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _END_PUNCT = tuple('.!?…"”»\')')
 
+# "Read also" in German, Spanish, Portuguese, French, Italian, Dutch and Polish: the line that points
+# to another story ("Lesen Sie auch: ...", "Lea también: ...", "VEA TAMBIÉN: ...").
+_READ_ALSO = (
+    r"lesen sie (?:auch|mehr|hier)|lies auch|auch interessant|schon gelesen|mehr zum thema|siehe auch|weiterlesen"
+    r"|(?:das|dies|das thema|diese themen?) könnte(?:n)? (?:sie|dich|euch) auch interessieren|lea (?:también|más|además)|lee (?:también|más|además)|lea:|vea también"
+    r"|ver también|mira también|te puede interesar|le puede interesar|puede interesarte|leia (?:também|mais)|veja também"
+    r"|saiba mais|lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|à lire également|leggi anche|leggi anche:"
+    r"|potrebbe interessarti|lees ook|zie ook|lees meer|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)"
+    r"|przeczytaj (?:też|także|również)"
+)
+
 # (regex, max words of a line it may remove). Anchored at the start of the line unless stated.
 _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # copyright and reprint notices
     (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|\W*$))"), 40),
     (_rx(r"^copyright\b[^.!?]*$"), 8),
     (_rx(r"\ball rights reserved\b"), 40),
+    (_rx(r"\b(?:alle rechte vorbehalten|todos los derechos reservados|tous droits réservés|tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrzeżone|alle rechten voorbehouden|(?:vervielfältigung|nachdruck|weiterverbreitung) nur mit (?:schriftlicher )?genehmigung)\b"), 40),
     (_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
     (_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
     (_rx(r"^(?:this (?:article|story|post) )?(?:was )?originally (?:published|appeared|posted)\b"), 30),
@@ -180,6 +192,19 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # a date and time standing alone: a year and a clock time in a line of at most 10 words
     (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
     (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
+    # the same "read also" pointers in the languages of the pages copydesk meets most
+    # (followed by a colon, a dash or nothing, or in a line that ends in a colon: "Auch interessant ist, dass ..." is prose)
+    (_rx(rf"^(?:{_READ_ALSO})(?:\s*[:|?!»>–—-]|\s*$|.*:\s*$)"), 25),
+    # advertising and affiliate disclosures standing alone
+    (_rx(r"^\W*(?:anzeige|werbung|publicidad|publicité|pubblicità|reklama|publicidade|advertorial)(?:\W*$|\W*[:.,|]\s*(?:\w+\s+){0,12}\w*\W*$)|\benthält (?:werbung|affiliate[- ]links?)\b|^\W*(?:dieser beitrag|dieser artikel|this (?:post|article)) (?:enthält|contains) (?:werbung|affiliate|advertising)"), 16),
+    # affiliate and advertiser disclosures ("We may receive compensation when you click ...")
+    (_rx(r"\b(?:we|i|the site|this site|the author) (?:may|might|will|can) (?:receive|earn|get|be paid) (?:a )?(?:small )?(?:compensation|commissions?|a share of sales)\b|\bcontains? (?:affiliate links|references to products)\b|\b(?:erhalten|bekommen) wir (?:ggf\. |eventuell |unter umständen )?(?:eine )?provision\b"), 60),
+    # a newsletter's name standing alone ("The Morning Newsletter", "PC Gamer Newsletter")
+    (_rx(r"^(?:[\w'’.&-]+\s+){0,3}newsletters?\W*$"), 4),
+    # newsletters and subscriptions in other languages
+    (_rx(r"\bnewsletter\b.*\b(?:abonnieren|anmelden|bestellen|erhalten|registrieren|suscr[ií]b|inscr[ií]b|assine|cadastre|iscriviti|zapisz|abonnez|inscrivez)|^(?:jetzt )?(?:newsletter )?(?:abonnieren|anmelden)\W*$|\b(?:suscr[ií]bete|suscr[ií]base|abonnez-vous|iscriviti|assine|zapisz się)\b"), 30),
+    # photo credits in other languages ("Fot. X / Agencja", "Bild: dpa", "Beitragsbild: ...")
+    (_rx(r"^\(?(?:fot\.|foto(?:s|grafie)?\s*[:©]|bild(?:quelle|nachweis)?\s*[:©]|beitragsbild|titelbild|headerbild|bildrechte|imagen\s*:|crédit(?:s)? photo|zdj(?:ę|e)cie\s*:|image illustrative)"), 20),
     # photo and video credits standing alone
     (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?(?:\s*[:/|©]|\s+[-–—]\s)"), 15),
     (_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
@@ -197,7 +222,15 @@ _LIST_HEADING = _rx(
     r"|read (?:more|next|also)|also read|see also|further reading|what to read next|in (?:other|case you missed)\b.*"
     r"|popular posts|recent posts|similar (?:posts|articles|stories)|more (?:stories|news|headlines)"
     r"|around the web|from (?:the|our) (?:web|partners)|sponsored stories|promoted stories"
-    r"|tags|tagged|topics|categories|labels|filed under)\W*$"
+    r"|tags|tagged|topics|categories|labels|filed under"
+    # the same headings in German, Spanish, Portuguese, French, Italian, Dutch and Polish
+    rf"|{_READ_ALSO}|weitere (?:themen|artikel|beiträge|nachrichten|meldungen|news)\b.*|ähnliche (?:artikel|beiträge|themen)"
+    r"|verwandte (?:artikel|beiträge|themen)|empfohlene (?:artikel|beiträge)|top-themen\b.*|meistgelesen\w*|beliebte (?:artikel|beiträge)"
+    r"|neueste (?:artikel|beiträge)|aktuelle (?:artikel|beiträge)"
+    r"|(?:contenido|noticias|artículos|notas) relacionad[oa]s?|relacionad[oa]s|lo más (?:leído|visto)|más noticias|otras noticias"
+    r"|notícias relacionadas|mais lidas|artigos relacionados|articles (?:similaires|liés|connexes)|sur le même sujet|les plus lus"
+    r"|articoli (?:correlati|simili)|i più letti|gerelateerde artikelen|meest gelezen|polecane|polecamy|najczęściej czytane"
+    r"|podobne artykuły|zobacz również)\W*$"
 )
 
 # A comment section or comment form: it and everything after it go when it sits in the tail.
@@ -208,7 +241,12 @@ _COMMENTS_HEADING = _rx(
     r"|\d+ (?:responses|replies|thoughts) (?:to|on)\b.*|one (?:response|reply|thought) (?:to|on)\b.*"
     r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*"
     r"|tell us what you think\W*|what do you think\?|share your (?:thoughts|views|comments)\b.*"
-    r"|let us know (?:what you think|in the comments)\b.*)$"
+    r"|let us know (?:what you think|in the comments)\b.*"
+    # the same in German, Spanish, Portuguese, French, Italian and Polish
+    r"|(?:\d+ )?(?:kommentare?|comentarios?|comentários?|commentaires?|commenti|komentarze?)\W*"
+    r"|(?:schreibe?n? (?:sie )?einen kommentar|hinterlasse(?:n sie)? einen kommentar|kommentar schreiben|kommentare insgesamt\b.*"
+    r"|deja (?:un|tu) comentario|dejar un comentario|escribe un comentario|deixe (?:um|seu) comentário|laisser un commentaire"
+    r"|lascia un commento|dodaj komentarz)\W*)$"
 )
 
 _BREADCRUMB = re.compile(r"^[^>»›|/]{1,40}(?:\s[>»›|/]\s[^>»›|/]{1,40}){2,}$")

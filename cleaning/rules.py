@@ -21,7 +21,7 @@ import lxml.html
 from . import candidates
 from .model import count_words
 from .parse import parse_html, recovery_trees, trafilatura_tree
-from .second_opinion import choose, readability_text
+from .second_opinion import choose, readability_text, reads_as_prose
 
 
 @dataclass
@@ -88,6 +88,14 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             chosen = choose(text, alt, min_words).text
             if chosen is not text:
                 text = chosen
+    if count_words(text) < min_words and favor_precision:
+        # precision mode can reject a whole article (broken nesting, a short article in an odd
+        # container) and neither recovery nor readability found one: balanced mode gets its turn, and
+        # its text is taken on the terms readability's is (more words, and they read as prose)
+        bal = candidates.trafilatura_candidate(page, url, "t_full", metadata=doc is None, date_params=date_params)
+        bal_text = candidates.post(bal.text if bal else "", post_clean)
+        if count_words(bal_text) > count_words(text) and reads_as_prose(bal_text.split("\n")):
+            doc, text = merge_meta(bal, doc), bal_text
     return RulesResult(text, doc, fast_text, page, readability)
 
 

@@ -53,7 +53,7 @@ def _prose_lines(lines: list[str]) -> int:
     return sum(1 for line in lines if count_words(line) >= 12 and _SENTENCE_END.search(line))
 
 
-def _reads_as_prose(lines: list[str]) -> bool:
+def reads_as_prose(lines: list[str]) -> bool:
     """Paragraphs of sentences, not a list of links or labels."""
     if not lines:
         return False
@@ -81,12 +81,12 @@ def choose(primary: str, second: str, min_words: int) -> Choice:
         return Choice(primary, "trafilatura")
     s_lines = second.split("\n")
     if wp < min_words:
-        if _reads_as_prose(s_lines):
+        if reads_as_prose(s_lines):
             return Choice(second, "readability")
         return Choice(primary, "trafilatura")
     if ws >= 1.4 * wp and _containment(primary, second) >= 0.8:
         p_set = {line for line in primary.split("\n")}
         extra = [line for line in s_lines if line not in p_set]
-        if _reads_as_prose(extra):
+        if reads_as_prose(extra):
             return Choice(second, "readability")
     return Choice(primary, "trafilatura")

@@ -32,12 +32,12 @@ def token_f1(out: str, exp: str) -> float:
     return 2 * p * r / (p + r)
 
 
-def layout_f1(layout: str) -> list[float]:
+def layout_f1(layout: str, select: str = SELECT) -> list[float]:
     scores = []
     for cid, case in sorted(CASES.items()):
         if f"-{layout}-" not in cid:
             continue
-        article = cleaning.extract((FIXTURES / case["html_path"]).read_bytes(), case["url"], select=SELECT)
+        article = cleaning.extract((FIXTURES / case["html_path"]).read_bytes(), case["url"], select=select)
         scores.append(token_f1(article.text if article else "", case["expected_text"]))
     assert len(scores) == 4
     return scores
@@ -68,6 +68,12 @@ def test_broken_nesting_does_not_leave_nothing():
     """Paragraphs in unclosed <a>/<span>/<td> soup: the precision pass and readability find ~10 words
     (old: Rejected("not_article") on all four)."""
     assert min(layout_f1("brokennesting")) >= 0.95
+
+
+def test_broken_nesting_is_found_by_the_default_rules_too():
+    """When precision mode, recovery and readability all find under an article's worth of words, the
+    rules ask trafilatura's balanced mode (before: Rejected("not_article") on all four, F1 0)."""
+    assert min(layout_f1("brokennesting", select="rules")) >= 0.95
 
 
 @pytest.mark.parametrize("layout", ["resultssidebar", "brieflinks", "brokenmarkup"])

@@ -175,3 +175,50 @@ def test_bylines_and_source_credits_standing_alone():
     assert clean_text(text) == ARTICLE
     keep = "\n".join([P1, "By the end of May, the first rails had been laid.", "By contrast, the bus budget shrank."])
     assert clean_text(keep) == keep
+
+
+# Pointers, lists, disclosures and comment headings in the languages copydesk meets most after English.
+DE1 = ("Der Stadtrat hat am Dienstagabend mit elf zu vier Stimmen beschlossen, die östliche Straßenbahnlinie "
+       "um sechs Kilometer zu verlängern, nachdem das Projekt fast zwei Jahre lang stillstand.")
+DE2 = ("Die Ingenieure rechnen mit einem Baubeginn im Herbst und mit den ersten Fahrten bis Ende 2027, "
+       "teilte das Verkehrsamt in einer Erklärung mit.")
+ES1 = ("El consejo municipal aprobó el martes por la noche ampliar la línea de tranvía del este en seis "
+       "kilómetros, tras casi dos años de disputa sobre el proyecto.")
+ES2 = ("Los ingenieros esperan que las obras comiencen en otoño y que los primeros tranvías circulen a "
+       "finales de 2027, según un comunicado de la oficina de transporte.")
+
+
+def test_read_also_lines_and_story_lists_in_other_languages():
+    de = "\n".join([DE1, "Lesen Sie auch: Fünf Dinge, die man vor der Haushaltsabstimmung wissen sollte", DE2,
+                    "Auch interessant:", "Warum der Butterpreis sich verdoppelt hat", "Neue Bänke für den Stadtpark",
+                    "*Werbung. Dieser Beitrag enthält Affiliate-Links."])
+    assert clean_text(de) == "\n".join([DE1, DE2])
+    es = "\n".join([ES1, "VEA TAMBIÉN: Cinco cosas que saber antes de la votación del presupuesto", ES2,
+                    "Lea también: El pueblo que prohibió los sopladores de hojas", "Contenido Relacionado",
+                    "Por qué se duplicó el precio de la mantequilla"])
+    assert clean_text(es) == "\n".join([ES1, ES2])
+    others = "\n".join([P1, "Leia também: O custo da nova linha", "À lire aussi : le tramway en chiffres",
+                        "Czytaj też: Ile kosztuje nowa linia?", "Leggi anche: il tram in cifre", P2])
+    assert clean_text(others) == "\n".join([P1, P2])
+
+
+def test_comment_tail_newsletter_and_photo_credit_in_other_languages():
+    text = "\n".join([DE1, "Foto: Kai Lund / Stadtanzeiger", DE2,
+                      "Jetzt den Newsletter abonnieren und nichts mehr verpassen!",
+                      "3 Kommentare", "Schöner Artikel, danke!", "Ich sehe das anders."])
+    assert clean_text(text) == "\n".join([DE1, DE2])
+
+
+def test_prose_in_other_languages_that_looks_like_furniture_is_kept():
+    keep = [
+        DE1,
+        "Lesen können die meisten Kinder schon vor der Einschulung, sagt die Studie.",
+        "Auch interessant ist, dass die Linie nachts fahren soll, wie der Bürgermeister sagte.",
+        "Kommentare von Anwohnern bei der Versammlung waren überwiegend positiv, hieß es.",
+        "Werbung für Zigaretten ist an Haltestellen seit 2020 verboten.",
+        "Weitere Themen der Sitzung waren der Haushalt und die neue Schwimmhalle.",
+        ES1,
+        "Comentarios de los vecinos en la reunión fueron en su mayoría positivos.",
+        "Foto de familia: el alcalde con los ingenieros tras la votación, en la plaza mayor de la ciudad.",
+    ]
+    assert clean_text("\n".join(keep)) == "\n".join(keep)
