@@ -1,6 +1,8 @@
-"""Imported by the extraction pool's forkserver (copydesk.pipeline.Extractor): loads, once, what
+"""Imported by the daemon's extraction pool's forkserver (copydesk.workers, `serve`): loads, once, what
 every extraction needs, so each worker forked from it starts with it (shared copy-on-write) instead
-of paying for it on its first page and again after every recycle (pebble's max_tasks).
+of paying for it on its first page and again after every recycle (pebble's max_tasks). The pools of
+the short commands (crawl, ingest, demo) preload copydesk.warmup instead: the same minus dateparser's
+locales, ~2 s at every pool start that a short command pays for nothing unless a page needs them.
 
 py3langid's model takes ~0.4 s of CPU and ~100 MB to load; the public suffix list that trafilatura
 reads through courlan/tld (site names) ~30 ms, on a worker's first page. The selector's and the cascade

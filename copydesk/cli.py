@@ -352,7 +352,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     early: list[int] = []  # a stop asked for while the daemon is still importing and opening the corpus
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _: early.append(signum))
-    workers.start_early()
+    workers.start_early(long_lived=True)  # dateparser's locales too: they pay off only in a daemon
     from copydesk import daemon
 
     cfg = load_config(args, need_sources=True)

@@ -1,0 +1,28 @@
+"""Imported by every extraction pool's forkserver (copydesk.workers): the one-time loads that pay off
+even in a short command (crawl, ingest, demo), so each worker forked from it starts with them (shared
+copy-on-write) instead of paying on its first page and again after every recycle (pebble's max_tasks).
+
+py3langid's model ~0.4 s of CPU and ~100 MB; the public suffix list that trafilatura reads through
+courlan/tld (site names) ~30 ms; the selector's and the cascade gate's model files and jusText's
+English stopword list, small; ftfy (imported by the line filters on a page's first mojibake) ~1 s.
+Together ~0.8 s on the 2-core bench machine.
+
+The same loads as ``copydesk.cleaning.preload`` minus dateparser's ~200 locales (~2 s more), which
+only the long-lived daemon's forkserver loads (``workers.start_early(long_lived=True)``): a short
+command pays that for nothing unless a page has a date in words, and then in the worker that meets
+it. tests/test_workers.py keeps this list the same as the preload's.
+"""
+from __future__ import annotations
+
+import courlan
+import ftfy  # noqa: F401 - imported by the line filters on a page's first mojibake: ~1 s
+import py3langid
+
+from copydesk import cleaning  # noqa: F401 - trafilatura, lxml, readability and copydesk's cleaning modules
+from copydesk.cleaning import candidates, cascade, selector
+
+py3langid.classify("copydesk loads the language model once in the forkserver")
+courlan.extract_domain("https://www.example.co.uk/")
+selector.load_model()
+cascade.load_gate()
+candidates.stoplist("en")

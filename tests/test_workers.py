@@ -1,0 +1,122 @@
+"""The extraction pool's forkserver preload (copydesk.workers): the daemon's (`serve`, cluster workers
+included) loads dateparser's ~200 locales once; the short commands' (crawl, ingest, demo) does not
+(~2 s at every pool start); extraction is the same either way. copydesk.warmup does what
+cleaning.preload does, but the locales."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from copydesk import workers
+from copydesk.demo.synth import page
+from sites import Route, Site, rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def forkserver_preload(proc: subprocess.Popen, timeout: float = 60) -> list[str]:
+    """The preload list of ``proc``'s forkserver, read from its command line
+    (``python -c 'from multiprocessing.forkserver import main; main(fd, fd, [modules], ...)'``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            break
+        for child in children:
+            try:
+                cmd = " ".join(child.cmdline())
+            except psutil.Error:
+                continue
+            m = re.search(r"multiprocessing\.forkserver import main; main\(\d+, \d+, (\[[^\]]*\])", cmd)
+            if m:
+                return ast.literal_eval(m.group(1))
+        time.sleep(0.05)
+    raise AssertionError(f"no forkserver seen under pid {proc.pid} (exit status {proc.poll()})")
+
+
+def test_serve_preloads_dateparser_and_a_one_off_crawl_does_not(tmp_path):
+    # the feed answers after 2 s: the crawl is still running when its forkserver is looked for
+    routes = {"/a/0.html": Route(page(0, site="pre").encode())}
+    with Site(routes) as site:
+        site.routes["/rss.xml"] = Route(rss([(site.url("/a/0.html"), "a", "Mon, 02 Nov 2026 08:00:00 GMT")]),
+                                        content_type="application/rss+xml", delay=2.0)
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(f'corpus = "corpus"\n[schedule]\ninterval = "1h"\n'
+                       f'[[sources]]\nname = "pre"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        cli = [sys.executable, "-m", "copydesk.cli"]
+        crawl = subprocess.Popen([*cli, "crawl", "-c", str(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            crawl_preload = forkserver_preload(crawl)
+        finally:
+            _, err = crawl.communicate(timeout=120)
+        assert crawl.returncode == 0, err[-2000:]
+        serve = subprocess.Popen([*cli, "serve", "-c", str(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            serve_preload = forkserver_preload(serve)
+        finally:
+            serve.send_signal(signal.SIGTERM)
+            _, err = serve.communicate(timeout=60)
+        assert serve.returncode == 0, err[-2000:]
+    assert crawl_preload == workers.PRELOAD and "copydesk.cleaning.preload" not in crawl_preload
+    assert serve_preload == workers.DAEMON_PRELOAD and "copydesk.cleaning.preload" in serve_preload
+
+
+# a page whose date, in Spanish words, htmldate hands to dateparser (which then loads every locale)
+DATED = ("<html><head><title>Harbour notice</title></head><body><article><h1>Harbour notice</h1>"
+         "<p class='byline'>Publicado el martes 12 de marzo de 2024</p><p>"
+         + "The northern ferry pier closes on Saturday from six until noon for repairs to its gangway. " * 8
+         + "</p></article></body></html>")
+POOL = """
+import json, sys
+from copydesk import workers
+workers.start_early(long_lived=sys.argv[1] == "daemon")
+from copydesk.cleaning import analyze
+from copydesk.extraction import Extractor
+ex = Extractor(1)
+locales = "len(__import__('dateparser.languages.loader', fromlist=['_']).LocaleDataLoader._loaded_locales)"
+langid = "__import__('py3langid.langid', fromlist=['_']).IDENTIFIER is not None"
+before, model = ex.call(eval, locales).result(), ex.call(eval, langid).result()
+article = ex.call(analyze, sys.argv[2], "https://harbour.test/notice").result()
+after = ex.call(eval, locales).result()
+ex.close()
+print(json.dumps({"before": before, "model": model, "after": after, "article": repr(article)}))
+"""
+
+
+def pool_report(mode: str) -> dict:
+    r = subprocess.run([sys.executable, "-c", POOL, mode, DATED], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout)
+
+
+def test_a_daemons_workers_start_with_dateparsers_locales_and_extract_the_same():
+    daemon, short = pool_report("daemon"), pool_report("short")
+    assert daemon["before"] >= 100 and short["before"] == 0
+    assert daemon["model"] and short["model"]       # the language model: preloaded for both
+    assert short["after"] >= 100                      # the page needed dateparser: that worker loaded it
+    assert "published='2024-" in daemon["article"] and daemon["article"] == short["article"]
+
+
+def _warmups(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    body = tree.body[1:] if ast.get_docstring(tree) else tree.body
+    return {ast.unparse(n) for n in body if not (isinstance(n, ast.ImportFrom) and n.module == "__future__")}
+
+
+def test_warmup_does_what_the_daemons_preload_does_but_dateparser():
+    preload = _warmups(ROOT / "cleaning" / "preload.py")
+    dates = {s for s in preload if "get_external_parser" in s}
+    assert dates, "cleaning.preload no longer loads dateparser's locales"
+    assert _warmups(ROOT / "copydesk" / "warmup.py") == preload - dates
