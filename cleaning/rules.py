@@ -4,7 +4,8 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     fast precision pass -> full pass when it has under 2 x min_words -> damaged-HTML recovery when
     still under min_words -> layout tables unwrapped when a table row of 60+ words came out ->
     readability-lxml as a second opinion when the text is short or covers under 45 % of the
-    page's <p> prose (cleaning.second_opinion.choose)
+    page's <p> prose (cleaning.second_opinion.choose) -> trafilatura's balanced full pass when
+    all of that left under min_words (taken only when its text reads as prose)
 
 The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
 candidate when it escalates, instead of computing it again; and so is the parsed page (one parse
