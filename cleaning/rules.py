@@ -25,6 +25,13 @@ from .parse import parse_html, recovery_trees, trafilatura_tree
 from .second_opinion import choose, readability_text, reads_as_prose
 
 
+# The rules' fixed thresholds; their effect on each development set is in docs/cleaning.md
+# ("Thresholds"), measured by bench/rules_thresholds.py.
+FULL_PASS_FACTOR = 2  # the full pass runs when the fast pass has under this many x min_words
+LAYOUT_ROW_WORDS = 60  # a table row (or cell) of this many words means a layout table
+SECOND_OPINION_COVERAGE = 0.45  # readability is asked when the text has under this share of the page's <p> words
+
+
 @dataclass
 class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
@@ -48,7 +55,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
     text = fast_text = candidates.post(doc.text if doc else "", post_clean)
     words = count_words(text)
-    if words < 2 * min_words:
+    if words < FULL_PASS_FACTOR * min_words:
         full = candidates.trafilatura_candidate(page, url, full_mode, metadata=doc is None, date_params=date_params)
         full_text = candidates.post(full.text if full else "", post_clean)
         full_words = count_words(full_text)
@@ -142,23 +149,26 @@ def _wants_second_opinion(words: int, markup: str, min_words: int) -> bool:
     """trafilatura's text (`words` long) is too short, or covers well under half of the page's paragraph prose."""
     if words < min_words:
         return True
-    return words < 0.45 * page_paragraph_words(markup)
+    return words < SECOND_OPINION_COVERAGE * page_paragraph_words(markup)
 
 
 def _has_layout_table_rows(text: str) -> bool:
     """trafilatura renders table rows as "| a | b |"; a row holding prose means a layout table."""
-    return any(line.startswith("|") and count_words(line) >= 60 for line in text.split("\n") if line[:1] == "|")
+    return any(line.startswith("|") and count_words(line) >= LAYOUT_ROW_WORDS for line in text.split("\n") if line[:1] == "|")
 
 
 _TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption")
 
 
-def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int = 60) -> int:
+def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int | None = None) -> int:
     """Turn tables used for page layout into plain <div>s, so the article cell reads as paragraphs.
 
-    A layout table holds a nested table or a cell of prose (`min_cell_words` or more); data
+    A layout table holds a nested table or a cell of prose (`min_cell_words`, default
+    LAYOUT_ROW_WORDS, or more); data
     tables hold short cells. Returns how many tables were unwrapped.
     """
+    if min_cell_words is None:
+        min_cell_words = LAYOUT_ROW_WORDS
     layout = []
     for table in tree.iter("table"):
         cells = [c for c in table.iter("td", "th") if c.getparent() is not None]

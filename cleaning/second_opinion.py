@@ -43,6 +43,12 @@ def readability_text(tree: lxml.html.HtmlElement) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# readability replaces a text of article length when it has this many times its words and holds
+# this share of them (docs/cleaning.md, "Thresholds": measured by bench/rules_thresholds.py)
+READABILITY_GAIN = 1.4
+READABILITY_CONTAINMENT = 0.8
+
+
 @dataclass(frozen=True)
 class Choice:
     text: str
@@ -84,7 +90,7 @@ def choose(primary: str, second: str, min_words: int) -> Choice:
         if reads_as_prose(s_lines):
             return Choice(second, "readability")
         return Choice(primary, "trafilatura")
-    if ws >= 1.4 * wp and _containment(primary, second) >= 0.8:
+    if ws >= READABILITY_GAIN * wp and _containment(primary, second) >= READABILITY_CONTAINMENT:
         p_set = {line for line in primary.split("\n")}
         extra = [line for line in s_lines if line not in p_set]
         if reads_as_prose(extra):
