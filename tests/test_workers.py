@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import signal
 import subprocess
@@ -16,7 +17,6 @@ from pathlib import Path
 import psutil
 
 from copydesk import workers
-from copydesk.demo.synth import page
 from sites import Route, Site, rss
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,33 +43,27 @@ def forkserver_preload(proc: subprocess.Popen, timeout: float = 60) -> list[str]
     raise AssertionError(f"no forkserver seen under pid {proc.pid} (exit status {proc.poll()})")
 
 
+def preload_of(*command: str) -> list[str]:
+    """The forkserver preload of a real copydesk command, which is then killed with its forkserver (its
+    process group): only its start matters."""
+    proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", *command], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return forkserver_preload(proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def test_serve_preloads_dateparser_and_a_one_off_crawl_does_not(tmp_path):
-    # the feed answers after 2 s: the crawl is still running when its forkserver is looked for
-    routes = {"/a/0.html": Route(page(0, site="pre").encode())}
-    with Site(routes) as site:
-        site.routes["/rss.xml"] = Route(rss([(site.url("/a/0.html"), "a", "Mon, 02 Nov 2026 08:00:00 GMT")]),
-                                        content_type="application/rss+xml", delay=2.0)
+    with Site() as site:   # a feed that never answers in time: the commands are killed while they wait
+        site.routes["/rss.xml"] = Route(rss([]), content_type="application/rss+xml", delay=30)
         cfg = tmp_path / "copydesk.toml"
         cfg.write_text(f'corpus = "corpus"\n[schedule]\ninterval = "1h"\n'
                        f'[[sources]]\nname = "pre"\nfeeds = ["{site.url("/rss.xml")}"]\n')
-        cli = [sys.executable, "-m", "copydesk.cli"]
-        crawl = subprocess.Popen([*cli, "crawl", "-c", str(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
-        try:
-            crawl_preload = forkserver_preload(crawl)
-        finally:
-            _, err = crawl.communicate(timeout=120)
-        assert crawl.returncode == 0, err[-2000:]
-        serve = subprocess.Popen([*cli, "serve", "-c", str(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
-        try:
-            serve_preload = forkserver_preload(serve)
-        finally:
-            serve.send_signal(signal.SIGTERM)
-            _, err = serve.communicate(timeout=60)
-        assert serve.returncode == 0, err[-2000:]
-    assert crawl_preload == workers.PRELOAD and "copydesk.cleaning.preload" not in crawl_preload
-    assert serve_preload == workers.DAEMON_PRELOAD and "copydesk.cleaning.preload" in serve_preload
+        crawl, serve = preload_of("crawl", "-c", str(cfg)), preload_of("serve", "-c", str(cfg))
+    assert crawl == workers.PRELOAD and "copydesk.cleaning.preload" not in crawl
+    assert serve == workers.DAEMON_PRELOAD and "copydesk.cleaning.preload" in serve
 
 
 # a page whose date, in Spanish words, htmldate hands to dateparser (which then loads every locale)
@@ -94,15 +88,15 @@ print(json.dumps({"before": before, "model": model, "after": after, "article": r
 """
 
 
-def pool_report(mode: str) -> dict:
-    r = subprocess.run([sys.executable, "-c", POOL, mode, DATED], cwd=ROOT, capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return json.loads(r.stdout)
-
-
 def test_a_daemons_workers_start_with_dateparsers_locales_and_extract_the_same():
-    daemon, short = pool_report("daemon"), pool_report("short")
+    procs = {mode: subprocess.Popen([sys.executable, "-c", POOL, mode, DATED], cwd=ROOT, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for mode in ("daemon", "short")}
+    reports = {}
+    for mode, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-3000:]
+        reports[mode] = json.loads(out)
+    daemon, short = reports["daemon"], reports["short"]
     assert daemon["before"] >= 100 and short["before"] == 0
     assert daemon["model"] and short["model"]       # the language model: preloaded for both
     assert short["after"] >= 100                      # the page needed dateparser: that worker loaded it
