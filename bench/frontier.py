@@ -1,7 +1,9 @@
 """The shared frontier's throughput and Redis cost: 1, 2 and 3 worker processes
 (tests/frontier_worker.py: crawler.frontier + crawler.politeness) crawl a loopback site whose
 responses take 100 ms, so a worker is bound by latency and concurrency, not CPU; Redis commands
-and round trips per page from INFO commandstats; the dupefilter's memory per million URLs.
+and round trips per page from INFO commandstats; the dupefilter's memory per million URLs. Fails
+(exit status 1) when an article was never fetched or fetched twice, or a host saw more than
+--host-limit requests at once: tests/test_frontier.py's claims at scale.
 
     .venv/bin/python bench/frontier.py [--articles 10000] [--hosts 30] [--delay 0.1] [--workers 1 2 3]
 """
@@ -51,7 +53,14 @@ def crawl(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, float]
         pages = len(fetched)
         trips = sum(n for k, n in stats.items() if k not in INSIDE)
         rtt_ms = ping_ms(client)
-        return {"workers": workers, "pages": pages, "twice": sum(1 for n in fetched.values() if n > 1),
+        # what tests/test_frontier.py asserts on 600 articles, checked here at scale
+        twice = sum(1 for n in fetched.values() if n > 1)
+        over = max(site.max_in_flight.values()) > args.host_limit
+        if set(fetched) != set(site.articles) or twice or over:
+            raise SystemExit(f"{workers} workers: {len(set(site.articles) - set(fetched))} articles never fetched, "
+                             f"{twice} fetched twice, max in flight per host {max(site.max_in_flight.values())} "
+                             f"(limit {args.host_limit})")
+        return {"workers": workers, "pages": pages, "twice": twice,
                 "seconds": took, "pages_per_s": pages / took, "cpu_ms_per_page": 1000 * cpu / pages,
                 "commands_per_page": sum(stats.values()) / pages, "round_trips_per_page": trips / pages,
                 "redis_ms_per_page": trips / pages * rtt_ms, "max_in_flight": max(site.max_in_flight.values()),

@@ -5,7 +5,8 @@ crawler.frontier's scheduler and dupefilter and crawler.politeness' cluster-wide
 pages list articles; every article is an item whose URL the item pipeline appends to OUT_FILE (the
 "outcome recorded" the frontier acks after). Environment: WORKER (id, also in the User-Agent so
 the server can tell workers apart), LEASE (seconds), HOST_LIMIT, CONCURRENCY, POLITENESS (0: no
-cluster-wide host limit, for comparison).
+cluster-wide host limit, for comparison), SLOT_SECONDS (a host slot's life, CLUSTER_SLOT_SECONDS;
+unset: the product's default, at least 15 s).
 """
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def main() -> None:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         "ITEM_PIPELINES": {RecordPipeline: 300},
     })
+    if os.environ.get("SLOT_SECONDS"):
+        settings["CLUSTER_SLOT_SECONDS"] = float(os.environ["SLOT_SECONDS"])
     process = CrawlerProcess(settings)
     process.crawl(ArticleSpider, indexes=start)
     process.start()

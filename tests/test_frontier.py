@@ -70,15 +70,17 @@ def served_when(site: HostsSite, n: int, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
+# 600 articles here (the file's run time; 2,000 before, the same assertions); bench/frontier.py checks the
+# same at 10,000 with 1, 2 and 3 workers
 def test_three_workers_fetch_every_article_once_within_the_cluster_host_limit(redis_server, tmp_path):  # noqa: F811
-    with HostsSite(hosts=10, articles=2000, delay=0.005) as site:
+    with HostsSite(hosts=10, articles=600, delay=0.005) as site:
         procs = [start_worker(redis_server, site, tmp_path, n) for n in ("w1", "w2", "w3")]
         wait_all(procs, tmp_path)
         fetched = site.article_fetches()
         by_worker = site.fetches_by()
     assert set(fetched) == set(site.articles)
     assert max(fetched.values()) == 1, [u for u, n in fetched.items() if n > 1][:10]
-    assert len(by_worker) == 3 and min(sum(c.values()) for c in by_worker.values()) > 100, \
+    assert len(by_worker) == 3 and min(sum(c.values()) for c in by_worker.values()) > len(site.articles) // 20, \
         {w: sum(c.values()) for w, c in by_worker.items()}  # the work was shared
     # per-process limit 2 on each worker: 6 could reach a host without the cluster's limit
     assert max(site.max_in_flight.values()) <= LIMIT, dict(site.max_in_flight)
@@ -86,13 +88,14 @@ def test_three_workers_fetch_every_article_once_within_the_cluster_host_limit(re
     assert recorded(tmp_path, ["w1", "w2", "w3"]) == Counter({u: 1 for u in site.articles})
     c = redis.Redis.from_url(redis_server.url)
     assert c.xlen(PREFIX + "frontier") == 0  # every entry acked (and deleted)
-    assert c.scard(PREFIX + "seen") == 2000 + 10
+    assert c.scard(PREFIX + "seen") == len(site.articles) + 10  # every article and sitemap queued once
     assert c.zcard(PREFIX + "host:127.0.0.2:slots") == 0  # every slot released
 
 
 def test_a_killed_workers_leases_are_fetched_by_the_others(redis_server, tmp_path):  # noqa: F811
     with HostsSite(hosts=10, articles=600, delay=0.02) as site:
-        procs = [start_worker(redis_server, site, tmp_path, n) for n in ("w1", "w2", "w3")]
+        # the killed worker's host slots free after 4 s, not the product's 15 s (slots are not what this proves)
+        procs = [start_worker(redis_server, site, tmp_path, n, SLOT_SECONDS="4") for n in ("w1", "w2", "w3")]
         served_when(site, 150)
         procs[0].send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
