@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,14 +34,27 @@ def warc_urls(path: Path) -> list[str]:
         return [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"]
 
 
-@pytest.fixture()
-def crawled(tmp_path):
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory):
+    """The demo world (kept serving) and a corpus of one crawl of it, crawled once for the module."""
+    d = tmp_path_factory.mktemp("delete")
     with DemoWorld() as world:
-        cfg = tmp_path / "copydesk.toml"
-        cfg.write_text(world.config_toml(str(tmp_path / "corpus")))
+        cfg = d / "copydesk.toml"
+        cfg.write_text(world.config_toml(str(d / "corpus")))
         r = copydesk("crawl", "-c", cfg)
         assert r.returncode == 0, r.stderr[-3000:]
-        yield world, cfg, tmp_path / "corpus"
+        yield world, d / "corpus"
+
+
+@pytest.fixture()
+def crawled(crawled_once, tmp_path):
+    """A copy of that corpus of this test's own, with its config: a takedown changes it."""
+    world, pristine = crawled_once
+    shutil.copytree(pristine, tmp_path / "corpus")
+    cfg = tmp_path / "copydesk.toml"
+    cfg.write_text(world.config_toml(str(tmp_path / "corpus")))
+    world.clear_requests()
+    return world, cfg, tmp_path / "corpus"
 
 
 def test_delete_by_url_and_id(crawled):
