@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium
-from copydesk.demo import DemoWorld
 
 CHARTS = {"per-day", "who-copies-whom", "largest-stories", "lags", "crawl-health"}
 
@@ -23,17 +22,10 @@ def copydesk(*args: str | Path, timeout: float = 300) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo world crawled twice (the second crawl gets 304s), and its report."""
-    tmp = tmp_path_factory.mktemp("report")
-    with DemoWorld() as world:
-        cfg = tmp / "copydesk.toml"
-        cfg.write_text(world.config_toml(str(tmp / "corpus")))
-        for _ in range(2):
-            r = copydesk("crawl", "-c", cfg)
-            assert r.returncode == 0, r.stderr
-        pages = [p for p in world.pages() if not p.disallowed]
-    out = tmp / "report.html"
+def demo(demo_crawled, tmp_path_factory):
+    """The demo world crawled twice (the second crawl gets 304s: conftest's demo_crawled), and its report."""
+    cfg, pages, _ = demo_crawled
+    out = tmp_path_factory.mktemp("report") / "report.html"
     r = copydesk("report", "-c", cfg, "-o", out)
     assert r.returncode == 0, r.stderr
     assert "report:" in r.stdout

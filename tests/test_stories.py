@@ -11,7 +11,6 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from copydesk.demo import DemoWorld
 from copydesk.demo.synth import paragraphs
 from sites import Route, Site, rss
 from copydesk.storage import Corpus
@@ -152,14 +151,10 @@ def test_rebuilds_are_throttled_on_large_corpora(tmp_path, monkeypatch):
     assert len(built) == 3
 
 
-def test_stories_command_matches_the_demo_worlds_ground_truth(tmp_path):
-    with DemoWorld() as world:
-        cfg = tmp_path / "copydesk.toml"
-        cfg.write_text(world.config_toml(str(tmp_path / "corpus")))
-        r = copydesk("crawl", "-c", cfg)
-        assert r.returncode == 0, r.stderr
-        pages = [p for p in world.pages() if not p.disallowed]
-        url_of = {id(p): world.url(p) for p in pages}
+def test_stories_command_matches_the_demo_worlds_ground_truth(demo_crawled):
+    """On conftest's crawl of the demo world (read only, shared with test_report.py)."""
+    cfg, pages, urls = demo_crawled
+    url_of = {id(p): urls[p.outlet, p.path] for p in pages}
     r = copydesk("stories", "-c", cfg, "--json", "--min-copies", "0")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
