@@ -1,8 +1,8 @@
 """Imported by the daemon's extraction pool's forkserver (copydesk.workers, `serve`): loads, once, what
 every extraction needs, so each worker forked from it starts with it (shared copy-on-write) instead
 of paying for it on its first page and again after every recycle (pebble's max_tasks). The pools of
-the short commands (crawl, ingest, demo) preload copydesk.warmup instead: the same minus dateparser's
-locales, ~2 s at every pool start that a short command pays for nothing unless a page needs them.
+the short commands (crawl, ingest, demo) preload copydesk.cleaning.warm alone: this module is that
+plus dateparser's locales, ~2 s at every pool start that a short command pays for nothing unless a page needs them.
 
 py3langid's model takes ~0.4 s of CPU and ~100 MB to load; the public suffix list that trafilatura
 reads through courlan/tld (site names) ~30 ms, on a worker's first page. The selector's and the cascade
@@ -14,18 +14,9 @@ imported on first use by cleaning.postclean) likewise: ~1 s.
 """
 from __future__ import annotations
 
-import courlan
-import ftfy  # noqa: F401 - imported by the line filters on a page's first mojibake: ~1 s
-import py3langid
 from htmldate.extractors import get_external_parser
 
-from copydesk import cleaning  # noqa: F401 - trafilatura, lxml, readability and copydesk's cleaning modules
-from copydesk.cleaning import candidates, cascade, selector
+from copydesk.cleaning import warm  # noqa: F401 - the loads every pool makes (language model, ftfy, models, ...)
 
-py3langid.classify("copydesk loads the language model once in the forkserver")
-courlan.extract_domain("https://www.example.co.uk/")
-selector.load_model()
-cascade.load_gate()
-candidates.stoplist("en")
 # a phrase no locale reads as a date makes dateparser try (and so load) every locale
 get_external_parser().get_date_data("copydesk 12 preload 2024")

@@ -1,7 +1,7 @@
 """The extraction pool's forkserver preload (copydesk.workers): the daemon's (`serve`, cluster workers
 included) loads dateparser's ~200 locales once; the short commands' (crawl, ingest, demo) does not
-(~2 s at every pool start); extraction is the same either way. copydesk.warmup does what
-cleaning.preload does, but the locales."""
+(~2 s at every pool start); extraction is the same either way. copydesk.cleaning.warm does
+what cleaning.preload does, but the locales (preload imports it)."""
 from __future__ import annotations
 
 import ast
@@ -103,14 +103,13 @@ def test_a_daemons_workers_start_with_dateparsers_locales_and_extract_the_same()
     assert "published='2024-" in daemon["article"] and daemon["article"] == short["article"]
 
 
-def _warmups(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    body = tree.body[1:] if ast.get_docstring(tree) else tree.body
-    return {ast.unparse(n) for n in body if not (isinstance(n, ast.ImportFrom) and n.module == "__future__")}
-
-
-def test_warmup_does_what_the_daemons_preload_does_but_dateparser():
-    preload = _warmups(ROOT / "cleaning" / "preload.py")
-    dates = {s for s in preload if "get_external_parser" in s}
-    assert dates, "cleaning.preload no longer loads dateparser's locales"
-    assert _warmups(ROOT / "copydesk" / "warmup.py") == preload - dates
+def test_the_daemons_preload_is_the_warm_up_plus_dateparser():
+    code = (
+        "import sys; import copydesk.cleaning.preload; "
+        "print('copydesk.cleaning.warm' in sys.modules, 'dateparser' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["True", "True"]
+    code = "import sys; import copydesk.cleaning.warm; print('copydesk.cleaning.preload' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False"]

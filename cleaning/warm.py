@@ -1,4 +1,5 @@
-"""Imported by every extraction pool's forkserver (copydesk.workers): the one-time loads that pay off
+"""Imported by every extraction pool's forkserver (copydesk.workers, through copydesk.cleaning.preload
+for the daemon): the one-time loads that pay off
 even in a short command (crawl, ingest, demo), so each worker forked from it starts with them (shared
 copy-on-write) instead of paying on its first page and again after every recycle (pebble's max_tasks).
 
@@ -7,10 +8,10 @@ courlan/tld (site names) ~30 ms; the selector's and the cascade gate's model fil
 English stopword list, small; ftfy (imported by the line filters on a page's first mojibake) ~1 s.
 Together ~0.8 s on the 2-core bench machine.
 
-The same loads as ``copydesk.cleaning.preload`` minus dateparser's ~200 locales (~2 s more), which
-only the long-lived daemon's forkserver loads (``workers.start_early(long_lived=True)``): a short
-command pays that for nothing unless a page has a date in words, and then in the worker that meets
-it. tests/test_workers.py keeps this list the same as the preload's.
+dateparser's ~200 locales (~2 s more) are not loaded here but in ``copydesk.cleaning.preload``, which
+imports this module and which only the long-lived daemon's forkserver loads
+(``workers.start_early(long_lived=True)``): a short command would pay that for nothing unless a page
+has a date in words, and then only in the worker that meets it.
 """
 from __future__ import annotations
 
