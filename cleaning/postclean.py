@@ -192,6 +192,11 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # a date and time standing alone: a year and a clock time in a line of at most 10 words
     (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
     (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
+    # a teaser: a summary line that ends in the link to its story ("... Full Story |", "... Read more »")
+    # (the link follows a sentence's end or a separator: "... go on to read more." is prose)
+    (_rx(r"[.!?…\"”»)\]|:–—-]\s*(?:full story|read more|continue reading|read the (?:full|whole) (?:story|article)|weiterlesen"
+         r"|mehr lesen|leer más|seguir leyendo|lire la suite|leia mais|continua a leggere|czytaj dalej|lees verder)\W*$"
+         r"|\[(?:…|\.\.\.)\]\W*$"), 60),
     # the same "read also" pointers in the languages of the pages copydesk meets most
     # (followed by a colon, a dash or nothing, or in a line that ends in a colon: "Auch interessant ist, dass ..." is prose)
     (_rx(rf"^(?:{_READ_ALSO})(?:\s*[:|?!»>–—-]|\s*$|.*:\s*$)"), 25),
@@ -218,6 +223,7 @@ _LIST_HEADING = _rx(
     r"^(?:related(?: (?:posts?|articles?|stories|news|content|coverage|links|reading|topics|videos?|items))?"
     r"|you (?:may|might) also (?:like|enjoy|be interested in)|recommended(?: for you| stories| articles| reading)?"
     r"|(?:more|other|latest|top|recent|popular|trending) (?:from|stories|articles|posts|news|in|on)\b.*"
+    r"|(?:more|other|latest|top|recent|popular) (?:\w+ ){1,2}(?:news|stories|articles|posts|headlines)"
     r"|most (?:popular|read|viewed|shared|commented)\b.*|trending(?: now| stories)?|don't miss|editor'?s? picks?"
     r"|read (?:more|next|also)|also read|see also|further reading|what to read next|in (?:other|case you missed)\b.*"
     r"|popular posts|recent posts|similar (?:posts|articles|stories)|more (?:stories|news|headlines)"
@@ -241,6 +247,7 @@ _COMMENTS_HEADING = _rx(
     r"|\d+ (?:responses|replies|thoughts) (?:to|on)\b.*|one (?:response|reply|thought) (?:to|on)\b.*"
     r"|your email address will not be published\b.*|you must be logged in to post a comment\b.*"
     r"|tell us what you think\W*|what do you think\?|share your (?:thoughts|views|comments)\b.*"
+    r"|what (?:our )?readers (?:say|think)\W*"
     r"|let us know (?:what you think|in the comments)\b.*"
     # the same in German, Spanish, Portuguese, French, Italian and Polish
     r"|(?:\d+ )?(?:kommentare?|comentarios?|comentários?|commentaires?|commenti|komentarze?)\W*"

@@ -80,9 +80,11 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         if tree is not None and unwrap_layout_tables(tree):
             alt_doc = candidates.trafilatura_candidate(tree, url, full_mode)
             alt_text = candidates.post(alt_doc.text if alt_doc else "", post_clean)
-            alt_words = count_words(alt_text)
-            if alt_words >= 0.5 * words:
-                doc, text, words = merge_meta(alt_doc, doc), alt_text, alt_words
+            # the guard against unwrapping losing the article compares what trafilatura extracted,
+            # before the line filters: teasers the filters drop from the unwrapped text were
+            # inside the table row too, where no filter could reach them
+            if count_words(alt_doc.text if alt_doc else "") >= 0.5 * words:
+                doc, text, words = merge_meta(alt_doc, doc), alt_text, count_words(alt_text)
             tree = None  # changed: not the page any more
 
     readability = None

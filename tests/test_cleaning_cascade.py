@@ -54,9 +54,9 @@ def test_plain_article_stays_on_the_cheap_path(cid):
     assert cleaning.analyze(data, url, select="cascade").text == cleaning.analyze(data, url).text
 
 
-@pytest.mark.parametrize("cid", ["101-layoutrow-night-trains", "108-sharedcomments-school-meals", "112-teasersidebar-glacier-survey"])
+@pytest.mark.parametrize("cid", ["101-layoutrow-night-trains", "108-sharedcomments-school-meals", "104-promocolumn-night-trains"])
 def test_page_the_rules_get_wrong_is_escalated_to_the_evidence_choice(cid):
-    """The layout-table row, the shared comment thread and the teaser column fool the rules; the
+    """The layout-table row, the shared comment thread and the promo boxes fool the rules; the
     gate sees it on the rules' text and the cascade gives the evidence-based choice."""
     data, url = page(cid)
     rules = cleaning.analyze(data, url, select="rules")

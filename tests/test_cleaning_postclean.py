@@ -222,3 +222,18 @@ def test_prose_in_other_languages_that_looks_like_furniture_is_kept():
         "Foto de familia: el alcalde con los ingenieros tras la votación, en la plaza mayor de la ciudad.",
     ]
     assert clean_text("\n".join(keep)) == "\n".join(keep)
+
+
+def test_teaser_lines_that_end_in_their_link_are_dropped():
+    text = "\n".join([P1, P2, "More local news",
+                      "The board chose a former port engineer to run the harbour authority. Full Story |",
+                      "Members asked for more figures on the parking charges. Read more »",
+                      "Die Sängerinnen proben zwei neue Werke für das Sommerkonzert. Weiterlesen",
+                      "A new bakery opened in the old sorting office on Quay Street […]", P3])
+    assert clean_text(text) == ARTICLE
+
+
+def test_prose_ending_in_the_same_words_is_kept():
+    keep = [P1, "Children who are read to at home every evening go on to read more as teenagers, the study found.",
+            "The mayor said residents could see the full story of the project at the library exhibition.", P2]
+    assert clean_text("\n".join(keep)) == "\n".join(keep)
