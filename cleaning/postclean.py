@@ -150,7 +150,7 @@ _READ_ALSO = (
     r"lesen sie (?:auch|mehr|hier)|lies auch|auch interessant|schon gelesen|mehr zum thema|siehe auch|weiterlesen"
     r"|(?:das|dies|das thema|diese themen?) könnte(?:n)? (?:sie|dich|euch) auch interessieren|lea (?:también|más|además)|lee (?:también|más|además)|lea:|vea también"
     r"|ver también|mira también|te puede interesar|le puede interesar|puede interesarte|leia (?:também|mais)|veja também"
-    r"|saiba mais|lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|à lire également|leggi anche|leggi anche:"
+    r"|saiba mais|lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|à lire également|leggi anche"
     r"|potrebbe interessarti|lees ook|zie ook|lees meer|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)"
     r"|przeczytaj (?:też|także|również)"
 )
