@@ -42,7 +42,10 @@ Metrics (the definitions of the benchmark scorer, per page, then averaged over p
                 cookies", ... anywhere; "Related ...", "Comments", "Copyright", "Read more", ...
                 opening a line of at most 12 words).
   empty         pages with empty output whose expected text is not empty.
-  ms/page       wall time of the extraction call alone, mean over pages.
+  ms/page       wall time of the extraction call alone, mean over pages. trafilatura's row runs
+                with jusText's stoplist lookup as jusText ships it, although copydesk's import
+                replaced it in this process (cleaning.stoplists); --baseline-justext remembered
+                times it with copydesk's lookup too.
   snippet sets  F = 2TP / (2TP + FP + FN) over all snippets of the set (P, R likewise), "leak" =
                 pages where a must-not snippet appears (../shared/bench/score_snippets.py's rule).
 """
@@ -154,10 +157,24 @@ def system_name(mode: str) -> str:
     return "copydesk" if len(SELECT) == 1 else f"copydesk ({mode})"
 
 
+BASELINE_JUSTEXT = "shipped"  # --baseline-justext: "shipped" or "remembered"
+
+
 def trafilatura_text(data: bytes | str, url: str | None) -> str:
+    """trafilatura's defaults, with jusText's stoplist handling as jusText ships it (copydesk's
+    process remembers it by identity, cleaning.stoplists) unless --baseline-justext remembered."""
+    import justext.core
     import trafilatura
 
-    return trafilatura.extract(data, url=url) or ""
+    from copydesk.cleaning import stoplists
+
+    if BASELINE_JUSTEXT == "remembered":
+        return trafilatura.extract(data, url=url) or ""
+    justext.core.define_stoplist = stoplists.shipped_define_stoplist
+    try:
+        return trafilatura.extract(data, url=url) or ""
+    finally:
+        justext.core.define_stoplist = stoplists.define_stoplist
 
 
 def readability_text(data: bytes, url: str | None) -> str:
@@ -266,12 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--select", default="rules",
                     help="cleaning.analyze's select=: rules, cascade or evidence, or several comma-separated "
                          "(interleaved page by page; default: rules, analyze's default)")
+    ap.add_argument("--baseline-justext", choices=("shipped", "remembered"), default="shipped",
+                    help="trafilatura's row with jusText's stoplist lookup as shipped (default) or as copydesk remembers it")
     ap.add_argument("--min-words", type=int, default=50,
                     help="cleaning.analyze's min_words= (default 50, the pipeline's; 1: every text the extraction finds)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",
                     help="convert a clone of scrapinghub/article-extraction-benchmark into CASES and exit")
     args = ap.parse_args(argv)
-    global SELECT, MIN_WORDS
+    global SELECT, MIN_WORDS, BASELINE_JUSTEXT
+    BASELINE_JUSTEXT = args.baseline_justext
     SELECT = tuple(m for m in args.select.split(",") if m)
     if not SELECT or any(m not in ("rules", "cascade", "evidence") for m in SELECT):
         ap.error("--select takes rules, cascade, evidence (comma-separated)")

@@ -25,6 +25,9 @@ from . import postclean
 from .metadata import page_metadata
 from .parse import trafilatura_tree
 from .second_opinion import readability_text
+from .stoplists import remember_stoplists
+
+remember_stoplists()  # trafilatura's full passes call jusText; see cleaning.stoplists
 
 # The candidates of the evidence-based choice (analyze(select="evidence"), and the pages the cascade
 # escalates), in the order they are computed. Each earns its place on the development sets

@@ -45,6 +45,15 @@ def parse_html(markup: str) -> lxml.html.HtmlElement | None:
     return tree
 
 
+def drop_placeholder_anchors(tree: lxml.html.HtmlElement) -> None:
+    """Unwrap <a> elements without href, keeping their text: HTML's placeholders (jump targets
+    such as <a name="q3">), not links. The extractors count every <a> as a link when they judge a
+    paragraph's link density, and drop a paragraph that is all placeholder."""
+    for a in [a for a in tree.iter("a") if a.get("href") is None]:
+        if a.getparent() is not None:
+            a.drop_tag()
+
+
 def trafilatura_tree(markup: str) -> lxml.html.HtmlElement | str:
     """The page parsed once the way trafilatura parses a string itself (its own loader), to hand to
     several trafilatura calls: each works on its own copy, so the results are those of passing the

@@ -1,13 +1,16 @@
 """The rule-based extraction of issue #5: trafilatura's precision mode first, escalating on fixed
 rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and `select="rules"`.
 
-    fast precision pass -> full pass when it has under 2 x min_words -> damaged-HTML recovery when
-    still under min_words -> layout tables unwrapped when a table row of 60+ words came out ->
-    readability-lxml as a second opinion when the text is short or covers under 45 % of the
-    page's <p> prose (cleaning.second_opinion.choose) -> trafilatura's balanced full pass when
-    all of that left under min_words (taken only when its text reads as prose)
+    fast precision pass -> full pass when it has under 2 x min_words, unless it has min_words and
+    covers 45 % of the page's <p> prose (a short article found whole) -> damaged-HTML recovery
+    (fast passes on repaired trees) when still under min_words -> layout tables unwrapped when a
+    table row of 60+ words came out -> readability-lxml as a second opinion when the text is short
+    or covers under 45 % of the page's <p> prose (cleaning.second_opinion.choose) ->
+    trafilatura's balanced full pass when all of that left under min_words (taken only when its
+    text reads as prose)
 
-The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
+The page's placeholder anchors (<a> without href) are unwrapped before any pass
+(parse.drop_placeholder_anchors). The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
 candidate when it escalates, instead of computing it again; and so is the parsed page (one parse
 serves both trafilatura passes, their metadata and the cascade's page evidence).
 """
@@ -21,7 +24,7 @@ import lxml.html
 
 from . import candidates
 from .model import count_words
-from .parse import parse_html, recovery_trees, trafilatura_tree
+from .parse import drop_placeholder_anchors, parse_html, recovery_trees, trafilatura_tree
 from .second_opinion import choose, readability_text, reads_as_prose
 
 
@@ -29,7 +32,7 @@ from .second_opinion import choose, readability_text, reads_as_prose
 # ("Thresholds"), measured by bench/rules_thresholds.py.
 FULL_PASS_FACTOR = 2  # the full pass runs when the fast pass has under this many x min_words
 LAYOUT_ROW_WORDS = 60  # a table row (or cell) of this many words means a layout table
-SECOND_OPINION_COVERAGE = 0.45  # readability is asked when the text has under this share of the page's <p> words
+SECOND_OPINION_COVERAGE = 0.45  # readability (and, under 2 x min_words, the full pass) is asked when the text has under this share of the page's <p> words
 
 
 @dataclass
@@ -37,8 +40,9 @@ class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
     doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
     fast_text: str  # post-cleaned text of the first pass (trafilatura, fast; precision when favoured)
-    # the page as trafilatura's loader parsed it, unchanged (each trafilatura call worked on its own
-    # copy), for the cascade's page evidence; the markup itself when that loader refused the page
+    # the page as trafilatura's loader parsed it, placeholder anchors unwrapped and otherwise unchanged
+    # (each trafilatura call worked on its own copy), for the cascade's page evidence; the markup
+    # itself when that loader refused the page
     page: lxml.html.HtmlElement | str
     # readability-lxml's post-cleaned text of the page itself (copydesk's parse, unchanged), when the
     # second opinion was asked on it: the cascade reuses it as its `readability` candidate
@@ -52,10 +56,13 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     fast_mode = "tp_fast" if favor_precision else "t_fast"
     full_mode = "tp_full" if favor_precision else "t_full"
     page = trafilatura_tree(markup)  # one parse for the fast and the full pass (and their metadata)
+    if not isinstance(page, str):
+        drop_placeholder_anchors(page)
     doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
     text = fast_text = candidates.post(doc.text if doc else "", post_clean)
     words = count_words(text)
-    if words < FULL_PASS_FACTOR * min_words:
+    paragraph_words = page_paragraph_words(markup)
+    if words < FULL_PASS_FACTOR * min_words and not _covers_page(words, paragraph_words, min_words):
         full = candidates.trafilatura_candidate(page, url, full_mode, metadata=doc is None, date_params=date_params)
         full_text = candidates.post(full.text if full else "", post_clean)
         full_words = count_words(full_text)
@@ -66,7 +73,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     from_page = False  # `tree` is parse_html(markup), unchanged (not a recovery tree, not unwrapped)
     if words < min_words:
         for candidate in recovery_trees(markup):
-            rec = candidates.trafilatura_candidate(candidate, url, full_mode, metadata=doc is None, date_params=date_params)
+            rec = candidates.trafilatura_candidate(candidate, url, fast_mode, metadata=doc is None, date_params=date_params)
             rec_text = candidates.post(rec.text if rec else "", post_clean)
             rec_words = count_words(rec_text)
             if rec_words > words:
@@ -88,7 +95,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             tree = None  # changed: not the page any more
 
     readability = None
-    if second_opinion and _wants_second_opinion(words, markup, min_words):
+    if second_opinion and not _covers_page(words, paragraph_words, min_words):
         if tree is None:
             tree, from_page = parse_html(markup), True
         if tree is not None:
@@ -147,11 +154,10 @@ def page_paragraph_words(markup: str) -> int:
     return n
 
 
-def _wants_second_opinion(words: int, markup: str, min_words: int) -> bool:
-    """trafilatura's text (`words` long) is too short, or covers well under half of the page's paragraph prose."""
-    if words < min_words:
-        return True
-    return words < SECOND_OPINION_COVERAGE * page_paragraph_words(markup)
+def _covers_page(words: int, paragraph_words: int, min_words: int) -> bool:
+    """A text of `words` is long enough and covers the page's paragraph prose (`paragraph_words`,
+    page_paragraph_words) well enough that neither the full pass nor readability is asked."""
+    return words >= min_words and words >= SECOND_OPINION_COVERAGE * paragraph_words
 
 
 def _has_layout_table_rows(text: str) -> bool:

@@ -132,6 +132,17 @@ def test_comments_are_excluded():
     assert art.text == c["expected_text"]
 
 
+def test_paragraph_inside_a_placeholder_anchor_is_kept():
+    """<a name="..."> (no href) is a jump target, not a link: a question set as one, between the
+    answers, is article text (before: dropped as a link-only paragraph)."""
+    question = "Why did the council change its mind about the route after three years of debate?"
+    body = (f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p><p><a name='q2'>{question}</a></p>"
+            f"<p>{PARAS[2]}</p><p>{PARAS[3]}</p>")
+    art = extract(page(body), "https://example.test/tram")
+    assert question in art.text.split("\n")
+    assert all(p in art.text for p in PARAS)
+
+
 @pytest.mark.parametrize("damage", [
     lambda b: "<html><head><title>T</title></head><body><!-- nav " + b + "</body></html>",        # unclosed comment
     lambda b: "<html><head><title>T</head><body>" + b + "</body></html>",                         # unclosed title
