@@ -264,13 +264,18 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
 
 
+# py3langid reads this much of the text: on trafilatura-eval's 343 labelled pages of 15+ words it is
+# right on 327 with 400 characters, 325 with 800, 326 with 2,000, at half the time of 800
+LANGUAGE_SAMPLE_CHARS = 400
+
+
 def _language(text: str, words: int, markup: str) -> str | None:
     """Detected from the text (py3langid) when there is enough of it, else the page's declared <html lang>."""
     if words >= 15:
         try:
             import py3langid
 
-            lang, _score = py3langid.classify(text[:800])
+            lang, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
             return lang
         except Exception:  # detection is optional metadata
             pass
