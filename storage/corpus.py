@@ -148,6 +148,11 @@ Articles crawled, cleaned and deduplicated by copydesk: one row per stored artic
     from datasets import load_dataset
     ds = load_dataset("path/to/this/corpus", split="train")
 
+`datasets` caches that as a snapshot of the files at the first read. While copydesk still adds
+articles, read the current files with
+`load_dataset("parquet", data_files="path/to/this/corpus/documents/*/*.parquet", split="train")`
+or `load_dataset("path/to/this/corpus", split="train", streaming=True)`.
+
 copydesk writes this file once, when the corpus is created, and never changes it after.
 """
 

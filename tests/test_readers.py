@@ -5,6 +5,7 @@ its dataset card) and storage.Corpus: the same rows and ids from each, ids strin
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +120,41 @@ print("\\n".join(repr(i) for i in ds["id"]))
 """, corpus, tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     check([eval(x) for x in r.stdout.split()], expected)
+
+
+def test_hf_datasets_reading_a_corpus_that_grows_between_two_reads(corpus, expected, tmp_path):
+    """One HuggingFace cache, two reads, a part written in between (as `serve` writes them): the
+    README's `parquet` form and the card with streaming=True see the new part; the card read
+    without streaming is a snapshot of the first read (what README "Reading it" says)."""
+    grow = tmp_path / "growing"
+    grow.mkdir()
+    shutil.copy(corpus / "README.md", grow / "README.md")
+    parts = Corpus(corpus).part_files()
+
+    def add(paths: list[Path]) -> None:
+        for p in paths:
+            dst = grow / p.relative_to(corpus)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(p, dst)
+
+    code = f"""
+from datasets import load_dataset
+files = load_dataset("parquet", data_files="{grow}/documents/*/*.parquet", split="train")
+streamed = load_dataset("{grow}", split="train", streaming=True)
+card = load_dataset("{grow}", split="train")
+print(len(files), sum(1 for _ in streamed), len(card))
+"""
+    add(parts[:-1])
+    first_rows = sum(pq.read_metadata(p).num_rows for p in parts[:-1])
+    r = _hf(code, grow, tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == [str(first_rows)] * 3
+    add(parts[-1:])
+    r = _hf(code, grow, tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    files, streamed, card = map(int, r.stdout.split())
+    assert files == streamed == len(expected) > first_rows
+    assert card == first_rows, "datasets now follows the files of a card-loaded folder: update README 'Reading it'"
 
 
 def test_storage_corpus(corpus, expected):
