@@ -183,6 +183,8 @@ def run(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "workers": workers, "pages": pages, "twice": sum(1 for n in fetched.values() if n > 1),
             "pages_per_s": pages / span, "fetch_span_s": span, "all_stored_s": stored_at,
             "max_in_flight": max(site.max_in_flight.values()),
+            # article pages each daemon fetched (the balance tests/test_cluster_serve.py leaves to this bench)
+            "pages_by_worker": "/".join(str(sum(c.values())) for _w, c in sorted(site.fetches_by().items())),
             "round_trips_per_page": trips / pages,
             # wall time in redis-py (sending, waiting, parsing: includes waiting for the GIL in a busy
             # daemon), its CPU part, and what the round trips cost at an idle PING's time

