@@ -138,6 +138,7 @@ def load_cases(folder: Path) -> list[dict]:
 
 SELECT = ("rules",)  # cleaning.analyze's select= (--select), one system each
 MIN_WORDS = 50  # cleaning.analyze's min_words= (--min-words): the length policy on the result
+BASELINE_JUSTEXT = "shipped"  # --baseline-justext: trafilatura's row with jusText "shipped" or "remembered"
 
 
 def copydesk_text(data: bytes, url: str | None, select: str = "rules") -> str:
@@ -155,9 +156,6 @@ def copydesk_systems() -> dict:
 
 def system_name(mode: str) -> str:
     return "copydesk" if len(SELECT) == 1 else f"copydesk ({mode})"
-
-
-BASELINE_JUSTEXT = "shipped"  # --baseline-justext: "shipped" or "remembered"
 
 
 def trafilatura_text(data: bytes | str, url: str | None) -> str:

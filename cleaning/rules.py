@@ -10,9 +10,10 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     text reads as prose)
 
 The page's placeholder anchors (<a> without href) are unwrapped before any pass
-(parse.drop_placeholder_anchors). The text of the first (fast precision) pass is kept too: the cascade reuses it as the `tp_fast`
-candidate when it escalates, instead of computing it again; and so is the parsed page (one parse
-serves both trafilatura passes, their metadata and the cascade's page evidence).
+(parse.drop_placeholder_anchors). The text of the first (fast precision) pass is kept too: the
+cascade reuses it as the `tp_fast` candidate when it escalates, instead of computing it again; and
+so is the parsed page (one parse serves both trafilatura passes, their metadata and the cascade's
+page evidence).
 """
 from __future__ import annotations
 
