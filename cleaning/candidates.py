@@ -144,6 +144,47 @@ def _marked_texts(body: lxml.html.HtmlElement, page_words: int) -> set[str]:
     return out
 
 
+# a marked box between two paragraphs of the article: a promo, an ad or a related link set into the column
+_INLINE_BOX = lxml.etree.XPath(
+    "//*[@class or @id][preceding-sibling::*[1][self::p]][following-sibling::*[1][self::p] or not(following-sibling::*)]"
+    "[.//a[@href]]"
+)
+INLINE_BOX_WORDS = 120  # a box in the column is short; a longer marked block between paragraphs is left alone
+# the kinds of box whose text is never the story's: not "social" or "share" (an embedded post is
+# quoted in the story), not "comments" (the thread has its own rules)
+_INLINE_BOX_KIND = re.compile(
+    r"(?:^|[\s_-])(?:promo\w*|advert\w*|ads?|sponsor\w*|teasers?|related|recommend\w*|newsletter|subscribe|outbrain|taboola)"
+    r"(?:$|[\s_-])",
+    re.I,
+)
+
+
+def inline_box_texts(tree: lxml.html.HtmlElement) -> set[str]:
+    """Normalised texts (3+ words) of the blocks of marked boxes set into the article column.
+
+    A box is an element whose class or id says it is a promo, an ad, a newsletter or related stories,
+    that holds a link, has at most INLINE_BOX_WORDS words and follows a <p> of 10+ words, with another
+    such <p> or nothing after it: a mortgage promo or a "related" box between the paragraphs of a
+    story or at the end of its column. trafilatura
+    keeps the box's paragraph (it is prose) and drops only its heading and link.
+    """
+    out: set[str] = set()
+    for box in _INLINE_BOX(tree):
+        attr = f"{box.get('class') or ''} {box.get('id') or ''}"
+        if not _INLINE_BOX_KIND.search(attr):
+            continue
+        prev, nxt = box.getprevious(), box.getnext()
+        if len(prev.text_content().split()) < 10 or (nxt is not None and len(nxt.text_content().split()) < 10):
+            continue
+        if len(box.text_content().split()) > INLINE_BOX_WORDS:
+            continue
+        for block in box.iter(*_MARKED_BLOCKS):
+            text = norm_line(block.text_content())
+            if text.count(" ") >= 2:
+                out.add(text)
+    return out
+
+
 def page_evidence(tree: lxml.html.HtmlElement) -> Evidence:
     """Title, description, ld+json body and link texts of a parsed page (the tree is not changed)."""
     titles: list[str] = []

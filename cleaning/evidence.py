@@ -31,19 +31,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .candidates import Evidence, norm_line, stoplist
+from .postclean import COMMENT_FURNITURE as _COMMENT_MARK
 
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…。！？:\"'”»)\]]$")
 _PUNCT = re.compile(r"[.,;:!?…。，、！？]")
-# Comment-thread furniture: reply buttons, "X says:", relative times, vote counts, report links.
-_COMMENT_MARK = re.compile(
-    r"^(?:reply|antworten|responder|répondre|rispondi|odpowiedz|report|melden|like|gefällt mir|flag)\W*$"
-    r"|\b(?:says|said|schreibt|escribió|a écrit|wrote)\s*:\s*$"
-    r"|\b\d{1,2}:\d{2}\s*(?:am|pm|uhr)\b|\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
-    r"|\bvor\s+\d+\s+(?:minuten|stunden|tagen|wochen|monaten|jahren)\b|\bhace\s+\d+\s+(?:minutos|horas|días)\b"
-    r"|^\d+\s+(?:replies|antworten|respuestas|likes|points)\b|\b(?:upvote|downvote|permalink)\b",
-    re.I,
-)
 # Teaser-list furniture: a headline followed by a "more" link or a separator.
 _TEASER_MARK = re.compile(
     r"(?:\bfull story|\bread more|\bmore\s*»|\bweiterlesen|\bmehr\s*(?:»|›|>)|\bleer más|\blire la suite|\bcontinue reading"

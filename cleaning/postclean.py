@@ -142,6 +142,12 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+def _lower_rx(pattern: str) -> re.Pattern[str]:
+    """A line rule, matched against the lower-cased line: a third of the time re.I takes (written
+    in lower case; every line is checked against every rule)."""
+    return re.compile(pattern)
+
+
 _END_PUNCT = tuple('.!?…"”»\')')
 
 # "Read also" in German, Spanish, Portuguese, French, Italian, Dutch and Polish: the line that points
@@ -156,65 +162,74 @@ _READ_ALSO = (
 )
 
 # (regex, max words of a line it may remove). Anchored at the start of the line unless stated.
+_NETWORKS = r"(?:telegram|whatsapp|youtube|instagram|tiktok|facebook|twitter|linkedin|google news|signal|threads)"
+_OUR = r"(?:our|nuestros?|nuestras?|unser(?:e[mnrs]?)?|notre|nos|nosso|nossa|nostro|nostra|naszego|naszym|nasz[ae]?)"
+
 _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     # copyright and reprint notices
-    (_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|\W*$))"), 40),
-    (_rx(r"^copyright\b[^.!?]*$"), 8),
-    (_rx(r"\ball rights reserved\b"), 40),
-    (_rx(r"\b(?:alle rechte vorbehalten|todos los derechos reservados|tous droits réservés|tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrzeżone|alle rechten voorbehouden|(?:vervielfältigung|nachdruck|weiterverbreitung) nur mit (?:schriftlicher )?genehmigung)\b"), 40),
-    (_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
-    (_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
-    (_rx(r"^(?:this (?:article|story|post) )?(?:was )?originally (?:published|appeared|posted)\b"), 30),
-    (_rx(r"^the post .{3,200} appeared first on\b"), 40),
-    (_rx(r"^(?:source|via|republished (?:with|by)|reposted from)\s*:"), 12),
+    (_lower_rx(r"^(?:©|\(c\)\s*\d|ⓒ|copyright\s*(?:©|\(c\)|\d{4}|by\b|:|\W*$))"), 40),
+    (_lower_rx(r"^copyright\b[^.!?]*$"), 8),
+    (_lower_rx(r"\ball rights reserved\b"), 40),
+    (_lower_rx(r"\b(?:alle rechte vorbehalten|todos los derechos reservados|tous droits réservés|tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrzeżone|alle rechten voorbehouden|(?:vervielfältigung|nachdruck|weiterverbreitung) nur mit (?:schriftlicher )?genehmigung)\b"), 40),
+    (_lower_rx(r"^(?:this copy is for your personal|to order presentation-ready copies|order reprints\b|reprints? (?:&|and) permissions)"), 40),
+    (_lower_rx(r"\bmay not be (?:published|reproduced|copied), broadcast|may not be reproduced|without (?:prior )?(?:written )?permission (?:is )?(?:prohibited|forbidden)"), 40),
+    (_lower_rx(r"^(?:this (?:article|story|post) )?(?:was )?originally (?:published|appeared|posted)\b"), 30),
+    (_lower_rx(r"^the post .{3,200} appeared first on\b"), 40),
+    (_lower_rx(r"^(?:source|via|republished (?:with|by)|reposted from)\s*:"), 12),
     # share / follow / subscribe / newsletter
-    (_rx(r"^share(?:\W*$|\s*[:|]| (?:this|it|via|by email|the (?:article|story|post|page)|(?:on|to|with) (?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|email|messenger|friends))\b)"), 10),
-    (_rx(r"^(?:tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?:\s+(?:this|it)(?:\s+(?:story|article|post|page|link))?\W*|\s*[:|].*|\W*)$"), 10),
-    (_rx(r"^(?:(?:facebook|twitter|x|pinterest|whatsapp|linkedin|reddit|email|print|telegram|messenger|copy link|tumblr|share)\s*[|,·•]?\s*){2,}$"), 12),
-    (_rx(r"^follow (?:us\b|@\w|[\w.@]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|threads|bluesky|mastodon|youtube)\b)"), 15),
-    (_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
-    (_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list))(?!\w)|^sign up(?: (?:for|to|now|today|here)\b|\W*$)|^get the latest\b.*\b(?:newsletter|inbox)|^don't miss\b.*\bnewsletter"), 20),
-    (_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
-    (_rx(r"\bshare (?:it|this(?: \w+)?) with (?:a|your) friends?\b|^(?:like|enjoyed|enjoy) this (?:story|article|post)\b"), 15),
-    (_rx(r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered|register)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b"), 40),
+    (_lower_rx(r"^share(?:\W*$|\s*[:|]| (?:this|it|via|by email|the (?:article|story|post|page)|(?:on|to|with) (?:facebook|twitter|x|whatsapp|linkedin|reddit|pinterest|telegram|email|messenger|friends))\b)"), 10),
+    (_lower_rx(r"^(?:tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram)(?:\s+(?:this|it)(?:\s+(?:story|article|post|page|link))?\W*|\s*[:|].*|\W*)$"), 10),
+    (_lower_rx(r"^(?:(?:facebook|twitter|x|pinterest|whatsapp|linkedin|reddit|email|print|telegram|messenger|copy link|tumblr|share)\s*[|,·•]?\s*){2,}$"), 12),
+    (_lower_rx(r"^follow (?:us\b|@\w|[\w.@]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|threads|bluesky|mastodon|youtube)\b)"), 15),
+    (_lower_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
+    (_lower_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list))(?!\w)|^sign up(?: (?:for|to|now|today|here)\b|\W*$)|^get the latest\b.*\b(?:newsletter|inbox)|^don't miss\b.*\bnewsletter"), 20),
+    (_lower_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
+    (_lower_rx(r"\bshare (?:it|this(?: \w+)?) with (?:a|your) friends?\b|^(?:like|enjoyed|enjoy) this (?:story|article|post)\b"), 15),
+    (_lower_rx(r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered|register)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b"), 40),
+    # the site's own channels and apps: "our WhatsApp channel", "nuestro canal de YouTube", "download the X
+    # apps for iOS and Android", a line ending in "Sign up here" (a YouTube channel in the news has no "our")
+    (_lower_rx(rf"\b{_OUR}\s+(?:\w+\s+){{0,2}}(?:{_NETWORKS}[- ]?(?:channel|canal|kanal|kanał|group|gruppe|grupo|page|account)|apps?)\b"
+         rf"|\b(?:canal|channel|kanal|kanał|grupo|gruppe) (?:de |on |auf |na |en )?{_NETWORKS}\b"
+         r"|\b(?:download|install|get|descarga|baixe|lade|laden sie)\b[^.!?]{0,40}\bapps?\b[^.!?]{0,30}\b(?:ios|android|iphone|app store|google play)\b"
+         r"|\bsign up(?: here| now| today| for free)?\s*[!»›>]*$"), 30),
     # cookies and consent
-    (_rx(r"\b(?:we use cookies|this (?:web)?site uses cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent)|by continuing to (?:browse|use|visit) (?:this|our|the) (?:site|website))\b"), 60),
+    (_lower_rx(r"\b(?:we use cookies|this (?:web)?site uses cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences|consent)|by continuing to (?:browse|use|visit) (?:this|our|the) (?:site|website))\b"), 60),
     # ads and page furniture
-    (_rx(r"^(?:advertisement|advertising|ad|sponsored(?: content)?|promoted|paid content|story continues below(?: advertisement)?|article continues (?:below|after)\b.*|continue reading(?: (?:below|the main story|the story))?|scroll (?:down )?to continue\b.*)\W*$"), 8),
-    (_rx(r"^(?:back to top|skip to (?:main )?content|skip navigation|sign in|log ?in|log ?out|register|privacy policy|terms (?:of|and) (?:use|service|conditions)|cookie policy|contact us|about us|home|menu|search|loading\W*|please enable javascript\b.*|you need to enable javascript\b.*)\W*$"), 8),
-    (_rx(r"^(?:previous|next|older|newer) (?:article|post|story|entry)\b"), 16),
-    (_rx(r"^(?:tags|tagged|filed under|categories|category|topics|posted in|labels)\s*:"), 30),
+    (_lower_rx(r"^(?:advertisement|advertising|ad|sponsored(?: content)?|promoted|paid content|story continues below(?: advertisement)?|article continues (?:below|after)\b.*|continue reading(?: (?:below|the main story|the story))?|scroll (?:down )?to continue\b.*)\W*$"), 8),
+    (_lower_rx(r"^(?:back to top|skip to (?:main )?content|skip navigation|sign in|log ?in|log ?out|register|privacy policy|terms (?:of|and) (?:use|service|conditions)|cookie policy|contact us|about us|home|menu|search|loading\W*|please enable javascript\b.*|you need to enable javascript\b.*)\W*$"), 8),
+    (_lower_rx(r"^(?:previous|next|older|newer) (?:article|post|story|entry)\b"), 16),
+    (_lower_rx(r"^(?:tags|tagged|filed under|categories|category|topics|posted in|labels)\s*:"), 30),
     # datelines and bylines standing alone: "Updated at 1:23 p.m.", "05/10/2018 - Posted by: X"
-    (_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)(?:\s+(?:on|at|em|el|am|le|il))?\s*:?\s*(?:\w+,?\s+)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday)"), 12),
-    (_rx(r"^(?:[\d/.\-\s]+[-|–·]\s*)?(?:posted|published|publicado|publicada|publié|pubblicato|veröffentlicht) (?:by|por|par|von|da)\b"), 25),
+    (_lower_rx(r"^(?:updated|last updated|published|posted|atualizado|publicado|actualizado|aktualisiert|mis à jour|pubblicato)(?:\s+(?:on|at|em|el|am|le|il))?\s*:?\s*(?:\w+,?\s+)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday)"), 12),
+    (_lower_rx(r"^(?:[\d/.\-\s]+[-|–·]\s*)?(?:posted|published|publicado|publicada|publié|pubblicato|veröffentlicht) (?:by|por|par|von|da)\b"), 25),
     # a date standing alone: "2024-11-02", "Tuesday, 12 March 2024", "March 12, 2024 10:45 AM"
-    (_rx(r"^(?:[^\W\d]+\.?,?\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\s+[^\W\d]+\.?,?\s+\d{4}|[^\W\d]+\.?\s+\d{1,2},?\s+\d{4})(?:[\sT,]+\d{1,2}[:.h]\d{2}.{0,12})?$"), 8),
+    (_lower_rx(r"^(?:[^\W\d]+\.?,?\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\.?\s+[^\W\d]+\.?,?\s+\d{4}|[^\W\d]+\.?\s+\d{1,2},?\s+\d{4})(?:[\st,]+\d{1,2}[:.h]\d{2}.{0,12})?$"), 8),
     # a date and time standing alone: a year and a clock time in a line of at most 10 words
-    (_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
-    (_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
+    (_lower_rx(r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)[^.!?]*$"), 10),
+    (_lower_rx(r"^(?:read more|read also|also read|see also|read next|more:|related:|recommended:|more on this\b|watch:|listen:|read:|read the full (?:story|article)|also on\b|related(?: \w+)?\s*:)"), 25),
     # a teaser: a summary line that ends in the link to its story ("... Full Story |", "... Read more »")
     # (the link follows a sentence's end or a separator: "... go on to read more." is prose)
-    (_rx(r"[.!?…\"”»)\]|:–—-]\s*(?:full story|read more|continue reading|read the (?:full|whole) (?:story|article)|weiterlesen"
+    (_lower_rx(r"[.!?…\"”»)\]|:–—-]\s*(?:full story|read more|continue reading|read the (?:full|whole) (?:story|article)|weiterlesen"
          r"|mehr lesen|leer más|seguir leyendo|lire la suite|leia mais|continua a leggere|czytaj dalej|lees verder)\W*$"
          r"|\[(?:…|\.\.\.)\]\W*$"), 60),
     # the same "read also" pointers in the languages of the pages copydesk meets most
     # (followed by a colon, a dash or nothing, or in a line that ends in a colon: "Auch interessant ist, dass ..." is prose)
-    (_rx(rf"^(?:{_READ_ALSO})(?:\s*[:|?!»>–—-]|\s*$|.*:\s*$)"), 25),
+    (_lower_rx(rf"^(?:{_READ_ALSO})(?:\s*[:|?!»>–—-]|\s*$|.*:\s*$)"), 25),
     # advertising and affiliate disclosures standing alone
-    (_rx(r"^\W*(?:anzeige|werbung|publicidad|publicité|pubblicità|reklama|publicidade|advertorial)(?:\W*$|\W*[:.,|]\s*(?:\w+\s+){0,12}\w*\W*$)|\benthält (?:werbung|affiliate[- ]links?)\b|^\W*(?:dieser beitrag|dieser artikel|this (?:post|article)) (?:enthält|contains) (?:werbung|affiliate|advertising)"), 16),
+    (_lower_rx(r"^\W*(?:anzeige|werbung|publicidad|publicité|pubblicità|reklama|publicidade|advertorial)(?:\W*$|\W*[:.,|]\s*(?:\w+\s+){0,12}\w*\W*$)|\benthält (?:werbung|affiliate[- ]links?)\b|^\W*(?:dieser beitrag|dieser artikel|this (?:post|article)) (?:enthält|contains) (?:werbung|affiliate|advertising)"), 16),
     # affiliate and advertiser disclosures ("We may receive compensation when you click ...")
-    (_rx(r"\b(?:we|i|the site|this site|the author) (?:may|might|will|can) (?:receive|earn|get|be paid) (?:a )?(?:small )?(?:compensation|commissions?|a share of sales)\b|\bcontains? (?:affiliate links|references to products)\b|\b(?:erhalten|bekommen) wir (?:ggf\. |eventuell |unter umständen )?(?:eine )?provision\b"), 60),
+    (_lower_rx(r"\b(?:we|i|the site|this site|the author) (?:may|might|will|can) (?:receive|earn|get|be paid) (?:a )?(?:small )?(?:compensation|commissions?|a share of sales)\b|\bcontains? (?:affiliate links|references to products)\b|\b(?:erhalten|bekommen) wir (?:ggf\. |eventuell |unter umständen )?(?:eine )?provision\b"), 60),
     # a newsletter's name standing alone ("The Morning Newsletter", "PC Gamer Newsletter")
-    (_rx(r"^(?:[\w'’.&-]+\s+){0,3}newsletters?\W*$"), 4),
+    (_lower_rx(r"^(?:[\w'’.&-]+\s+){0,3}newsletters?\W*$"), 4),
     # newsletters and subscriptions in other languages
-    (_rx(r"\bnewsletter\b.*\b(?:abonnieren|anmelden|bestellen|erhalten|registrieren|suscr[ií]b|inscr[ií]b|assine|cadastre|iscriviti|zapisz|abonnez|inscrivez)|^(?:jetzt )?(?:newsletter )?(?:abonnieren|anmelden)\W*$|\b(?:suscr[ií]bete|suscr[ií]base|abonnez-vous|iscriviti|assine|zapisz się)\b"), 30),
+    (_lower_rx(r"\bnewsletter\b.*\b(?:abonnieren|anmelden|bestellen|erhalten|registrieren|suscr[ií]b|inscr[ií]b|assine|cadastre|iscriviti|zapisz|abonnez|inscrivez)|^(?:jetzt )?(?:newsletter )?(?:abonnieren|anmelden)\W*$|\b(?:suscr[ií]bete|suscr[ií]base|abonnez-vous|iscriviti|assine|zapisz się)\b"), 30),
     # photo credits in other languages ("Fot. X / Agencja", "Bild: dpa", "Beitragsbild: ...")
-    (_rx(r"^\(?(?:fot\.|foto(?:s|grafie)?\s*[:©]|bild(?:quelle|nachweis)?\s*[:©]|beitragsbild|titelbild|headerbild|bildrechte|imagen\s*:|crédit(?:s)? photo|zdj(?:ę|e)cie\s*:|image illustrative)"), 20),
+    (_lower_rx(r"^\(?(?:fot\.|foto(?:s|grafie)?\s*[:©]|bild(?:quelle|nachweis)?\s*[:©]|beitragsbild|titelbild|headerbild|bildrechte|imagen\s*:|crédit(?:s)? photo|zdj(?:ę|e)cie\s*:|image illustrative)"), 20),
     # photo and video credits standing alone
-    (_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?(?:\s*[:/|©]|\s+[-–—]\s)"), 15),
-    (_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
-    (_rx(r"^image (?:copyright|caption)\b|^media caption\b|^getty images\b|^(?:ap|afp|reuters|epa|getty) photo\b"), 25),
-    (_rx(r"/\s*(?:getty images|afp|ap|reuters|epa|shutterstock|bloomberg|istock(?:photo)?|ap images|efe|anadolu)(?: via getty images)?\)?$"), 15),
+    (_lower_rx(r"^\(?(?:photos?|images?|pictures?|photograph|foto|fotos|credit|illustration|video|graphic)(?: by| credit| courtesy(?: of)?| source| copyright| caption)?(?:\s*[:/|©]|\s+[-–—]\s)"), 15),
+    (_lower_rx(r"^\(?(?:photo|image|picture|photograph|illustration) (?:by|courtesy of|credit)\b"), 15),
+    (_lower_rx(r"^image (?:copyright|caption)\b|^media caption\b|^getty images\b|^(?:ap|afp|reuters|epa|getty) photo\b"), 25),
+    (_lower_rx(r"/\s*(?:getty images|afp|ap|reuters|epa|shutterstock|bloomberg|istock(?:photo)?|ap images|efe|anadolu)(?: via getty images)?\)?$"), 15),
 ]
 
 # Headings that open a list of links to other stories: the heading and the short link lines
@@ -256,6 +271,29 @@ _COMMENTS_HEADING = _rx(
     r"|lascia un commento|dodaj komentarz)\W*)$"
 )
 
+# Comment-thread furniture: reply buttons, "X says:", relative times, vote counts, report links.
+COMMENT_FURNITURE = re.compile(
+    r"^(?:reply|antworten|responder|répondre|rispondi|odpowiedz|report|melden|like|gefällt mir|flag)\W*$"
+    r"|\b(?:says|said|schreibt|escribió|a écrit|wrote)\s*:\s*$"
+    r"|\b\d{1,2}:\d{2}\s*(?:am|pm|uhr)\b|\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\bvor\s+\d+\s+(?:minuten|stunden|tagen|wochen|monaten|jahren)\b|\bhace\s+\d+\s+(?:minutos|horas|días)\b"
+    r"|^\d+\s+(?:replies|antworten|respuestas|likes|points)\b|\b(?:upvote|downvote|permalink)\b",
+    re.I,
+)
+THREAD_LOOKAHEAD = 8  # lines after a comment heading searched for thread furniture
+
+
+def _thread_follows(lines: list[str], counts: list[int], start: int) -> bool:
+    """A comment thread starts at `start`: two of the next lines are its furniture ("3 hours ago", "Reply")."""
+    marks = 0
+    for line, words in zip(lines[start:start + THREAD_LOOKAHEAD], counts[start:start + THREAD_LOOKAHEAD]):
+        if words <= 12 and COMMENT_FURNITURE.search(line):
+            marks += 1
+            if marks == 2:
+                return True
+    return False
+
+
 _BREADCRUMB = re.compile(r"^[^>»›|/]{1,40}(?:\s[>»›|/]\s[^>»›|/]{1,40}){2,}$")
 
 
@@ -276,8 +314,9 @@ def boilerplate_rule(line: str, words: int | None = None) -> int | None:
     """Index of the first line rule that matches `line`, or None."""
     if words is None:
         words = count_words(line)
+    low = line.lower()
     for i, (rx, max_words) in enumerate(_LINE_RULES):
-        if words <= max_words and rx.search(line):
+        if words <= max_words and rx.search(low):
             return i
     return None
 
@@ -316,7 +355,7 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
             i += 1
             continue
         if words <= 12 and _COMMENTS_HEADING.match(line):
-            if cut_comments and seen_words >= 0.5 * total:
+            if cut_comments and (seen_words >= 0.5 * total or _thread_follows(lines, counts, i + 1)):
                 break
             i += 1
             continue

@@ -4,10 +4,11 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     fast precision pass -> full pass when it has under 2 x min_words, unless it has min_words and
     covers 45 % of the page's <p> prose (a short article found whole) -> damaged-HTML recovery
     (fast passes on repaired trees) when still under min_words -> layout tables unwrapped when a
-    table row of 60+ words came out -> readability-lxml as a second opinion when the text is short
-    or covers under 45 % of the page's <p> prose (cleaning.second_opinion.choose) ->
-    trafilatura's balanced full pass when all of that left under min_words (taken only when its
-    text reads as prose)
+    table row of 60+ words came out -> readability-lxml as a second opinion when the text is short,
+    covers under 45 % of the page's <p> prose or is still layout-table rows
+    (cleaning.second_opinion.choose) -> trafilatura's balanced full pass when all of that left under
+    min_words (taken only when its text reads as prose) -> the lines of promo and related boxes set
+    into the article column dropped (candidates.inline_box_texts)
 
 The page's placeholder anchors (<a> without href) are unwrapped before any pass
 (parse.drop_placeholder_anchors). The text of the first (fast precision) pass is kept too: the
@@ -82,7 +83,9 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             if words >= min_words:
                 break
 
-    if _has_layout_table_rows(text):
+    unwrapped = False  # the text is trafilatura's reading of the page with its layout tables unwrapped
+    table_rows = _has_layout_table_rows(text)
+    if table_rows:
         if tree is None:
             tree, from_page = parse_html(markup), True
         if tree is not None and unwrap_layout_tables(tree):
@@ -93,17 +96,22 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             # inside the table row too, where no filter could reach them
             if count_words(alt_doc.text if alt_doc else "") >= 0.5 * words:
                 doc, text, words = merge_meta(alt_doc, doc), alt_text, count_words(alt_text)
+                table_rows = _has_layout_table_rows(text)
+                unwrapped = not table_rows
             tree = None  # changed: not the page any more
 
     readability = None
-    if second_opinion and not _covers_page(words, paragraph_words, min_words):
+    # readability is asked when the text is still layout-table rows, or when it is short or covers
+    # little of the page's <p> prose, unless it already is a second reading (layout tables unwrapped)
+    settled = _covers_page(words, paragraph_words, min_words) or (unwrapped and words >= min_words)
+    if second_opinion and (table_rows or not settled):
         if tree is None:
             tree, from_page = parse_html(markup), True
         if tree is not None:
             alt = candidates.post(readability_text(tree), post_clean)  # readability mutates `tree`
             readability = alt if from_page else None
             tree = None
-            chosen = choose(text, alt, min_words).text
+            chosen = choose(text, alt, min_words, table_rows=table_rows).text
             if chosen is not text:
                 text = chosen
     if count_words(text) < min_words and favor_precision:
@@ -114,6 +122,12 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         bal_text = candidates.post(bal.text if bal else "", post_clean)
         if count_words(bal_text) > count_words(text) and reads_as_prose(bal_text.split("\n")):
             doc, text = merge_meta(bal, doc), bal_text
+    if not isinstance(page, str):
+        # promo and related boxes set into the article column: their paragraph is prose, so every
+        # extractor keeps it
+        boxes = candidates.inline_box_texts(page)
+        if boxes:
+            text = "\n".join(line for line in text.split("\n") if candidates.norm_line(line) not in boxes)
     return RulesResult(text, doc, fast_text, page, readability)
 
 

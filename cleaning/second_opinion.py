@@ -75,19 +75,21 @@ def _containment(small: str, large: str) -> float:
     return sum((a & b).values()) / n if n else 1.0
 
 
-def choose(primary: str, second: str, min_words: int) -> Choice:
+def choose(primary: str, second: str, min_words: int, *, table_rows: bool = False) -> Choice:
     """Keep trafilatura's text unless readability's is clearly the article and trafilatura's is not.
 
     readability wins when (a) trafilatura has less than `min_words` and readability has a body of
     prose, or (b) readability's text contains trafilatura's and adds at least 40 % more, and what it
-    adds reads as prose (sentences, not link lists or captions).
+    adds reads as prose (sentences, not link lists or captions), or (c) trafilatura's text is rows
+    of a layout table (`table_rows`: the article cell run together with the rows of navigation and
+    related headlines around it) and readability's reads as prose and lies inside it.
     """
     wp, ws = count_words(primary), count_words(second)
     if not second or ws < min_words:
         return Choice(primary, "trafilatura")
     s_lines = second.split("\n")
-    if wp < min_words:
-        if reads_as_prose(s_lines):
+    if wp < min_words or table_rows:
+        if reads_as_prose(s_lines) and (not table_rows or _containment(second, primary) >= READABILITY_CONTAINMENT):
             return Choice(second, "readability")
         return Choice(primary, "trafilatura")
     if ws >= READABILITY_GAIN * wp and _containment(primary, second) >= READABILITY_CONTAINMENT:

@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copydesk.cleaning import Article, Rejected, analyze, extract
+from copydesk.cleaning.candidates import inline_box_texts, norm_line
 from copydesk.cleaning.model import count_words
+from copydesk.cleaning.parse import trafilatura_tree
 from tests.text_scores import leaks
 from tests.text_scores import token_prf as bag_prf
 
@@ -141,6 +143,33 @@ def test_paragraph_inside_a_placeholder_anchor_is_kept():
     art = extract(page(body), "https://example.test/tram")
     assert question in art.text.split("\n")
     assert all(p in art.text for p in PARAS)
+
+
+PROMO = ("Borrowers with a deposit of a fifth could save hundreds a month by moving to a fixed rate, "
+         "and checking your eligibility takes two minutes without any effect on your credit score.")
+EMBED = ("The queue outside the depot this morning stretched round the block, and everyone in it wanted "
+         "to see the first of the new trams before it went into service.")
+
+
+@pytest.mark.parametrize("kind", ["promo-box", "related-stories", "ad-slot"])
+def test_promo_or_related_box_in_the_article_column_is_dropped(kind):
+    """A box whose class says promo, ad or related, set after a paragraph of the story: its
+    paragraph is prose, so trafilatura keeps it; the rules drop it (before: kept)."""
+    box = f"<div class='{kind}'><h3>Compare rates</h3><p>{PROMO}</p><p><a href='/compare'>See the rates</a></p></div>"
+    for body in (f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p>{box}<p>{PARAS[2]}</p><p>{PARAS[3]}</p>",  # between paragraphs
+                 f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p><p>{PARAS[2]}</p><p>{PARAS[3]}</p>{box}"):  # at the column's end
+        art = extract(page(body), "https://example.test/tram")
+        assert PROMO not in art.text
+        assert all(p in art.text for p in PARAS)
+
+
+def test_embedded_post_between_paragraphs_is_not_a_promo_box():
+    """A quoted social post is part of the story: "social" and "share" boxes are not promo boxes
+    (a news page of the scrapinghub set quotes three posts this way)."""
+    embed = f"<div class='social-media-embed'><blockquote><p>{EMBED} <a href='https://social.example/p/1'>link</a></p></blockquote></div>"
+    promo = f"<div class='promo-box'><p>{PROMO}</p><p><a href='/compare'>See the rates</a></p></div>"
+    tree = trafilatura_tree(page(f"<p>{PARAS[0]}</p>{embed}<p>{PARAS[1]}</p>{promo}<p>{PARAS[2]}</p>"))
+    assert inline_box_texts(tree) == {norm_line(PROMO), "see the rates"}  # the promo's blocks, not the post's
 
 
 @pytest.mark.parametrize("damage", [

@@ -65,6 +65,35 @@ def test_comment_heading_early_in_text_drops_only_the_heading():
     assert clean_text(text) == ARTICLE
 
 
+def test_comment_thread_longer_than_the_article_is_cut_at_its_heading():
+    """The heading sits before the text's middle because the thread is long; the furniture after it
+    ("3 hours ago", "Reply") says a thread starts there, so it goes with everything after it."""
+    comments = [f"{n} hours ago\nReader number {n} thinks the council should have voted on this much earlier, "
+                "and that the whole debate took far too long for such a simple question." for n in range(2, 9)]
+    text = ARTICLE + "\nWhat readers say\n" + "\n".join(comments) + "\nReply"
+    assert clean_text(text) == ARTICLE
+    # German furniture ("vor 3 Stunden", "Antworten") is read the same way
+    text = ARTICLE + "\n12 Kommentare\nvor 3 Stunden\n" + "Das hätte man viel früher entscheiden sollen, meint ein Leser. " * 20 + "\nAntworten"
+    assert clean_text(text) == ARTICLE
+
+
+def test_comment_heading_early_without_a_thread_after_it_drops_only_the_heading():
+    text = ARTICLE.replace("\n", "\nComments\n", 1) + "\nThe council meets again on 3 March at 10:30 am."
+    assert clean_text(text) == ARTICLE + "\nThe council meets again on 3 March at 10:30 am."
+
+
+def test_calls_to_follow_the_sites_own_channels_and_apps_are_dropped():
+    for line in ("Join our WhatsApp channel for the day's headlines!",
+                 "¿Ya conoces nuestro canal de Telegram? Únete desde tu teléfono.",
+                 "Folgen Sie unserem WhatsApp-Kanal für aktuelle Meldungen.",
+                 "Get the Harbour Times apps for iOS and Android and never miss a story.",
+                 "Want the morning briefing in your inbox? Sign up here"):
+        assert clean_text(ARTICLE + "\n" + line) == ARTICLE, line
+    # a channel in the news is prose: no "our", no call to sign up
+    news = "The band's YouTube channel passed two million subscribers on Monday, its label said."
+    assert clean_text(ARTICLE + "\n" + news) == ARTICLE + "\n" + news
+
+
 def test_related_posts_list_with_site_names_and_leave_a_comment():
     text = ("My Blog\nWorld News\n\nTram line extension approved after late vote\n\n" + ARTICLE.replace("\n", "\n\n")
             + "\n\nJane Doe contributed reporting from the harbour.\n\nRelated posts\n\n"
