@@ -21,7 +21,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dev_sets import SETS, load_cases, page_score, snippet_counts
-from copydesk.cleaning import analyze, rules, second_opinion
+from copydesk.cleaning import analyze, candidates, postclean, rules, second_opinion
 
 # (module, name, alternatives); the shipped value is read from the module
 SWEEP: list[tuple[Any, str, list[float]]] = [
@@ -30,6 +30,9 @@ SWEEP: list[tuple[Any, str, list[float]]] = [
     (rules, "SECOND_OPINION_COVERAGE", [0.3, 0.6]),
     (second_opinion, "READABILITY_GAIN", [1.2, 1.7, float("inf")]),
     (second_opinion, "READABILITY_CONTAINMENT", [0.6, 0.9]),
+    (postclean, "THREAD_LOOKAHEAD", [4, 16]),
+    (postclean, "THREAD_MARKS", [1, 3]),
+    (candidates, "INLINE_BOX_WORDS", [60, 250]),
 ]
 
 

@@ -281,15 +281,17 @@ COMMENT_FURNITURE = re.compile(
     re.I,
 )
 THREAD_LOOKAHEAD = 8  # lines after a comment heading searched for thread furniture
+THREAD_MARKS = 2  # furniture lines among them that make the heading a thread's (docs/cleaning.md, "Thresholds")
 
 
 def _thread_follows(lines: list[str], counts: list[int], start: int) -> bool:
-    """A comment thread starts at `start`: two of the next lines are its furniture ("3 hours ago", "Reply")."""
+    """A comment thread starts at `start`: THREAD_MARKS of the next THREAD_LOOKAHEAD lines are its
+    furniture ("3 hours ago", "Reply", "X says:")."""
     marks = 0
     for line, words in zip(lines[start:start + THREAD_LOOKAHEAD], counts[start:start + THREAD_LOOKAHEAD]):
         if words <= 12 and COMMENT_FURNITURE.search(line):
             marks += 1
-            if marks == 2:
+            if marks >= THREAD_MARKS:
                 return True
     return False
 
