@@ -133,6 +133,13 @@ def encode_request(request: Request, spider: Spider) -> str:
     return json.dumps(_to_json(d), separators=(",", ":"))
 
 
+def _url_of(payload: str) -> str:
+    try:
+        return json.loads(payload).get("url", "?")
+    except (ValueError, AttributeError):
+        return "?"
+
+
 def decode_request(payload: str | bytes, spider: Spider) -> Request:
     return request_from_dict(json.loads(payload, object_hook=_from_json), spider=spider)
 
@@ -294,7 +301,7 @@ class StreamScheduler:
     def _hand_back(self) -> None:
         """On a graceful stop, the leases not done go back to the queue at once (a copy queued,
         the original acked and deleted, in one transaction) rather than after the lease expires."""
-        pending = [lease for lease in self.book.leases.values()]
+        pending = [lease for lease in self.book.leases.values() if not lease.lost]  # a lost one is another's
         pending += [lease for lease, _ in self.buffer if lease.entry not in self.book.leases]
         if pending:
             pipe = self.client.pipeline(transaction=True)
@@ -460,15 +467,35 @@ class StreamScheduler:
 
     def _tick(self) -> None:
         """Renew this worker's leases (every third of the lease)."""
-        held = list(self.book.leases) + [lease.entry for lease, _ in self.buffer]
+        held = [e for e, lease in self.book.leases.items() if not lease.lost]
+        held += [lease.entry for lease, _ in self.buffer]
         try:
-            if held:
-                for entry in self._renew(keys=[self.keys.stream, GROUP], args=[self.worker, *held]):
-                    entry = entry.decode()
-                    self.counts["lost"] += 1
-                    logger.warning("frontier: lease on %s lost (renewed too late); it may be fetched twice", entry)
+            lost = {e.decode() for e in self._renew(keys=[self.keys.stream, GROUP], args=[self.worker, *held])} if held else set()
         except REDIS_ERRORS as e:  # renewed at the next tick; past the lease, another worker may claim them
             self.outage.went_down(e)
+            return
+        if lost:
+            self._lost(lost)
+
+    def _lost(self, entries: set[str]) -> None:
+        """Leases another worker claimed because this one renewed them too late (a paused process).
+        A request not started yet is left to that worker; one already under way finishes here too,
+        so its URL is fetched twice (reported once, with its URL)."""
+        self.counts["lost"] += len(entries)
+        kept: deque[tuple[Lease, Request]] = deque()
+        for lease, request in self.buffer:
+            if lease.entry in entries:
+                logger.warning("frontier: lease on %s (%s) lost before its request started (renewed too late); "
+                               "left to the worker that claimed it", lease.entry, request.url)
+            else:
+                kept.append((lease, request))
+        self.buffer = kept
+        for entry in entries:
+            lease = self.book.leases.get(entry)
+            if lease is not None:
+                lease.lost = True  # no more renewals: it is another worker's now
+                logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
+                               "it may be fetched twice", entry, _url_of(lease.payload))
 
     def _poll(self) -> None:
         """Queue what an outage held back, ack what it kept from being acked, and wake an idle

@@ -43,6 +43,7 @@ class Lease:
     outputs: int = 0            # items and requests yielded and not yet settled
     output_done: bool = False   # the callback/errback ran to its end (or raised)
     abandoned: bool = False     # something could not be recorded: never ack, let the lease expire
+    lost: bool = False          # another worker claimed it (renewed too late): no more renewals
 
 
 class LeaseBook:

@@ -20,7 +20,7 @@ from tests.frontier_site import HostsSite
 from tests.redis_server import RedisServer, available
 from tests.sites import sitemap
 # a failed test leaves no daemon running: the processes in STARTED are killed after each test
-from tests.test_frontier import STARTED, no_worker_left  # noqa: F401 - the fixture
+from tests.test_frontier import STARTED, no_worker_left, reported_lost  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 2        # per host, cluster-wide (each daemon's own limit is the same: 3x could reach a host)
@@ -125,6 +125,11 @@ def writer_of(server: RedisServer) -> str | None:
     return v.decode() if v else None
 
 
+def lost_by(tmp: Path, workers) -> set[str]:
+    """URLs fetched under a lease a daemon renewed too late (tests.test_frontier.reported_lost)."""
+    return reported_lost(tmp / f"{w}.log" for w in workers)
+
+
 def started(server: RedisServer, site: HostsSite, corpus: Path, fetched: int, stored: int) -> bool:
     """The crawl is under way: this many articles fetched and stored, and a writer holds its lease."""
     return (sum(site.article_fetches().values()) >= fetched and len(stored_urls(corpus)) >= stored
@@ -143,7 +148,8 @@ def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tm
         seen = c.scard(PREFIX + "seen")
         workers = c.hgetall(PREFIX + "workers")
     assert set(fetched) == set(site.articles)
-    assert max(fetched.values()) == 1, [u for u, n in fetched.items() if n > 1][:10]
+    twice = {u for u, n in fetched.items() if n > 1}
+    assert twice <= lost_by(tmp_path, procs), sorted(twice - lost_by(tmp_path, procs))[:10]
     # every daemon took part. Not an equal share: a daemon whose start (the serve preload: seconds of
     # CPU) is late on a loaded machine finds most of the frontier taken (22 of 600 in one such run);
     # bench/cluster.py measures the balance
@@ -174,9 +180,11 @@ def test_a_killed_workers_leases_are_fetched_by_the_others(tmp_path):
     assert leased, "the killed worker held leases"
     assert set(fetched) == set(site.articles)
     survivors = sum((by_worker.get(w, Counter()) for w in procs if w != victim), Counter())
-    assert max(survivors.values()) == 1  # the survivors never fetch a URL twice between them
+    # the survivors never fetch a URL twice between them, unless one renewed its lease too late and said so
+    lost = lost_by(tmp_path, [w for w in procs if w != victim])
+    assert {u for u, n in survivors.items() if n > 1} <= lost, sorted({u for u, n in survivors.items() if n > 1} - lost)
     twice = [u for u, n in fetched.items() if n > 1]
-    assert all(by_worker[victim][u] == 1 for u in twice), twice  # a URL fetched twice was the victim's
+    assert all(by_worker[victim][u] == 1 or u in lost for u in twice), twice  # a URL fetched twice was the victim's
     assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})  # complete, no URL twice
 
 
@@ -203,7 +211,8 @@ def test_a_stopped_writer_leaves_queue_seen_set_and_index_to_the_others(tmp_path
     assert held == []  # what it had read ahead went back to the queue at once
     assert second not in (None, first)  # another daemon took the writer role, on the same corpus
     assert stored_at_stop <= set(stored_urls(corpus))
-    assert set(fetched) == set(site.articles) and max(fetched.values()) == 1  # a graceful stop refetches nothing
+    assert set(fetched) == set(site.articles)  # a graceful stop refetches nothing (a lease renewed too late aside)
+    assert {u for u, n in fetched.items() if n > 1} <= lost_by(tmp_path, procs)
     assert sum(f.start > stopped_at and f.path.startswith("/a/") for f in site.log) > 50  # the others went on
     assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
     # the dedup index was closed and reopened intact: the next writer's start-up repaired nothing
@@ -247,5 +256,5 @@ def test_a_daemon_that_may_not_write_fetches_but_never_opens_the_corpus(tmp_path
         assert writer_of(server) == "w2"
         stop_all(procs, tmp_path)
         fetched = site.article_fetches()
-    assert max(fetched.values()) == 1 and set(fetched) == set(site.articles)
+    assert set(fetched) == set(site.articles) and {u for u, n in fetched.items() if n > 1} <= lost_by(tmp_path, procs)
     assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
