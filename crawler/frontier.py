@@ -47,6 +47,15 @@ ENQUEUE_LUA = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return false end
 return redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
 """
+# ack (XACK + XDEL, atomic); 1 when this consumer still held the entry, 0 when another had claimed it
+ACK_LUA = """
+local p = redis.call('XPENDING', KEYS[1], KEYS[2], ARGV[1], ARGV[1], 1)
+local mine = 0
+if p[1] and p[1][2] == ARGV[2] then mine = 1 end
+redis.call('XACK', KEYS[1], KEYS[2], ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+return mine
+"""
 # renew: reset the idle time of the entries this consumer still owns; return the ones it lost
 RENEW_LUA = """
 local lost = {}
@@ -246,6 +255,7 @@ class StreamScheduler:
         self.spider: Spider | None = None
         self._enqueue = client.register_script(ENQUEUE_LUA)
         self._renew = client.register_script(RENEW_LUA)
+        self._ack_script = client.register_script(ACK_LUA)
         self._claim_cursor = "0-0"
         self._claimed_at = 0.0
         self._pending_until = 0.0
@@ -518,10 +528,15 @@ class StreamScheduler:
             self.unacked.append(lease.entry)
             return
         try:
-            self._finish(lease.entry)
+            mine = self._ack_script(keys=[self.keys.stream, GROUP], args=[lease.entry, self.worker])
         except REDIS_ERRORS as e:  # acked at the next poll after the outage
             self.outage.went_down(e)
             self.unacked.append(lease.entry)
+            return
+        if not mine and not lease.lost:  # lost and done before a renewal could notice
+            self.counts["lost"] += 1
+            logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
+                           "it may be fetched twice", lease.entry, _url_of(lease.payload))
 
     def _finish(self, entry: str, dead: str | None = None) -> None:
         pipe = self.client.pipeline(transaction=True)

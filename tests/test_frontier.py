@@ -195,7 +195,8 @@ def test_host_slots_limit_delay_and_expiry(redis_server):  # noqa: F811
 def test_lost_leases_are_reported_once_and_unstarted_ones_dropped(redis_server):  # noqa: F811
     """The scheduler's renewal on a real Redis, another consumer having claimed two of its three
     leases: the read-ahead one it lost is dropped from its buffer (the claimer fetches it), the one
-    under way is marked lost and no longer renewed, each is reported once; the kept one is renewed."""
+    under way is marked lost and no longer renewed, each is reported once; the kept one is renewed.
+    A lease claimed and finished before a renewal noticed is reported by its ack."""
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
@@ -227,3 +228,11 @@ def test_lost_leases_are_reported_once_and_unstarted_ones_dropped(redis_server):
     assert owners == {kept: "w1", under_way: "w2", unstarted: "w2"}
     idle = {e["message_id"].decode(): e["time_since_delivered"] for e in c.xpending_range(PREFIX + "frontier", GROUP, "-", "+", 10)}
     assert idle[kept] < 1000 <= idle[under_way]  # the kept one was renewed, the lost one left alone
+    # a request that finishes before a renewal notices its lease was claimed: the ack reports it
+    c.xadd(PREFIX + "frontier", {FIELD: '{"url": "https://example.test/3"}'})
+    (_, ((late, _),)), = c.xreadgroup(GROUP, "w1", {PREFIX + "frontier": ">"}, count=1)
+    time.sleep(1.1)
+    c.xclaim(PREFIX + "frontier", GROUP, "w2", 1000, [late])
+    sched._ack(Lease(late.decode(), '{"url": "https://example.test/3"}', state="scraping"))
+    sched._ack(sched.book.leases[kept])
+    assert sched.counts["lost"] == 3 and c.xlen(PREFIX + "frontier") == 2  # both acked and deleted
