@@ -165,8 +165,8 @@ def inline_box_texts(tree: lxml.html.HtmlElement) -> set[str]:
     A box is an element whose class or id says it is a promo, an ad, a newsletter or related stories,
     that holds a link, has at most INLINE_BOX_WORDS words and follows a <p> of 10+ words, with another
     such <p> or nothing after it: a mortgage promo or a "related" box between the paragraphs of a
-    story or at the end of its column. trafilatura
-    keeps the box's paragraph (it is prose) and drops only its heading and link.
+    story or at the end of its column. trafilatura keeps the box's paragraph (it is prose) and drops
+    only its heading and link.
     """
     out: set[str] = set()
     for box in _INLINE_BOX(tree):

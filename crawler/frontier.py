@@ -503,9 +503,7 @@ class StreamScheduler:
         for entry in entries:
             lease = self.book.leases.get(entry)
             if lease is not None:
-                lease.lost = True  # no more renewals: it is another worker's now
-                logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
-                               "it may be fetched twice", entry, _url_of(lease.payload))
+                self._report_lost(lease)
 
     def _poll(self) -> None:
         """Queue what an outage held back, ack what it kept from being acked, and wake an idle
@@ -535,8 +533,15 @@ class StreamScheduler:
             return
         if not mine and not lease.lost:  # lost and done before a renewal could notice
             self.counts["lost"] += 1
-            logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
-                           "it may be fetched twice", lease.entry, _url_of(lease.payload))
+            self._report_lost(lease)
+
+    @staticmethod
+    def _report_lost(lease: Lease) -> None:
+        """A lease another worker claimed while its request was under way here: no more renewals,
+        and its URL is fetched twice (the cluster tests read this line)."""
+        lease.lost = True
+        logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
+                       "it may be fetched twice", lease.entry, _url_of(lease.payload))
 
     def _finish(self, entry: str, dead: str | None = None) -> None:
         pipe = self.client.pipeline(transaction=True)
