@@ -6,6 +6,7 @@
     python bench/extraction.py --select cascade           # or evidence; default: rules, as analyze
     python bench/extraction.py --select rules,cascade     # several modes, interleaved page by page
     python bench/extraction.py --min-words 1              # the extraction alone, without the 50-word policy
+    python bench/extraction.py --record                   # also each mode's description + text (the record)
     python bench/extraction.py CASES_DIR --pred OUT.jsonl [--worst 10] [--json] [--per-case FILE]
 
 The three development sets (bench/dev_sets.py): ../shared/bench/extraction/scrapinghub (token F1),
@@ -139,13 +140,20 @@ def load_cases(folder: Path) -> list[dict]:
 SELECT = ("rules",)  # cleaning.analyze's select= (--select), one system each
 MIN_WORDS = 50  # cleaning.analyze's min_words= (--min-words): the length policy on the result
 BASELINE_JUSTEXT = "shipped"  # --baseline-justext: trafilatura's row with jusText "shipped" or "remembered"
+RECORD = False  # --record: a row more per mode, the record's description column and text together
+_DESCRIPTION: dict[str, str] = {}  # mode -> the description of the Article copydesk_text saw last
 
 
 def copydesk_text(data: bytes, url: str | None, select: str = "rules") -> str:
     from copydesk import cleaning
 
     article = cleaning.extract(data, url, select=select, min_words=MIN_WORDS)
+    _DESCRIPTION[select] = (article.description or "") if article else ""
     return article.text if article else ""
+
+
+def record_name(mode: str) -> str:
+    return f"{system_name(mode)}: description + text"
 
 
 def copydesk_systems() -> dict:
@@ -218,15 +226,26 @@ def run(folder: Path, *, baseline: bool = True, limit: int | None = None) -> dic
     for case, data in pages[:5]:  # warm up imports, models and caches outside the timings
         for fn in systems.values():
             fn(data, case.get("url"))
-    results: dict[str, dict] = {name: {"texts": {}, "scores": [], "seconds": []} for name in systems}
+    names = list(systems)
+    if RECORD:  # after each mode's row: the same extraction, read as description + text
+        names = [n for mode in SELECT for n in (system_name(mode), record_name(mode))] + names[len(SELECT):]
+    results: dict[str, dict] = {name: {"texts": {}, "scores": [], "seconds": []} for name in names}
+
+    def keep(name: str, case: dict, text: str, seconds: float) -> None:
+        results[name]["seconds"].append(seconds)
+        results[name]["texts"][case["id"]] = text
+        score = (score_snippet_case(case, text) if snippets else score_case(text, case.get("expected_text") or ""))
+        results[name]["scores"].append({"id": case["id"], "url": case.get("url"), **score})
+
     for case, data in pages:
         for name, fn in systems.items():
             t0 = time.perf_counter()
             text = fn(data, case.get("url"))
-            results[name]["seconds"].append(time.perf_counter() - t0)
-            results[name]["texts"][case["id"]] = text
-            score = (score_snippet_case(case, text) if snippets else score_case(text, case.get("expected_text") or ""))
-            results[name]["scores"].append({"id": case["id"], "url": case.get("url"), **score})
+            seconds = time.perf_counter() - t0
+            keep(name, case, text, seconds)
+            mode = next((m for m in SELECT if system_name(m) == name), None)
+            if RECORD and mode is not None:
+                keep(record_name(mode), case, "\n".join(t for t in (_DESCRIPTION.get(mode, ""), text) if t), seconds)
     for res in results.values():
         res["summary"] = (summarize_snippets if snippets else summarize)(res["scores"], res["seconds"])
     return results
@@ -283,13 +302,17 @@ def main(argv: list[str] | None = None) -> int:
                          "(interleaved page by page; default: rules, analyze's default)")
     ap.add_argument("--baseline-justext", choices=("shipped", "remembered"), default="shipped",
                     help="trafilatura's row with jusText's stoplist lookup as shipped (default) or as copydesk remembers it")
+    ap.add_argument("--record", action="store_true",
+                    help="a row more per mode: the Article's description and text together, as a corpus reader "
+                         "sees the record (docs/cleaning.md, \"The standfirst\")")
     ap.add_argument("--min-words", type=int, default=50,
                     help="cleaning.analyze's min_words= (default 50, the pipeline's; 1: every text the extraction finds)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",
                     help="convert a clone of scrapinghub/article-extraction-benchmark into CASES and exit")
     args = ap.parse_args(argv)
-    global SELECT, MIN_WORDS, BASELINE_JUSTEXT
+    global SELECT, MIN_WORDS, BASELINE_JUSTEXT, RECORD
     BASELINE_JUSTEXT = args.baseline_justext
+    RECORD = args.record
     SELECT = tuple(m for m in args.select.split(",") if m)
     if not SELECT or any(m not in ("rules", "cascade", "evidence") for m in SELECT):
         ap.error("--select takes rules, cascade, evidence (comma-separated)")
