@@ -14,7 +14,9 @@ Scrapy 2.19 (issue 13, item 3; `tests/test_per_host_limit.py` measures it at the
   another host. One host could have several slots, each with its own limit.
 
 Here a request counts as transferring from the moment it leaves the queue, and the slot is always
-the request URL's host name (lower case), whatever the meta says.
+the request URL's host name (lower case), whatever the meta says. A request whose frontier lease
+another worker claimed while it waited in the queue is dropped as it leaves it
+(crawler.leases.lost_before_download): that worker fetches it.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.utils.defer import _schedule_coro
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.python.failure import Failure
+
+from copydesk.crawler.leases import lost_before_download
 
 
 def host_key(request: Request) -> str:
@@ -53,8 +58,12 @@ class HostDownloader(Downloader):
                 slot.latercall = call_later(penalty, self._latercall, slot)
                 return
         while slot.queue and slot.free_transfer_slots() > 0:
-            slot.lastseen = now
             request, queue_dfd = slot.queue.popleft()
+            lost = lost_before_download(self.crawler, request)
+            if lost is not None:
+                queue_dfd.errback(Failure(lost))
+                continue
+            slot.lastseen = now
             slot.transferring.add(request)
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
             if delay:

@@ -489,8 +489,10 @@ class StreamScheduler:
 
     def _lost(self, entries: set[str]) -> None:
         """Leases another worker claimed because this one renewed them too late (a paused process).
-        A request not started yet is left to that worker; one already under way finishes here too,
-        so its URL is fetched twice (reported once, with its URL)."""
+        A request not started yet is left to that worker: dropped from the read-ahead buffer here,
+        or by the downloader as it would start (crawler.leases.lost_before_download), each reported
+        then. One already sent finishes here too, so its URL is fetched twice: reported when it is
+        done (_ack), with its URL."""
         self.counts["lost"] += len(entries)
         kept: deque[tuple[Lease, Request]] = deque()
         for lease, request in self.buffer:
@@ -503,7 +505,7 @@ class StreamScheduler:
         for entry in entries:
             lease = self.book.leases.get(entry)
             if lease is not None:
-                self._report_lost(lease)
+                lease.lost = True  # no more renewals; reported when dropped or done
 
     def _poll(self) -> None:
         """Queue what an outage held back, ack what it kept from being acked, and wake an idle
@@ -521,6 +523,9 @@ class StreamScheduler:
 
     # -- acks ---------------------------------------------------------------------------------
     def _ack(self, lease: Lease) -> None:
+        if lease.lost:  # the entry is the claimer's now: it acks it
+            self._report_lost(lease)
+            return
         self.counts["acked"] += 1
         if self.unacked:
             self.unacked.append(lease.entry)
@@ -531,14 +536,14 @@ class StreamScheduler:
             self.outage.went_down(e)
             self.unacked.append(lease.entry)
             return
-        if not mine and not lease.lost:  # lost and done before a renewal could notice
+        if not mine:  # lost and done before a renewal could notice
             self.counts["lost"] += 1
             self._report_lost(lease)
 
     @staticmethod
     def _report_lost(lease: Lease) -> None:
-        """A lease another worker claimed while its request was under way here: no more renewals,
-        and its URL is fetched twice (the cluster tests read this line)."""
+        """A lease another worker claimed while its request was under way here, reported once it is
+        done: its URL is fetched twice (the cluster tests read this line)."""
         lease.lost = True
         logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
                        "it may be fetched twice", lease.entry, _url_of(lease.payload))

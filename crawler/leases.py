@@ -18,17 +18,26 @@ Scrapy has no "response fully handled" signal, so completion is assembled from w
   gives every leased request an errback wrapper (pass-through when the request had none, so
   Scrapy's behaviour is unchanged) that does the same counting;
 - ``spider_error`` covers a callback that failed before producing an output.
+
+A lease another worker claimed while its request waited in this worker's downloader (for a
+cluster host slot, or in the host's queue) is dropped before the download starts (``lost_before_download``):
+``LeaseLost`` goes to the errback wrapper, which settles the lease without acking it and without
+the spider's errback, so the URL is fetched once, by the claimer, and no failure is recorded here.
 """
 from __future__ import annotations
 
 import inspect
+import logging
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
+
+logger = logging.getLogger("copydesk.crawler.frontier")
 
 META_KEY = "frontier_entry"  # the stream entry id of a leased request, in its meta
 
@@ -44,6 +53,22 @@ class Lease:
     output_done: bool = False   # the callback/errback ran to its end (or raised)
     abandoned: bool = False     # something could not be recorded: never ack, let the lease expire
     lost: bool = False          # another worker claimed it (renewed too late): no more renewals
+
+
+class LeaseLost(IgnoreRequest):
+    """A leased request's lease was claimed by another worker before its download started."""
+
+
+def lost_before_download(crawler: Any, request: Request) -> LeaseLost | None:
+    """The exception that drops `request` when its lease was lost (reported here, once: the
+    scheduler's renewal only marks a lease under way as lost); None otherwise."""
+    book = LeaseBook.of(crawler)
+    lease = book.lease_of(request) if book is not None else None
+    if lease is None or not lease.lost:
+        return None
+    logger.warning("frontier: lease on %s (%s) lost before its request started (renewed too late); "
+                   "left to the worker that claimed it", lease.entry, request.url)
+    return LeaseLost(f"lease on {lease.entry} lost to another worker")
 
 
 class LeaseBook:
@@ -142,6 +167,10 @@ class LeaseBook:
             if lease is None or lease.state != DOWNLOADING:
                 # a response a spider middleware rejected: its output passes FrontierAckMiddleware
                 return original(failure) if original else failure
+            if failure.check(LeaseLost):  # another worker's now: not acked, nothing recorded here
+                lease.abandoned = True
+                book.output_done(lease)
+                return None
             try:
                 out = original(failure) if original else failure
             except BaseException:

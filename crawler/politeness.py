@@ -30,6 +30,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
 from copydesk.crawler.downloader import host_key
+from copydesk.crawler.leases import lost_before_download
 from copydesk.crawler.outage import outage
 
 
@@ -174,6 +175,9 @@ class ClusterPolitenessMiddleware:
 
         backoff = 1.0
         while True:
+            lost = lost_before_download(self.crawler, request)
+            if lost is not None:  # claimed by another worker while waiting here: it fetches it
+                raise lost
             try:
                 grant = self.slots.acquire(host, self.limit, delay)
             except REDIS_ERRORS as e:  # paused, not failed: the download waits for Redis

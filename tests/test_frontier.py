@@ -133,10 +133,10 @@ def test_a_killed_workers_leases_are_fetched_by_the_others(redis_server, tmp_pat
 def test_a_worker_paused_past_its_lease_leaves_its_unstarted_requests_to_the_claimer(redis_server, tmp_path):  # noqa: F811
     """A worker stopped (SIGSTOP: a GC pause, a stopped VM) longer than its lease loses its leases
     to the worker that claims them. Back, it reports each lost lease once with its URL. A request
-    already handed to Scrapy (in its downloader, waiting for a host slot or sent) finishes here too:
-    fetched twice, and those are the only URLs fetched twice. A request still in the read-ahead
-    buffer would be left to the claimer (usually the buffer is empty by then; the test below covers
-    that case on the scheduler itself)."""
+    that was waiting in its downloader (for a cluster host slot, or in the host's queue) or in its
+    read-ahead buffer is dropped and left to the claimer: fetched once. Only a request already sent
+    finishes here too, fetched twice, and those are the only URLs fetched twice. (Before the
+    downloader dropped them, the 12 requests waiting there were all fetched twice.)"""
     with HostsSite(hosts=4, articles=200, delay=0.05) as site:
         procs = [start_worker(redis_server, site, tmp_path, "w1", SLOT_SECONDS="2")]
         served_when(site, 30)
@@ -150,7 +150,7 @@ def test_a_worker_paused_past_its_lease_leaves_its_unstarted_requests_to_the_cla
         fetched = site.article_fetches()
     log = tmp_path / "w1.log"
     under_way, unstarted = reported_lost([log]), reported_lost([log], LOST_UNSTARTED)
-    assert held > 0 and under_way | unstarted, log.read_text()[-2000:]
+    assert held > 0 and unstarted, log.read_text()[-2000:]  # w1's downloader was full when it stopped
     assert set(fetched) == set(site.articles)
     assert {u for u, n in fetched.items() if n > 1} <= under_way
     assert all(fetched[u] == 1 for u in unstarted)  # left to the claimer, not fetched by w1 too
@@ -236,3 +236,44 @@ def test_lost_leases_are_reported_once_and_unstarted_ones_dropped(redis_server):
     sched._ack(Lease(late.decode(), '{"url": "https://example.test/3"}', state="scraping"))
     sched._ack(sched.book.leases[kept])
     assert sched.counts["lost"] == 3 and c.xlen(PREFIX + "frontier") == 2  # both acked and deleted
+    # the lost one under way, done here too: reported then, and not acked (the claimer acks it)
+    sched._ack(sched.book.leases[under_way])
+    assert sched.counts["acked"] == 2 and c.xlen(PREFIX + "frontier") == 2
+    assert [e["consumer"] for e in c.xpending_range(PREFIX + "frontier", GROUP, "-", "+", 10)] == [b"w2", b"w2"]
+
+
+def test_a_request_whose_lease_was_lost_in_the_downloader_is_dropped_unrecorded_and_unacked(caplog):
+    """A lost lease's request still waiting in the downloader (a cluster host slot, the host's
+    queue) is dropped as it would start: LeaseLost reaches the frontier's errback wrapper, which
+    settles the lease without acking it and without calling the spider's errback (no failure is
+    recorded for a URL another worker fetches). A request whose lease is held is left alone."""
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from copydesk.crawler.leases import META_KEY, Lease, LeaseBook, LeaseLost, lost_before_download
+
+    crawler, acked, failed = get_crawler(), [], []
+    book = LeaseBook(on_done=acked.append)
+    LeaseBook.register(crawler, book)
+    held, lost = Lease("1-0", "{}", state="downloading"), Lease("2-0", "{}", state="downloading", lost=True)
+    book.leases.update({held.entry: held, lost.entry: lost})
+    requests = {}
+    for lease in (held, lost):
+        requests[lease.entry] = Request(f"https://example.test/{lease.entry}", meta={META_KEY: lease.entry},
+                                        errback=failed.append)
+        book.wrap_errback(requests[lease.entry])
+    assert lost_before_download(crawler, requests[held.entry]) is None
+    assert lost_before_download(crawler, Request("https://example.test/local")) is None  # not leased
+    with caplog.at_level("WARNING"):
+        exc = lost_before_download(crawler, requests[lost.entry])
+    assert isinstance(exc, LeaseLost)
+    assert "lease on 2-0 (https://example.test/2-0) lost before its request started" in caplog.text
+    failure = Failure(exc)
+    failure.request = requests[lost.entry]
+    assert requests[lost.entry].errback(failure) is None
+    assert lost.abandoned and lost.entry not in book.leases and acked == [] and failed == []
+    other = Failure(ValueError("connection refused"))  # any other failure still reaches the spider
+    other.request = requests[held.entry]
+    requests[held.entry].errback(other)
+    assert failed == [other] and acked == [held]
