@@ -88,6 +88,7 @@ class ClusterSettings:
     worker: str = ""               # this daemon's id; default <hostname>-<pid>
     lease_seconds: float = 60.0    # writer lease and frontier leases: a dead holder's work moves after this
     writer: bool = True            # may take the writer role (open the corpus and store); false on hosts without the corpus
+    max_deliveries: int = 5        # an article request taken this many times and never finished goes to the dead-letter stream
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,8 @@ def _cluster(r: _Reader) -> ClusterSettings:
     if not re.fullmatch(r"[^\s|]{1,128}", worker):
         raise ConfigError(r.key("worker"), f"expected an id without spaces or '|' (at most 128), got {_short(worker)}")
     out = ClusterSettings(url, name, worker, r.duration("lease_seconds", ClusterSettings.lease_seconds),
-                          r.boolean("writer", ClusterSettings.writer))
+                          r.boolean("writer", ClusterSettings.writer),
+                          r.integer("max_deliveries", ClusterSettings.max_deliveries, minimum=2))
     r.done()
     return out
 

@@ -70,7 +70,7 @@ def cluster_info(settings: ClusterSettings) -> dict[str, Any]:
         raise UsageError(f"redis unavailable at {where}: cannot show the cluster ({type(e).__name__}: {e})") from None
     finally:
         c.close()
-    return {"redis": where, "name": settings.name, **out}
+    return {"redis": where, "name": settings.name, "prefix": keys_prefix(settings.name), **out}
 
 
 def collect(cfg: Config) -> dict[str, Any]:
@@ -175,6 +175,9 @@ def render_cluster(console: Any, c: dict[str, Any]) -> None:
     # acknowledged entries are deleted: the stream's length is queued + leased
     console.print(f"frontier: {f['length']} requests ({f['pending']} leased to workers, "
                   f"{f['length'] - f['pending']} queued) · docs waiting for the writer: {d['length']}", markup=False)
+    if f.get("dead"):
+        console.print(f"frontier dead letters: {f['dead']} (requests no worker could read or finish; "
+                      f"XRANGE {c['prefix']}frontier:dead - +)", markup=False)
     if not c["workers"]:
         console.print("workers: none")
         return

@@ -74,7 +74,7 @@ return lost
 
 
 def frontier_settings(redis_url: str, *, prefix: str = "copydesk:default:", lease_seconds: float = 60,
-                      shared_meta: dict[str, Any] | None = None, worker: str | None = None,
+                      max_deliveries: int = 5, shared_meta: dict[str, Any] | None = None, worker: str | None = None,
                       politeness: bool = True, consume: bool = True, keep_open: bool = False) -> dict[str, Any]:
     """The Scrapy settings that put a crawler on the shared frontier (merge into its settings;
     SPIDER_MIDDLEWARES and DOWNLOADER_MIDDLEWARES here must be merged with the crawler's own).
@@ -88,6 +88,7 @@ def frontier_settings(redis_url: str, *, prefix: str = "copydesk:default:", leas
         "FRONTIER_REDIS_URL": redis_url,
         "FRONTIER_PREFIX": prefix,
         "FRONTIER_LEASE_SECONDS": lease_seconds,
+        "FRONTIER_MAX_DELIVERIES": max_deliveries,
         "FRONTIER_SHARED_META": shared_meta or {},
         "FRONTIER_WORKER": worker or default_worker(),
         "FRONTIER_CONSUME": consume,
@@ -156,7 +157,9 @@ def decode_request(payload: str | bytes, spider: Spider) -> Request:
 class Keys:
     def __init__(self, prefix: str):
         self.stream = prefix + "frontier"
-        self.dead = prefix + "frontier:dead"  # entries no worker can decode (e.g. a callback renamed)
+        # entries no worker can decode (e.g. a callback renamed), and entries taken more than
+        # max_deliveries times without being finished (StreamScheduler._without_poison)
+        self.dead = prefix + "frontier:dead"
         self.seen = prefix + "seen"
 
 
@@ -227,7 +230,8 @@ class RedisDupeFilter(BaseDupeFilter):
 
 class StreamScheduler:
     """See the module docstring. Settings: FRONTIER_REDIS_URL, FRONTIER_PREFIX, FRONTIER_WORKER,
-    FRONTIER_LEASE_SECONDS, FRONTIER_BATCH (entries read at once, default 4) and
+    FRONTIER_LEASE_SECONDS, FRONTIER_MAX_DELIVERIES (an entry claimed after this many deliveries is
+    dead-lettered, default 5), FRONTIER_BATCH (entries read at once, default 4) and
     FRONTIER_SHARED_META ({meta key: value} a request must carry to be shared; empty: all)."""
 
     def __init__(self, crawler: Any, client: redis.Redis, dupefilter: Any):
@@ -239,6 +243,7 @@ class StreamScheduler:
         self.worker = s.get("FRONTIER_WORKER") or default_worker()
         self.lease_ms = int(float(s.get("FRONTIER_LEASE_SECONDS", 60)) * 1000)
         self.batch = s.getint("FRONTIER_BATCH", 4)
+        self.max_deliveries = s.getint("FRONTIER_MAX_DELIVERIES", 5)
         self.shared_meta: dict[str, Any] = dict(s.getdict("FRONTIER_SHARED_META"))
         self.consume = s.getbool("FRONTIER_CONSUME", True)
         self.keep_open = s.getbool("FRONTIER_KEEP_OPEN", False)
@@ -261,7 +266,7 @@ class StreamScheduler:
         self._pending_until = 0.0
         self._timer: task.LoopingCall | None = None
         self._poller: task.LoopingCall | None = None
-        self.counts = {"queued": 0, "read": 0, "claimed": 0, "acked": 0, "lost": 0, "handed_back": 0}
+        self.counts = {"queued": 0, "read": 0, "claimed": 0, "acked": 0, "lost": 0, "handed_back": 0, "dead": 0}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StreamScheduler:
@@ -460,6 +465,7 @@ class StreamScheduler:
             self.counts["claimed"] += len(entries)
             if entries:
                 logger.info("frontier: claimed %d expired leases", len(entries))
+                entries = self._without_poison(entries)
         for entry_id, fields in entries:
             entry = entry_id.decode()
             if entry in self.book.leases:
@@ -469,11 +475,32 @@ class StreamScheduler:
                 request = decode_request(payload, self.spider)
             except (ValueError, KeyError, TypeError) as e:
                 logger.error("frontier: entry %s cannot be read (%s): moved to %s", entry, e, self.keys.dead)
-                self._finish(entry, dead=payload)
+                self._finish(entry, dead=payload, reason=f"cannot be read: {e}")
                 continue
             request.meta[META_KEY] = entry
             self.book.wrap_errback(request)
             self.buffer.append((Lease(entry, payload), request))
+
+    def _without_poison(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """Claimed entries minus those delivered more than max_deliveries times: every worker that
+        took one stopped before finishing it (a page that kills its worker: OOM, a crash in a
+        parser), so it would go round the cluster forever. Those go to the dead-letter stream,
+        with the reason, and are logged with their URL."""
+        pipe = self.client.pipeline(transaction=False)
+        for entry_id, _ in entries:
+            pipe.xpending_range(self.keys.stream, GROUP, min=entry_id, max=entry_id, count=1)
+        kept = []
+        for (entry_id, fields), info in zip(entries, pipe.execute()):
+            times = info[0]["times_delivered"] if info else 0
+            if times <= self.max_deliveries:
+                kept.append((entry_id, fields))
+                continue
+            entry, payload = entry_id.decode(), fields[FIELD.encode()].decode()
+            self.counts["dead"] += 1
+            logger.error("frontier: %s (%s) taken %d times and never finished (each worker that took it stopped "
+                         "before it was done): moved to %s", entry, _url_of(payload), times, self.keys.dead)
+            self._finish(entry, dead=payload, reason=f"delivered {times} times, never finished")
+        return kept
 
     def _tick(self) -> None:
         """Renew this worker's leases (every third of the lease)."""
@@ -548,10 +575,10 @@ class StreamScheduler:
         logger.warning("frontier: lease on %s (%s) lost while its request was under way (renewed too late); "
                        "it may be fetched twice", lease.entry, _url_of(lease.payload))
 
-    def _finish(self, entry: str, dead: str | None = None) -> None:
+    def _finish(self, entry: str, dead: str | None = None, reason: str = "") -> None:
         pipe = self.client.pipeline(transaction=True)
         if dead is not None:
-            pipe.xadd(self.keys.dead, {FIELD: dead, "entry": entry})
+            pipe.xadd(self.keys.dead, {FIELD: dead, "entry": entry, "reason": reason})
         pipe.xack(self.keys.stream, GROUP, entry)
         pipe.xdel(self.keys.stream, entry)
         pipe.execute()

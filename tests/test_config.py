@@ -64,6 +64,12 @@ def test_cluster_section(tmp_path):
                                     "lease_seconds = '2m'\n")).cluster
     assert (c.name, c.worker, c.lease_seconds, c.writer) == ("desk2", "w1", 120.0, True)
     assert load(write(tmp_path, GOOD + "[cluster]\nredis = 'redis://h:6379/0'\nwriter = false\n")).cluster.writer is False
+    assert c.max_deliveries == 5
+    cfg = load(write(tmp_path, GOOD + "[cluster]\nredis = 'redis://h:6379/0'\nmax_deliveries = 3\n"))
+    from copydesk.scrapy_settings import cluster_scrapy_settings
+
+    assert cfg.cluster.max_deliveries == 3
+    assert cluster_scrapy_settings(cfg, "w1", consume=True)["FRONTIER_MAX_DELIVERIES"] == 3  # what the scheduler reads
 
 
 def test_defaults_without_file(tmp_path, monkeypatch):
@@ -100,6 +106,7 @@ def test_defaults_without_file(tmp_path, monkeypatch):
     ("[cluster]\nredis = 'redis://h:6379/0'\nlease_seconds = 0", "cluster.lease_seconds", "positive"),
     ("[cluster]\nredis = 'redis://h:6379/0'\nleases = 5", "cluster.leases", "unknown key"),
     ("[cluster]\nredis = 'redis://h:6379/0'\nwriter = 'no'", "cluster.writer", "true or false"),
+    ("[cluster]\nredis = 'redis://h:6379/0'\nmax_deliveries = 1", "cluster.max_deliveries", "at least 2"),
     ("[[sources]]\nname = 'a b'\nfeeds = ['https://x.org/f']", "sources[0].name", "letters"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nfeed = ['https://x.org/g']", "sources[0].feed",
      "unknown key"),

@@ -277,3 +277,39 @@ def test_a_request_whose_lease_was_lost_in_the_downloader_is_dropped_unrecorded_
     other.request = requests[held.entry]
     requests[held.entry].errback(other)
     assert failed == [other] and acked == [held]
+
+
+def test_a_request_taken_too_often_and_never_finished_is_dead_lettered(redis_server, caplog):  # noqa: F811
+    """A request that kills every worker taking it (an OOM, a crash in a parser) would go round the
+    cluster forever. On a real Redis: taken more than FRONTIER_MAX_DELIVERIES times (the first read
+    and each claim count), it is moved to the dead-letter stream with its reason instead of being
+    claimed again, and logged once with its URL; one under the limit is claimed as usual; `status`
+    counts the dead letters."""
+    from scrapy.utils.test import get_crawler
+
+    from copydesk.cluster.registry import cluster_status
+    from copydesk.crawler.frontier import FIELD, GROUP, StreamScheduler
+
+    c = redis.Redis.from_url(redis_server.url)
+    stream = PREFIX + "frontier"
+    c.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    poison = c.xadd(stream, {FIELD: '{"url": "https://example.test/poison"}'}).decode()
+    ok = c.xadd(stream, {FIELD: '{"url": "https://example.test/ok"}'}).decode()
+    c.xreadgroup(GROUP, "w0", {stream: ">"}, count=2)  # taken once each; w0 dies
+    for worker in ("w1", "w2"):  # the poison killed two more workers: taken 3 times
+        c.xclaim(stream, GROUP, worker, 0, [poison])
+    settings = {"FRONTIER_REDIS_URL": redis_server.url, "FRONTIER_PREFIX": PREFIX, "FRONTIER_WORKER": "w3",
+                "FRONTIER_LEASE_SECONDS": 0.2, "FRONTIER_MAX_DELIVERIES": 3}
+    sched = StreamScheduler(get_crawler(settings_dict=settings), c, None)
+    time.sleep(0.3)  # past the lease: both are claimable
+    with caplog.at_level("ERROR"):
+        sched._fill()
+    assert [lease.entry for lease, _ in sched.buffer] == [ok]  # taken twice now: under the limit
+    assert sched.counts == {**sched.counts, "claimed": 2, "dead": 1}
+    (dead_id, dead), = c.xrange(PREFIX + "frontier:dead")
+    assert dead[b"entry"].decode() == poison and b"/poison" in dead[FIELD.encode()]
+    assert dead[b"reason"] == b"delivered 4 times, never finished"
+    assert [e["message_id"].decode() for e in c.xpending_range(stream, GROUP, "-", "+", 10)] == [ok]
+    assert c.xlen(stream) == 1  # the poison is acked and deleted: no worker takes it again
+    assert caplog.text.count("https://example.test/poison") == 1 and "taken 4 times" in caplog.text
+    assert cluster_status(c, PREFIX)["frontier"]["dead"] == 1

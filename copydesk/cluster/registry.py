@@ -78,7 +78,7 @@ def _stream(raw_len: Any, raw_groups: Any, group: bytes) -> dict[str, Any]:
 def cluster_status(client: Any, prefix: str, *, now: float | None = None) -> dict[str, Any]:
     """Workers (host, pid, seconds since their heartbeat, pages per minute, role, stale), the
     frontier (length, group lag = entries never delivered, pending = requests leased to a worker
-    and not yet acknowledged), the docs waiting for the writer (the doc stream holds only
+    and not yet acknowledged, dead = entries in its dead-letter stream), the docs waiting for the writer (the doc stream holds only
     unacknowledged entries: its length), and the writer lease's holder and time left.
     ``client``: a redis client (status is a one-shot read: no outage pausing)."""
     now = time.time() if now is None else now
@@ -89,6 +89,7 @@ def cluster_status(client: Any, prefix: str, *, now: float | None = None) -> dic
         p.xinfo_groups(prefix + s)
     p.get(prefix + "lock:writer")
     p.pttl(prefix + "lock:writer")
+    p.xlen(prefix + "frontier:dead")
     out = p.execute(raise_on_error=False)
     workers = []
     for wid, raw in sorted(out[0].items()):
@@ -98,7 +99,7 @@ def cluster_status(client: Any, prefix: str, *, now: float | None = None) -> dic
     writer, ttl = out[5], out[6]
     return {
         "workers": workers,
-        "frontier": _stream(out[1], out[2], b"fetchers"),
+        "frontier": {**_stream(out[1], out[2], b"fetchers"), "dead": out[7] if isinstance(out[7], int) else 0},
         "docs": _stream(out[3], out[4], b"writer"),
         "writer": {"holder": writer.decode() if isinstance(writer, bytes) else None,
                    "expires_in": ttl / 1000 if isinstance(ttl, int) and ttl > 0 else None},
