@@ -187,6 +187,8 @@ class ClusterCollector(Collector):
                     "leased)", f["length"])
         yield gauge("copydesk_cluster_frontier_leased", "Frontier requests leased to a worker, not yet "
                     "acknowledged (leases outstanding)", f["pending"])
+        yield gauge("copydesk_cluster_frontier_dead", "Requests in the frontier's dead-letter stream (no worker "
+                    "could read them, or each worker that took them stopped before finishing)", f["dead"])
         yield gauge("copydesk_cluster_docs_waiting", "Extracted pages in the doc stream waiting for the writer "
                     "to make them durable", c["docs"]["length"])
         yield gauge("copydesk_cluster_workers", "Workers whose heartbeat is fresh",

@@ -153,6 +153,7 @@ def test_metrics_carry_the_worker_id_and_the_cluster_gauges(busy_cluster, redis_
         assert s[("copydesk_cluster_frontier_requests", w)] == 5
         assert s[("copydesk_cluster_frontier_leased", w)] == 2
         assert s[("copydesk_cluster_docs_waiting", w)] == 3
+        assert s[("copydesk_cluster_frontier_dead", w)] == 0
         assert s[("copydesk_cluster_workers", w)] == 2
         assert s[("copydesk_cluster_writer", w)] == 1
         assert ("process_resident_memory_bytes", ()) in s  # the daemon's own metrics are still there
@@ -165,6 +166,48 @@ def test_metrics_carry_the_worker_id_and_the_cluster_gauges(busy_cluster, redis_
         redis_server.start()  # (the fixture's teardown leaves the registry through it)
     finally:
         m.close()
+
+
+def test_a_daemon_dead_letters_a_request_its_workers_died_on(redis_server, tmp_path):  # noqa: F811
+    """A real `copydesk serve` in cluster mode, on a Redis whose frontier holds an article request
+    already taken `max_deliveries` times by workers that died with it: the daemon claims it when its
+    lease has run out and moves it to the dead-letter stream instead of fetching it, logs it once
+    with its URL, and `status` and /metrics count it."""
+    import redis
+    import signal
+
+    from copydesk.crawler.frontier import FIELD, GROUP
+
+    c = redis.Redis.from_url(redis_server.url)
+    stream, url = P + "frontier", "http://127.0.0.1:9/poison.html"
+    c.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    entry = c.xadd(stream, {FIELD: json.dumps({"url": url, "meta": {"kind": "article"}})})
+    c.xreadgroup(GROUP, "gone-1", {stream: ">"}, count=1)  # taken, and its worker died
+    c.xclaim(stream, GROUP, "gone-2", 0, [entry])  # taken again, by a worker that died too
+    cfg = tmp_path / "cluster.toml"
+    cfg.write_text(f'corpus = "{tmp_path / "corpus"}"\n[schedule]\ninterval = "1h"\n'
+                   '[[sources]]\nname = "a"\nfeeds = ["http://127.0.0.1:9/rss.xml"]\n'
+                   f'[cluster]\nredis = "{redis_server.url}"\nname = "{NAME}"\nlease_seconds = "1s"\nmax_deliveries = 2\n')
+    port = free_port()
+    log = tmp_path / "w1.log"
+    proc = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--worker", "w1",
+                             "--metrics-port", str(port)], stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    try:
+        deadline = time.monotonic() + 60
+        while c.xlen(P + "frontier:dead") == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        status = copydesk("status", "-c", cfg)
+        metrics = scrape(port)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(60)
+    (_, dead), = c.xrange(P + "frontier:dead")
+    assert dead[b"entry"] == entry and dead[b"reason"] == b"delivered 3 times, never finished"
+    assert c.xlen(stream) == 0  # acked and deleted: no worker takes it again
+    assert rc == 0 and log.read_text().count(url) == 1 and f"({url}) taken 3 times and never finished" in log.read_text()
+    assert "frontier dead letters: 1" in status.stdout, status.stdout + status.stderr
+    assert metrics[("copydesk_cluster_frontier_dead", (("worker", "w1"),))] == 1
 
 
 # -- deploy/cluster -------------------------------------------------------------------------------
