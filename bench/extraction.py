@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="trafilatura's row with jusText's stoplist lookup as shipped (default) or as copydesk remembers it")
     ap.add_argument("--record", action="store_true",
                     help="a row more per mode: the Article's description and text together, as a corpus reader "
-                         "sees the record (docs/cleaning.md, \"The standfirst\")")
+                         "sees the record (docs/cleaning.md, \"The standfirst and the headline\")")
     ap.add_argument("--min-words", type=int, default=50,
                     help="cleaning.analyze's min_words= (default 50, the pipeline's; 1: every text the extraction finds)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",

@@ -118,7 +118,8 @@ def cluster_scrapy_settings(config: Config, worker: str, *, consume: bool) -> di
     assert cluster is not None
     base = scrapy_settings(config)
     shared = frontier_settings(cluster.redis, prefix=keys_prefix(cluster.name), lease_seconds=cluster.lease_seconds,
-                               max_deliveries=cluster.max_deliveries, shared_meta={"kind": "article"}, worker=worker, consume=consume, keep_open=consume)
+                               max_deliveries=cluster.max_deliveries, shared_meta={"kind": "article"}, worker=worker,
+                               consume=consume, keep_open=consume)
     merged = {**base, **shared, "CLUSTER_HOST_CONCURRENCY": config.crawl.per_host_concurrency}
     for key in ("SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES"):
         merged[key] = {**base.get(key, {}), **shared[key]}

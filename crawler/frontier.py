@@ -33,7 +33,8 @@ from scrapy.dupefilters import BaseDupeFilter
 from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
-from copydesk.crawler.leases import DOWNLOADING, META_KEY, SCRAPING, FrontierAckMiddleware, Lease, LeaseBook
+from copydesk.crawler.leases import (DOWNLOADING, META_KEY, SCRAPING, FrontierAckMiddleware, Lease, LeaseBook,
+                                     report_left_to_claimer)
 from copydesk.crawler.outage import outage
 
 logger = logging.getLogger(__name__)
@@ -524,8 +525,7 @@ class StreamScheduler:
         kept: deque[tuple[Lease, Request]] = deque()
         for lease, request in self.buffer:
             if lease.entry in entries:
-                logger.warning("frontier: lease on %s (%s) lost before its request started (renewed too late); "
-                               "left to the worker that claimed it", lease.entry, request.url)
+                report_left_to_claimer(lease.entry, request.url)
             else:
                 kept.append((lease, request))
         self.buffer = kept

@@ -59,6 +59,13 @@ class LeaseLost(IgnoreRequest):
     """A leased request's lease was claimed by another worker before its download started."""
 
 
+def report_left_to_claimer(entry: str, url: str) -> None:
+    """A lost lease whose request had not started here: dropped, the claimer fetches it (the
+    cluster tests read this line)."""
+    logger.warning("frontier: lease on %s (%s) lost before its request started (renewed too late); "
+                   "left to the worker that claimed it", entry, url)
+
+
 def lost_before_download(crawler: Any, request: Request) -> LeaseLost | None:
     """The exception that drops `request` when its lease was lost (reported here, once: the
     scheduler's renewal only marks a lease under way as lost); None otherwise."""
@@ -66,8 +73,7 @@ def lost_before_download(crawler: Any, request: Request) -> LeaseLost | None:
     lease = book.lease_of(request) if book is not None else None
     if lease is None or not lease.lost:
         return None
-    logger.warning("frontier: lease on %s (%s) lost before its request started (renewed too late); "
-                   "left to the worker that claimed it", lease.entry, request.url)
+    report_left_to_claimer(lease.entry, request.url)
     return LeaseLost(f"lease on {lease.entry} lost to another worker")
 
 

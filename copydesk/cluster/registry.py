@@ -78,8 +78,9 @@ def _stream(raw_len: Any, raw_groups: Any, group: bytes) -> dict[str, Any]:
 def cluster_status(client: Any, prefix: str, *, now: float | None = None) -> dict[str, Any]:
     """Workers (host, pid, seconds since their heartbeat, pages per minute, role, stale), the
     frontier (length, group lag = entries never delivered, pending = requests leased to a worker
-    and not yet acknowledged, dead = entries in its dead-letter stream), the docs waiting for the writer (the doc stream holds only
-    unacknowledged entries: its length), and the writer lease's holder and time left.
+    and not yet acknowledged, dead = entries in its dead-letter stream), the docs waiting for the
+    writer (the doc stream holds only unacknowledged entries: its length), and the writer lease's
+    holder and time left.
     ``client``: a redis client (status is a one-shot read: no outage pausing)."""
     now = time.time() if now is None else now
     p = client.pipeline(transaction=False)
