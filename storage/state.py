@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from copydesk.storage.atomic import atomic_file
 from copydesk.storage.seen import Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc, ValidatorRow
 
 SCHEMA_VERSION = 1
@@ -127,6 +128,22 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
                            check_same_thread=False)
 
 
+def _create(path: Path) -> None:
+    """A new state database appears with its schema or not at all (built in memory, written by
+    atomic_file): a reader such as `copydesk status` polling a starting daemon, or a kill during the
+    first start, never finds a database file without its tables."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        mem.executescript(_SCHEMA)
+        _add_missing_columns(mem)
+        mem.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        data = mem.serialize()
+    finally:
+        mem.close()
+    with atomic_file(path) as f:
+        f.write(data)
+
+
 class StateStore:
     """The embedded state store; implements ``SeenStore`` (storage/seen.py) for the pipeline."""
 
@@ -145,6 +162,8 @@ class StateStore:
                 raise StateError(f"{self.path}: state schema {version} is newer than this copydesk ({SCHEMA_VERSION})")
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create(self.path)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")

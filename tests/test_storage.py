@@ -115,6 +115,35 @@ def test_state_store_checkpoint_and_counts(tmp_path):
     s.close()
 
 
+def test_a_new_state_database_appears_with_its_tables(tmp_path):
+    """A reader (`copydesk status`, a test polling a starting daemon) that opens the state database
+    the moment its file appears finds its tables: the schema is written with the file, not after
+    it (a CI run failed with "no such table: runs" when the file was created first)."""
+    import threading
+
+    paths = [tmp_path / str(i) / "_state" / "state.sqlite3" for i in range(150)]
+    errors: list[str] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        pending = list(paths)
+        while pending and not (done.is_set() and not any(p.exists() for p in pending)):
+            for p in [p for p in pending if p.exists()]:
+                try:
+                    StateStore(p, readonly=True).close()
+                except Exception as e:  # noqa: BLE001 - what a reader would show
+                    errors.append(str(e))
+                pending.remove(p)
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    for p in paths:
+        StateStore(p).close()
+    done.set()
+    reader.join(30)
+    assert errors == []
+
+
 def test_corrupt_state_is_a_clear_error(tmp_path):
     from copydesk.storage import StateError
     p = tmp_path / "state.sqlite3"
