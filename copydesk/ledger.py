@@ -29,6 +29,11 @@ from copydesk.storage.seen import ErrorRow, FailedRow, SeenStore, SkippedRow
 from copydesk.storage.state import TemplateMapping
 from copydesk.storage.stories import Updater as StoriesUpdater
 
+# Validators saved under another version are not sent (one full fetch of each feed, sitemap and
+# section page). 2: a sitemap index has none, so a 304 no longer hides its changed sitemaps; the
+# indexes' validators saved before are dropped this way.
+VALIDATORS_VERSION = 2
+
 log = logging.getLogger("copydesk.pipeline")
 
 
@@ -80,8 +85,10 @@ class Ledger:
         return self._fingerprints[key]
 
     def discovery_fingerprint(self, source: str) -> str:
-        """The configuration that decides which discovered URLs of ``source`` are skipped."""
-        return "/".join(self.config_fingerprint(r, source) or "-" for r in sorted(CONFIG_REASONS))
+        """The configuration that decides which discovered URLs of ``source`` are skipped, and the
+        version of the rules that decide what has validators (VALIDATORS_VERSION)."""
+        fps = "/".join(self.config_fingerprint(r, source) or "-" for r in sorted(CONFIG_REASONS))
+        return f"{VALIDATORS_VERSION}:{fps}"
 
     def retry_urls(self, source: str) -> list[str]:
         return self.seen.retry_urls(source, self.max_attempts)

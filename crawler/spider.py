@@ -165,15 +165,17 @@ class NewsSpider(scrapy.Spider):
             return True
         return False
 
-    def _discovered(self, response: Response, ok: bool) -> None:
+    def _discovered(self, response: Response, ok: bool, *, remember: bool = True) -> None:
         """Count a feed, sitemap, robots.txt or section page that worked (or not: the run's health,
-        SourceCounts.health). Only one that worked has its validators remembered: a broken feed
-        must not turn into a 304 next time."""
+        SourceCounts.health). Only one that worked has its validators remembered (and only when
+        ``remember``): a broken feed must not turn into a 304 next time."""
         src = response.meta["source"]
         if not ok:
             self.sink.count(src, "discovery_failed")
             return
         self.sink.count(src, "discovery_ok")
+        if not remember:
+            return
         url = (response.meta.get("redirect_urls") or [response.url])[0]
         self.sink.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
 
@@ -218,7 +220,10 @@ class NewsSpider(scrapy.Spider):
         body = response.body
         inline = len(body) <= INLINE_SITEMAP_BYTES and body[:2] != b"\x1f\x8b"  # gzip: a bomb is small
         sm = await self._parse(response, parse_sitemap, body, response.url, inline=inline, max_size=self.max_bytes)
-        self._discovered(response, sm is not None)
+        # a sitemap index is read in full every run: its sitemaps change (a news sitemap gets new
+        # articles) while the index stays the same, and a 304 for it would hide them; each sitemap
+        # it lists gets its own conditional GET
+        self._discovered(response, sm is not None, remember=not (sm and sm.sitemaps))
         if sm is None:
             return
         depth = response.meta.get("sitemap_depth", 0) + 1

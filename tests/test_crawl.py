@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -174,7 +176,10 @@ def test_incremental_crawl_of_the_demo_world(world, tmp_path):
     assert sorted(x.path for x in articles) == sorted(p.path for p in new if not p.disallowed), \
         "the second crawl requests exactly the new articles"
     discovery = [x for x in world.requests if x not in articles and not x.path.endswith("robots.txt")]
-    assert discovery and all(x.conditional for x in discovery), "feeds, sitemaps and sections: conditional GET"
+    # a sitemap index (the gazette's /sitemap.xml) is read in full every run, its sitemaps conditionally
+    indexes = [x for x in discovery if x.outlet == "gazette" and x.path == "/sitemap.xml"]
+    assert indexes and not any(x.conditional for x in indexes)
+    assert all(x.conditional for x in discovery if x not in indexes), "feeds, sitemaps and sections: conditional GET"
     info = status(cfg)
     changed = {p.outlet for p in new}
     for s in info["sources"]:
@@ -354,3 +359,50 @@ def test_no_remote_code_execution_server(tmp_path):
         assert proc.returncode == 0, err
         assert site.routes["/a.html"].hits == 1
         assert during == []
+
+
+def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path):
+    """The usual Google News set-up: a fixed sitemap index and a news sitemap that gets the new
+    articles. The index is read in full every run (a 304 for it would hide its sitemaps' changes);
+    each sitemap it lists is fetched with its own conditional GET. Validators saved by an older
+    copydesk (another VALIDATORS_VERSION), an index's among them, are not sent."""
+    with Site() as site:
+        index = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 f'<sitemap><loc>{site.url("/news.xml")}</loc></sitemap></sitemapindex>').encode()
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/index.xml": Route(index, content_type="application/xml", conditional=True),
+                            "/news.xml": Route(sitemap([site.url("/a.html")]), content_type="application/xml",
+                                               conditional=True),
+                            "/a.html": Route(article_html(401).encode()),
+                            "/b.html": Route(article_html(402).encode())})
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "news"\nsitemaps = ["{site.url("/index.xml")}"]\n')
+        stored = lambda: sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())  # noqa: E731
+
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        assert stored() == ["/a.html"]
+        site.routes["/news.xml"].body = sitemap([site.url("/a.html"), site.url("/b.html")])  # the index is the same
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        assert stored() == ["/a.html", "/b.html"]
+        index_hits, news_hits = site.requested("/index.xml"), site.requested("/news.xml")
+        assert [h.status for h in index_hits] == [200, 200] and "If-None-Match" not in index_hits[1].headers
+        assert [h.status for h in news_hits] == [200, 200] and "If-None-Match" in news_hits[1].headers
+
+        assert copydesk("crawl", "-c", cfg).returncode == 0  # nothing changed: the news sitemap answers 304
+        assert [h.status for h in site.requested("/news.xml")][-1] == 304
+        assert len(site.requested("/a.html")) == len(site.requested("/b.html")) == 1
+
+        # an older copydesk saved the index's validators too, under its own fingerprint format
+        db = sqlite3.connect(tmp_path / "c" / "_state" / "state.sqlite3")
+        (fp,) = db.execute("SELECT config_fp FROM validators WHERE url=?", (site.url("/news.xml"),)).fetchone()
+        old_fp = fp.split(":", 1)[1]
+        with db:
+            db.execute("UPDATE validators SET config_fp=?", (old_fp,))
+            db.execute("INSERT INTO validators(url, etag, last_modified, checked_at, config_fp) VALUES (?,?,?,?,?)",
+                       (site.url("/index.xml"), '"' + hashlib.sha1(index).hexdigest()[:16] + '"', None, 0, old_fp))
+        db.close()
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        last_index, last_news = site.requested("/index.xml")[-1], site.requested("/news.xml")[-1]
+        assert last_index.status == 200 and "If-None-Match" not in last_index.headers
+        assert last_news.status == 200 and "If-None-Match" not in last_news.headers
+        assert len(site.requested("/a.html")) == len(site.requested("/b.html")) == 1
