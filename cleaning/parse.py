@@ -54,6 +54,16 @@ def drop_placeholder_anchors(tree: lxml.html.HtmlElement) -> None:
             a.drop_tag()
 
 
+def separate_br_lines(tree: lxml.html.HtmlElement) -> None:
+    """Give every <br> a line break after it, as pretty-printed markup has. trafilatura glues the
+    text after a <br> that is followed directly by an element to the text before it in some layouts
+    ("...at GullhavenPosted 2026-03-05", a table cell unwrapped), though not when a newline follows."""
+    for br in tree.iter("br"):
+        tail = br.tail or ""
+        if not tail[:1].isspace():
+            br.tail = "\n" + tail
+
+
 def trafilatura_tree(markup: str) -> lxml.html.HtmlElement | str:
     """The page parsed once the way trafilatura parses a string itself (its own loader), to hand to
     several trafilatura calls: each works on its own copy, so the results are those of passing the

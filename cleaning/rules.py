@@ -11,7 +11,8 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     into the article column dropped (candidates.inline_box_texts)
 
 The page's placeholder anchors (<a> without href) are unwrapped before any pass
-(parse.drop_placeholder_anchors). The text of the first (fast precision) pass is kept too: the
+(parse.drop_placeholder_anchors), and every <br> gets a line break after it
+(parse.separate_br_lines). The text of the first (fast precision) pass is kept too: the
 cascade reuses it as the `tp_fast` candidate when it escalates, instead of computing it again; and
 so is the parsed page (one parse serves both trafilatura passes, their metadata and the cascade's
 page evidence).
@@ -25,8 +26,9 @@ from typing import Any
 import lxml.html
 
 from . import candidates
+from .headline import shown_headline
 from .model import count_words
-from .parse import drop_placeholder_anchors, parse_html, recovery_trees, trafilatura_tree
+from .parse import drop_placeholder_anchors, parse_html, recovery_trees, separate_br_lines, trafilatura_tree
 from .second_opinion import choose, readability_text, reads_as_prose
 
 
@@ -60,6 +62,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     page = trafilatura_tree(markup)  # one parse for the fast and the full pass (and their metadata)
     if not isinstance(page, str):
         drop_placeholder_anchors(page)
+        separate_br_lines(page)
     doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
     text = fast_text = candidates.post(doc.text if doc else "", post_clean)
     words = count_words(text)
@@ -87,7 +90,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     table_rows = _has_layout_table_rows(text)
     if table_rows:
         if tree is None:
-            tree, from_page = parse_html(markup), True
+            tree, from_page = _parse(markup), True
         if tree is not None and unwrap_layout_tables(tree):
             alt_doc = candidates.trafilatura_candidate(tree, url, full_mode)
             alt_text = candidates.post(alt_doc.text if alt_doc else "", post_clean)
@@ -106,7 +109,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     settled = _covers_page(words, paragraph_words, min_words) or (unwrapped and words >= min_words)
     if second_opinion and (table_rows or not settled):
         if tree is None:
-            tree, from_page = parse_html(markup), True
+            tree, from_page = _parse(markup), True
         if tree is not None:
             alt = candidates.post(readability_text(tree), post_clean)  # readability mutates `tree`
             readability = alt if from_page else None
@@ -122,6 +125,8 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         bal_text = candidates.post(bal.text if bal else "", post_clean)
         if count_words(bal_text) > count_words(text) and reads_as_prose(bal_text.split("\n")):
             doc, text = merge_meta(bal, doc), bal_text
+    if doc is not None and not isinstance(page, str):
+        doc.title = shown_headline(page, doc.title, text)
     if not isinstance(page, str):
         # promo and related boxes set into the article column: their paragraph is prose, so every
         # extractor keeps it
@@ -129,6 +134,14 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         if boxes:
             text = "\n".join(line for line in text.split("\n") if candidates.norm_line(line) not in boxes)
     return RulesResult(text, doc, fast_text, page, readability)
+
+
+def _parse(markup: str) -> lxml.html.HtmlElement | None:
+    """copydesk's parse of the page, each <br> followed by a line break (parse.separate_br_lines)."""
+    tree = parse_html(markup)
+    if tree is not None:
+        separate_br_lines(tree)
+    return tree
 
 
 def merge_meta(primary: Any, fallback: Any) -> Any:

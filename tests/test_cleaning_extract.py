@@ -102,6 +102,52 @@ def test_headline_is_metadata_not_text():
     assert art.title == "Tram line extension approved" and art.text == EXPECTED
 
 
+def _table_page(title: str, site_link: bool = False) -> str:
+    """An old table layout: no <h1>, no og:title, the headline set in <font><b>."""
+    logo = "<a href='/'>The Harbour Gazette</a>" if site_link else "<img src='/logo.gif' alt='The Harbour Gazette'>"
+    body = "".join(f"<font face='Verdana' size='2'>{p}</font><br><br>" for p in PARAS)
+    return (f"<html><head><title>{title}</title></head><body><table><tr><td colspan=2>{logo}</td></tr>"
+            f"<tr><td><a href='/news/'>News</a><br><a href='/sport/'>Sport</a></td><td>"
+            f"<font size='5'><b>Tram line extension approved</b></font><br>{body}</td></tr></table></body></html>")
+
+
+@pytest.mark.parametrize("title", ["The Harbour Gazette - Tram line extension approved",
+                                   "The Harbour Gazette | Tram line extension approved",
+                                   "Tram line extension approved - The Harbour Gazette"])
+def test_the_headline_half_of_a_split_title_is_the_title(title):
+    """"Site - Headline" in <title> and nothing else to go by: the half the page shows above the
+    body is the title (trafilatura keeps the first half), and it is not left in the text."""
+    a = analyze(_table_page(title), "https://gazette.example/news/tram.html")
+    assert isinstance(a, Article)
+    assert a.title == "Tram line extension approved"
+    assert a.text == EXPECTED
+
+
+def test_no_words_glued_at_a_br_between_two_elements():
+    """`</font><br><font>` with nothing between, in a layout table's cell: once the table was
+    unwrapped, trafilatura glued the headline to the dateline ("approvedPosted"); a newline after
+    each <br> avoids it, and the dateline is dropped as the line it is."""
+    paras = [f"{p} {q}" for p in PARAS for q in ("It was the first time.", "Nobody objected.")]
+    body = "\n".join(f"<font face='Verdana' size='2'>{p}</font><br><br>" for p in paras)
+    markup = ("<HTML><HEAD><TITLE>The Harbour Gazette - Tram line extension approved</TITLE></HEAD><BODY>\n"
+              "<TABLE WIDTH=780><TR><TD WIDTH=150><font size=1><a href='/news/'>News</a><br>"
+              "<a href='/sport.html'>Sport</a></font></TD>\n<TD><font face='Georgia' size='5'><b>Tram line extension"
+              " approved</b></font><br><font size=1>Posted 2026-03-05 | From our correspondents</font><br><br>\n"
+              f"{body}\n<font size=1><i>(c) Harbour Lights.</i></font><hr><font size=1><a href='/news/'>"
+              "&lt;&lt; Back to news</a> | <a href='/print'>Print this page</a></font>\n</TD></TR></TABLE></BODY></HTML>")
+    a = analyze(markup, "https://gazette.example/news/tram.html")
+    assert isinstance(a, Article)
+    assert "approvedPosted" not in a.text
+    assert a.title == "Tram line extension approved" and a.text.startswith(paras[0])
+
+
+def test_a_split_title_whose_other_half_is_not_shown_stays():
+    """The site's name shown as a link in the header is no headline: trafilatura's half stays."""
+    a = analyze(_table_page("Tram line extension approved | The Harbour Gazette", site_link=True).replace(
+        "<font size='5'><b>Tram line extension approved</b></font><br>", ""), "https://gazette.example/news/tram.html")
+    assert isinstance(a, Article) and a.title == "Tram line extension approved"
+
+
 def test_rejections_carry_a_reason():
     assert analyze("") == Rejected("empty")
     assert analyze(b"") == Rejected("empty")
