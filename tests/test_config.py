@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,9 @@ def test_defaults_without_file(tmp_path, monkeypatch):
     ("[[sources]]\nname = 'a b'\nfeeds = ['https://x.org/f']", "sources[0].name", "letters"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nfeed = ['https://x.org/g']", "sources[0].feed",
      "unknown key"),
+    # the typo is the only discovery key: it is named, not reported as a source without feeds
+    ("[[sources]]\nname = 'a'\nfeed = ['https://x.org/g']", "sources[0].feed", "did you mean 'feeds'?"),
+    ("[[sources]]\nname = 'a'\nsitemap = ['https://x.org/s.xml']", "sources[0].sitemap", "unknown key"),
 ])
 def test_bad_config_names_the_key(tmp_path, snippet, key, words):
     with pytest.raises(ConfigError) as e:
@@ -140,3 +144,14 @@ def test_cli_crawl_needs_sources(tmp_path):
     p = write(tmp_path, "corpus = 'c'\n")
     r = subprocess.run([sys.executable, "-m", "copydesk.cli", "crawl", "-c", str(p)], capture_output=True, text=True)
     assert r.returncode == 2 and "sources" in r.stderr
+
+
+def test_the_readme_config_block_shows_the_defaults(tmp_path):
+    """README: "Every key has the default shown except `sources`"."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", readme, re.S).group(1)
+    shown = load(write(tmp_path, block.split("[[sources]]")[0]))
+    (tmp_path / "empty").mkdir()
+    default = load(write(tmp_path / "empty", 'corpus = "corpus"'))
+    for section in ("crawl", "schedule", "filter", "dedup", "compaction"):
+        assert getattr(shown, section) == getattr(default, section), section

@@ -46,7 +46,7 @@ feeds = ["{site.url('/good.xml')}"]
 """)
         r = copydesk("crawl", "-c", cfg)
         assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
-        assert "3 source(s), completed, 1 degraded, 1 failed" in r.stdout, r.stdout
+        assert "3 source(s), 1 completed, 1 degraded, 1 failed" in r.stdout, r.stdout
         assert "failed: dead: 2 of 2 feeds" in r.stdout and "degraded: half: 1 of 2 feeds" in r.stdout, r.stdout
         st = copydesk("status", "-c", cfg, "--json")
         runs = {s["name"]: s["last_run"] for s in json.loads(st.stdout)["sources"]}
