@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -189,6 +190,32 @@ def test_paragraph_inside_a_placeholder_anchor_is_kept():
     art = extract(page(body), "https://example.test/tram")
     assert question in art.text.split("\n")
     assert all(p in art.text for p in PARAS)
+
+
+def _drop_tag_reference(tree) -> None:
+    """What drop_placeholder_anchors does, the slow way: lxml's drop_tag() on each anchor."""
+    for a in [a for a in tree.iter("a") if a.get("href") is None]:
+        if a.getparent() is not None:
+            a.drop_tag()
+
+
+_PIECES = st.lists(st.sampled_from(["<a name='x'>", "<a href='/l'>", "</a>", "<b>", "</b>", "<p>", "</p>", "<span>",
+                                    "</span>", "<br>", "<!-- c -->", "word", " ", "tail text ", "&amp;"]), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES)
+def test_placeholder_anchors_are_unwrapped_as_drop_tag_would(pieces):
+    """The one-pass unwrapping (parse._unwrap_children; drop_tag() per anchor took 14 s on a fuzzed
+    page of 100,000 sibling anchors, now ~0.4 s) leaves the same tree as drop_tag()."""
+    from copydesk.cleaning.parse import drop_placeholder_anchors
+
+    markup = "<html><body><div>x " + "".join(pieces) + " y</div></body></html>"
+    mine, reference = trafilatura_tree(markup), trafilatura_tree(markup)
+    drop_placeholder_anchors(mine)
+    _drop_tag_reference(reference)
+    assert lxml.html.tostring(mine) == lxml.html.tostring(reference)
+    assert not [a for a in mine.iter("a") if a.get("href") is None]
 
 
 PROMO = ("Borrowers with a deposit of a fifth could save hundreds a month by moving to a fixed rate, "
