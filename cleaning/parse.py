@@ -48,15 +48,20 @@ def parse_html(markup: str) -> lxml.html.HtmlElement | None:
 
 def drop_placeholder_anchors(tree: lxml.html.HtmlElement) -> None:
     """Unwrap <a> elements without href, keeping their text: HTML's placeholders (jump targets
-    such as <a name="q3">), not links. The extractors count every <a> as a link when they judge a
-    paragraph's link density, and drop a paragraph that is all placeholder."""
-    parents = {id(p): p for a in tree.iter("a") if a.get("href") is None and (p := a.getparent()) is not None}
+    such as <a name="q3">), not links; and the empty in-page links set before a heading's text
+    (`<h2><a class="anchor" href="#hardware"></a>Hardware</h2>`: a forum's or a docs page's
+    permalink). The extractors count every <a> as a link when they judge a paragraph's link
+    density, and drop a paragraph (or heading) that is all placeholder."""
+    parents = {id(p): p for a in tree.iter("a") if _is_placeholder(a) and (p := a.getparent()) is not None}
     for parent in parents.values():
         _unwrap_children(parent, _is_placeholder)
 
 
 def _is_placeholder(el: lxml.html.HtmlElement) -> bool:
-    return el.tag == "a" and el.get("href") is None
+    if el.tag != "a":
+        return False
+    href = el.get("href")
+    return href is None or (href.startswith("#") and not el.text_content().strip())
 
 
 def _unwrap_children(parent: lxml.html.HtmlElement, unwrap: Callable[[lxml.html.HtmlElement], bool]) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import lxml.html
 
 from . import candidates
-from .headline import shown_headline
+from .headline import declared_site_names, shown_headline, without_site_name
 from .model import count_words
 from .parse import drop_placeholder_anchors, parse_html, recovery_trees, separate_br_lines, trafilatura_tree
 from .second_opinion import choose, readability_text, reads_as_prose
@@ -126,7 +126,8 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         if count_words(bal_text) > count_words(text) and reads_as_prose(bal_text.split("\n")):
             doc, text = merge_meta(bal, doc), bal_text
     if doc is not None and not isinstance(page, str):
-        doc.title = shown_headline(page, doc.title, text)
+        sites = declared_site_names(page)
+        doc.title = shown_headline(page, without_site_name(doc.title, sites), text, sites)
     if not isinstance(page, str):
         # promo and related boxes set into the article column: their paragraph is prose, so every
         # extractor keeps it

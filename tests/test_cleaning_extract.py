@@ -142,6 +142,47 @@ def test_no_words_glued_at_a_br_between_two_elements():
     assert a.title == "Tram line extension approved" and a.text.startswith(paras[0])
 
 
+def test_a_declared_site_name_is_not_part_of_the_title():
+    """og:title "Tram line extension approved — The Harbour Gazette" and og:site_name "The Harbour
+    Gazette": the title is the headline, and the <h1> is recognised as it and left out of the text."""
+    head = ("<title>Tram line extension approved — The Harbour Gazette</title>"
+            "<meta property='og:title' content='Tram line extension approved — The Harbour Gazette'>"
+            "<meta property='og:site_name' content='The Harbour Gazette'>")
+    a = analyze(page("<h1>Tram line extension approved</h1>" + BODY, head=head), "https://gazette.example/tram")
+    assert a.title == "Tram line extension approved" and a.text == EXPECTED
+    # a site that declares each page's headline as its name: the title keeps more than that name
+    head = ("<title>Tram line extension approved | Gazette</title>"
+            "<meta property='og:title' content='Tram line extension approved | Gazette'>"
+            "<meta property='og:site_name' content='Tram line extension approved'>")
+    a = analyze(page(BODY, head=head), "https://gazette.example/tram")
+    assert a.title == "Tram line extension approved | Gazette"
+
+
+def test_a_heading_after_an_empty_in_page_anchor_is_kept():
+    """A forum's or docs page's heading starts with an empty permalink (`<a class="anchor"
+    href="#hardware"></a>Hardware`): not a link. In a forum post's markup trafilatura's precision
+    pass dropped every such heading."""
+    def h2(slug: str, text: str) -> str:
+        return f"<h2><a name='{slug}' class='anchor' href='#{slug}'></a>{text}</h2>"
+
+    headings = ["Where the route runs", "What it costs", "What happens next"]
+    cooked = (f"<p>{PARAS[0]}</p>{h2('route-1', headings[0])}<ul><li>Six kilometres of new track</li>"
+              f"<li>Nine new stops</li></ul>{h2('cost-2', headings[1])}<p>{PARAS[1]}</p><p>{PARAS[2]}</p>"
+              f"{h2('next-3', headings[2])}<p>{PARAS[3]}</p>")
+    html = ("<html><head><title>Tram line extension approved - Transit - Harbour Forum</title></head><body>"
+            "<div id='main-outlet' role='main'><div id='topic-title'><h1><a href='/t/tram/42'>Tram line extension "
+            "approved</a></h1></div><div class='topic-post'><article id='post_1' class='boxed onscreen-post'>"
+            "<div class='row'><div class='topic-avatar'><a class='main-avatar' href='/u/tram_fan'><img src='/a.png' "
+            "alt=''></a></div><div class='topic-body'><div role='heading' aria-level='2' class='topic-meta-data'>"
+            "<span class='username'><a href='/u/tram_fan'>tram_fan</a></span></div><div class='regular contents'>"
+            f"<div class='cooked'>{cooked}</div></div></div></div></article></div></div></body></html>")
+    lines = analyze(html, "https://forum.example/t/tram/42").text.split("\n")
+    assert all(h in lines for h in headings) and all(p in lines for p in PARAS)
+    # an in-page link with text ("Skip to content", a footnote) is a link as before
+    from copydesk.cleaning.parse import _is_placeholder
+    assert not _is_placeholder(lxml.html.fromstring("<a href='#main'>Skip to content</a>"))
+
+
 def test_a_split_title_whose_other_half_is_not_shown_stays():
     """The site's name shown as a link in the header is no headline: trafilatura's half stays."""
     a = analyze(_table_page("Tram line extension approved | The Harbour Gazette", site_link=True).replace(
