@@ -388,9 +388,6 @@ def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path
         assert [h.status for h in index_hits] == [200, 200] and "If-None-Match" not in index_hits[1].headers
         assert [h.status for h in news_hits] == [200, 200] and "If-None-Match" in news_hits[1].headers
 
-        assert copydesk("crawl", "-c", cfg).returncode == 0  # nothing changed: the news sitemap answers 304
-        assert [h.status for h in site.requested("/news.xml")][-1] == 304
-        assert len(site.requested("/a.html")) == len(site.requested("/b.html")) == 1
 
         # an older copydesk saved the index's validators too, under its own fingerprint format
         db = sqlite3.connect(tmp_path / "c" / "_state" / "state.sqlite3")
