@@ -184,6 +184,8 @@ _LINE_RULES: list[tuple[re.Pattern[str], int]] = [
     (_lower_rx(r"\b(?:sign up|subscribe|register|signup) (?:for|to) (?:our|the|my) (?:\w+ )?(?:\w+ )?(?:newsletters?|emails?|updates|mailing list|alerts|digest)\b"), 30),
     (_lower_rx(r"^(?:subscribe|newsletter|get our newsletter|join our (?:newsletter|mailing list))(?!\w)|^sign up(?: (?:for|to|now|today|here)\b|\W*$)|^get the latest\b.*\b(?:newsletter|inbox)|^don't miss\b.*\bnewsletter"), 20),
     (_lower_rx(r"^(?:click|tap) here\b|^\((?:click|tap) here\b"), 25),
+    # a paywall's prompts ("Already a subscriber? Log in", "This story is for subscribers only.")
+    (_lower_rx(r"^(?:already (?:a subscriber|subscribed|have an account)\s*[?.!]|continue reading with\b|(?:subscribe|log ?in|sign in) (?:now )?to (?:continue|keep) reading\b|to continue reading\b|this (?:story|article|content) is (?:for|available to|only (?:for|available to)|exclusive to) (?:our )?(?:paying )?subscribers\b|(?:sie sind )?(?:bereits|schon) abonnent\w*\s*\?|déjà abonné\w*\s*\?|¿?ya eres suscriptor\w*\s*\?|(?:jetzt|hier) weiterlesen mit\b)"), 25),
     (_lower_rx(r"\bshare (?:it|this(?: \w+)?) with (?:a|your) friends?\b|^(?:like|enjoyed|enjoy) this (?:story|article|post)\b"), 15),
     (_lower_rx(r"\bnewsletters?\b.*\b(?:sign up|subscribe|inbox|delivered|register)\b|\b(?:sign up|subscribe)\b.*\bnewsletters?\b"), 40),
     # the site's own channels and apps: "our WhatsApp channel", "nuestro canal de YouTube", "download the X

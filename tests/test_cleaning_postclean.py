@@ -125,6 +125,14 @@ def test_share_subscribe_newsletter_and_follow_lines():
     assert clean_text(text) == ARTICLE
 
 
+def test_paywall_prompts():
+    text = "\n".join([P1, P2, "Continue reading with a subscription", "This story is for subscribers only. Get unlimited "
+                      "access for 99 cents a week.", "Already a subscriber? Log in", "Bereits Abonnent? Hier anmelden", P3])
+    assert clean_text(text) == ARTICLE
+    keep = "Already a subscriber to three services, she said the new one was not worth the price."
+    assert clean_text(keep) == keep
+
+
 def test_cookie_banner_lines():
     text = "\n".join(["We use cookies to improve your experience. By continuing to browse this site you agree to our use of cookies.",
                       "Accept all cookies", ARTICLE])
