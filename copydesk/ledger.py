@@ -142,10 +142,10 @@ class Ledger:
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
         """ETag/Last-Modified of a feed, sitemap or section page; saved only when the source's run
-        completes, so a crashed run never turns the next fetch into a 304 that hides unfetched articles."""
-        if etag or last_modified:
-            self._validators.setdefault(source, []).append((url, etag, last_modified,
-                                                            self.discovery_fingerprint(source)))
+        completes, so a crashed run never turns the next fetch into a 304 that hides unfetched articles.
+        None and None are saved too: an answer without validators (or a sitemap index) replaces the
+        ones an earlier answer had, which are then no longer sent."""
+        self._validators.setdefault(source, []).append((url, etag, last_modified, self.discovery_fingerprint(source)))
 
     # -- runs ---------------------------------------------------------------------------------
     def run_id(self, source: str) -> int:

@@ -167,16 +167,17 @@ class NewsSpider(scrapy.Spider):
 
     def _discovered(self, response: Response, ok: bool, *, remember: bool = True) -> None:
         """Count a feed, sitemap, robots.txt or section page that worked (or not: the run's health,
-        SourceCounts.health). Only one that worked has its validators remembered (and only when
-        ``remember``): a broken feed must not turn into a 304 next time."""
+        SourceCounts.health). Only one that worked has its validators remembered (none when not
+        ``remember``, replacing any saved before): a broken feed must not turn into a 304 next time."""
         src = response.meta["source"]
         if not ok:
             self.sink.count(src, "discovery_failed")
             return
         self.sink.count(src, "discovery_ok")
-        if not remember:
-            return
         url = (response.meta.get("redirect_urls") or [response.url])[0]
+        if not remember:  # saved as none: a URL that was a plain sitemap and is now an index sends none
+            self.sink.remember_validators(src, url, None, None)
+            return
         self.sink.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
 
     async def _parse(self, response: Response, fn: Any, *args: Any, inline: bool = False, **kwargs: Any) -> Any:

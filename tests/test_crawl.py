@@ -388,14 +388,17 @@ def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path
         assert [h.status for h in index_hits] == [200, 200] and "If-None-Match" not in index_hits[1].headers
         assert [h.status for h in news_hits] == [200, 200] and "If-None-Match" in news_hits[1].headers
 
-
-        # an older copydesk saved the index's validators too, under its own fingerprint format
+        # the index's row holds no validators (one saved while it was a plain sitemap is replaced)
         db = sqlite3.connect(tmp_path / "c" / "_state" / "state.sqlite3")
+        assert db.execute("SELECT etag, last_modified FROM validators WHERE url=?",
+                          (site.url("/index.xml"),)).fetchone() == (None, None)
+        # an older copydesk saved the index's validators too, under its own fingerprint format
         (fp,) = db.execute("SELECT config_fp FROM validators WHERE url=?", (site.url("/news.xml"),)).fetchone()
         old_fp = fp.split(":", 1)[1]
         with db:
             db.execute("UPDATE validators SET config_fp=?", (old_fp,))
-            db.execute("INSERT INTO validators(url, etag, last_modified, checked_at, config_fp) VALUES (?,?,?,?,?)",
+            db.execute("INSERT OR REPLACE INTO validators(url, etag, last_modified, checked_at, config_fp)"
+                       " VALUES (?,?,?,?,?)",
                        (site.url("/index.xml"), '"' + hashlib.sha1(index).hexdigest()[:16] + '"', None, 0, old_fp))
         db.close()
         assert copydesk("crawl", "-c", cfg).returncode == 0
