@@ -25,9 +25,12 @@ _RAW_TEXT = ("script", "style", "title", "textarea", "xmp", "noscript")
 
 
 def sanitize(markup: str) -> str:
-    """Characters XML trees cannot hold (NUL, C0 controls) and an XML declaration lxml rejects in str input."""
+    """Characters XML trees cannot hold (NUL, C0 controls, U+FFFE, U+FFFF: lxml parses them but
+    refuses them in a text it is given back) and an XML declaration lxml rejects in str input."""
     if _has_control(markup):
         markup = _CONTROL.sub("", markup)
+    if "\ufffe" in markup or "\uffff" in markup:
+        markup = markup.replace("\ufffe", "").replace("\uffff", "")
     return _XML_DECL.sub("", markup, count=1)
 
 
@@ -108,7 +111,10 @@ def separate_br_lines(tree: lxml.html.HtmlElement) -> None:
     for br in tree.iter("br"):
         tail = br.tail or ""
         if not tail[:1].isspace():
-            br.tail = "\n" + tail
+            try:
+                br.tail = "\n" + tail
+            except ValueError:  # a character lxml parsed but will not take back (sanitize removes them)
+                pass
 
 
 def trafilatura_tree(markup: str) -> lxml.html.HtmlElement | str:

@@ -44,11 +44,12 @@ class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
     doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
     fast_text: str  # post-cleaned text of the first pass (trafilatura, fast; precision when favoured)
-    # the page as trafilatura's loader parsed it, placeholder anchors unwrapped and otherwise unchanged
+    # the page as trafilatura's loader parsed it, placeholder anchors unwrapped, a line break after each
+    # <br> (parse.separate_br_lines), otherwise unchanged
     # (each trafilatura call worked on its own copy), for the cascade's page evidence; the markup
     # itself when that loader refused the page
     page: lxml.html.HtmlElement | str
-    # readability-lxml's post-cleaned text of the page itself (copydesk's parse, unchanged), when the
+    # readability-lxml's post-cleaned text of the page itself (copydesk's parse, `<br>`s separated), when the
     # second opinion was asked on it: the cascade reuses it as its `readability` candidate
     readability: str | None = None
 
@@ -75,7 +76,7 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             doc, text, words = merge_meta(full, doc), full_text, full_words
 
     tree = None
-    from_page = False  # `tree` is parse_html(markup), unchanged (not a recovery tree, not unwrapped)
+    from_page = False  # `tree` is _parse(markup): the page itself (not a recovery tree, not unwrapped)
     if words < min_words:
         for candidate in recovery_trees(markup):
             rec = candidates.trafilatura_candidate(candidate, url, fast_mode, metadata=doc is None, date_params=date_params)

@@ -183,6 +183,26 @@ def test_a_heading_after_an_empty_in_page_anchor_is_kept():
     assert not _is_placeholder(lxml.html.fromstring("<a href='#main'>Skip to content</a>"))
 
 
+def test_a_section_label_above_the_body_does_not_replace_the_headline():
+    """The page's single <h1> is the title; a section label ("Transport") that heads the text and is
+    the other half of <title> does not replace it (nor does the site's name shown the same way)."""
+    for other in ("Transport", "The Harbour Gazette"):
+        for title in (f"Tram line extension approved | {other}", f"{other} - Tram line extension approved"):
+            markup = (f"<html><head><title>{title}</title></head><body><h1>Tram line extension approved</h1>"
+                      f"<article><p>{other}</p>{BODY}</article></body></html>")
+            assert analyze(markup, "https://gazette.example/tram").title == "Tram line extension approved", title
+
+
+def test_the_site_name_comes_off_whatever_its_case_folding():
+    from copydesk.cleaning.headline import without_site_name
+
+    name = "Gießener Allgemeine"  # "ß" folds to "ss": the cut is made on the title as written
+    assert without_site_name(f"Neue Brücke über die Lahn eröffnet - {name}", [name]) == "Neue Brücke über die Lahn eröffnet"
+    assert without_site_name("Gießener ALLGEMEINE | Neue Brücke über die Lahn eröffnet", [name]) == \
+        "Neue Brücke über die Lahn eröffnet"
+    assert without_site_name("Tram (1) approved + more | X.Y", ["X.Y"]) == "Tram (1) approved + more"
+
+
 def test_a_split_title_whose_other_half_is_not_shown_stays():
     """The site's name shown as a link in the header is no headline: trafilatura's half stays."""
     a = analyze(_table_page("Tram line extension approved | The Harbour Gazette", site_link=True).replace(
@@ -234,14 +254,18 @@ def test_paragraph_inside_a_placeholder_anchor_is_kept():
 
 
 def _drop_tag_reference(tree) -> None:
-    """What drop_placeholder_anchors does, the slow way: lxml's drop_tag() on each anchor."""
-    for a in [a for a in tree.iter("a") if a.get("href") is None]:
+    """What drop_placeholder_anchors does, the slow way: lxml's drop_tag() on each anchor without
+    href or with an empty in-page one."""
+    from copydesk.cleaning.parse import _is_placeholder
+
+    for a in [a for a in tree.iter("a") if _is_placeholder(a)]:
         if a.getparent() is not None:
             a.drop_tag()
 
 
-_PIECES = st.lists(st.sampled_from(["<a name='x'>", "<a href='/l'>", "</a>", "<b>", "</b>", "<p>", "</p>", "<span>",
-                                    "</span>", "<br>", "<!-- c -->", "word", " ", "tail text ", "&amp;"]), max_size=60)
+_PIECES = st.lists(st.sampled_from(["<a name='x'>", "<a href='/l'>", "<a href='#s'>", "<a class='anchor' href='#h'>",
+                                    "</a>", "<b>", "</b>", "<p>", "</p>", "<h2>", "</h2>", "<span>", "</span>", "<br>",
+                                    "<!-- c -->", "word", " ", "tail text ", "&amp;"]), max_size=60)
 
 
 @settings(max_examples=300, deadline=None)
@@ -256,7 +280,7 @@ def test_placeholder_anchors_are_unwrapped_as_drop_tag_would(pieces):
     drop_placeholder_anchors(mine)
     _drop_tag_reference(reference)
     assert lxml.html.tostring(mine) == lxml.html.tostring(reference)
-    assert not [a for a in mine.iter("a") if a.get("href") is None]
+    assert not [a for a in mine.iter("a") if a.get("href") is None or a.get("href") == "#s" and not a.text_content()]
 
 
 PROMO = ("Borrowers with a deposit of a fifth could save hundreds a month by moving to a fixed rate, "
