@@ -368,7 +368,11 @@ class _Reader:
     def _typed(self, name: str, default: Any, types: tuple[type, ...], what: str) -> Any:
         v = self.value(name, default)
         if v is None:
-            raise ConfigError(self.key(name), "is required")
+            import difflib
+
+            typo = difflib.get_close_matches(name, [k for k in self.data if isinstance(k, str)], n=1)
+            hint = f" (found {typo[0]!r}: a typo?)" if typo else ""
+            raise ConfigError(self.key(name), f"is required{hint}")
         if isinstance(v, bool) and bool not in types or not isinstance(v, types):
             raise ConfigError(self.key(name), f"expected {what}, got {v!r}")
         return v

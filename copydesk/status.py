@@ -231,11 +231,13 @@ def render_corpus(console: Any, info: dict[str, Any]) -> None:
                       f" · clusters with copies {cs['clusters_with_copies']} · part files {cs['parts']}"
                       f" · size on disk {cs['size_on_disk_bytes'] / 1e6:.1f} MB")
     if info["largest_clusters"]:
-        console.print("largest stories, articles each (copydesk stories lists them all):")
+        console.print("largest stories (copydesk stories lists them all):")
         for c in info["largest_clusters"]:
             first = f"first {c['first_publisher']} {(c.get('published') or '')[:16].replace('T', ' ')}: " \
                 if c.get("first_publisher") else ""
-            console.print(f"  {c['documents']:>4} articles  {first}{c.get('title') or c['cluster_id']}", markup=False)
+            n = c["documents"]
+            console.print(f"  {n:>4} article{'s' if n != 1 else ' '}  {first}{c.get('title') or c['cluster_id']}",
+                          markup=False)
     if info["skipped"]:
         console.print("skipped URLs by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(info["skipped"].items())))
     if info["recent_errors"]:

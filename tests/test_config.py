@@ -114,6 +114,8 @@ def test_defaults_without_file(tmp_path, monkeypatch):
     # the typo is the only discovery key: it is named, not reported as a source without feeds
     ("[[sources]]\nname = 'a'\nfeed = ['https://x.org/g']", "sources[0].feed", "did you mean 'feeds'?"),
     ("[[sources]]\nname = 'a'\nsitemap = ['https://x.org/s.xml']", "sources[0].sitemap", "unknown key"),
+    ("[[sources]]\nnmae = 'a'\nfeeds = ['https://x.org/f']", "sources[0].name", "is required (found 'nmae': a typo?)"),
+    ("[cluster]\nrdis = 'redis://h:6379/0'", "cluster.redis", "is required (found 'rdis': a typo?)"),
 ])
 def test_bad_config_names_the_key(tmp_path, snippet, key, words):
     with pytest.raises(ConfigError) as e:
