@@ -1,3 +1,4 @@
+import dataclasses
 import re
 import subprocess
 import sys
@@ -157,3 +158,7 @@ def test_the_readme_config_block_shows_the_defaults(tmp_path):
     default = load(write(tmp_path / "empty", 'corpus = "corpus"'))
     for section in ("crawl", "schedule", "filter", "dedup", "compaction"):
         assert getattr(shown, section) == getattr(default, section), section
+        # and every key is shown (compaction's target_bytes is written target_mb)
+        part = re.search(rf"^\[{section}\]\n(.*?)(?=^\[|\Z)", block, re.S | re.M).group(1)
+        keys = {f.name.replace("target_bytes", "target_mb") for f in dataclasses.fields(getattr(default, section))}
+        assert {k for k in keys if not re.search(rf"^{k}\s*=", part, re.M)} == set(), section
