@@ -52,15 +52,11 @@ def test_python_example_runs(code, demo_corpus_dir):
                                          "HF_HOME": str(demo_corpus_dir / "hf"), "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip()
-
-
-def test_the_stages_example_prints_what_its_comment_says(demo_corpus_dir):
-    """Its article is long enough for analyze's 50-word policy: the title is printed, not `too_short`."""
-    code = next(e for e in EXAMPLES if "Ferry terminal to open" in e)
-    expected = re.search(r"result.reason\)\s+# (.+)", code).group(1).strip()
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.splitlines()[0] == expected == "Ferry terminal to open, 80 words"
+    if "Ferry terminal to open" in code:
+        # the stages example: its article is long enough for analyze's 50-word policy, so the title
+        # is printed (not `too_short`), as its comment says
+        expected = re.search(r"result.reason\)\s+# (.+)", code).group(1).strip()
+        assert r.stdout.splitlines()[0] == expected == "Ferry terminal to open, 80 words"
 
 
 def test_export_and_delete_examples_run(demo_corpus_dir, tmp_path):
