@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import candidates, cascade, postclean, selector
 from .encoding import decode_html, looks_binary
+from .headline import HEAD_LINES
 from .model import Article, Rejected, count_words
 from .parse import parse_html, recovery_trees, sanitize
 from .rules import merge_meta as _merge_meta
@@ -229,7 +230,7 @@ def _drop_headline(text: str, title: str | None) -> str:
     if not head:
         return text
     lines = text.split("\n")
-    for i, line in enumerate(lines[:3]):
+    for i, line in enumerate(lines[:HEAD_LINES]):
         toks = _tokens(line)
         # the title tag often carries a " | Site name" suffix, so the line may be a prefix of it
         if toks and len(toks) >= 3 and (toks == head or (len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):

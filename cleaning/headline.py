@@ -52,6 +52,8 @@ def shown_headline(tree: lxml.html.HtmlElement, title: str | None, text: str,
 
 
 def _ld_json_headline(tree: lxml.html.HtmlElement) -> bool:
+    """The page has ld+json with a "headline" or a "name" (trafilatura's extract_meta_json takes
+    either as the title; a "name" may be the publisher's: then the split half is left alone too)."""
     return any('"headline"' in (s.text or "") or '"name"' in (s.text or "")
                for s in tree.iterfind('.//script[@type="application/ld+json"]'))
 

@@ -6,6 +6,7 @@ what is wrong; the CLI turns it into exit status 2. Unknown keys are errors, nev
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 import tomllib
@@ -368,8 +369,6 @@ class _Reader:
     def _typed(self, name: str, default: Any, types: tuple[type, ...], what: str) -> Any:
         v = self.value(name, default)
         if v is None:
-            import difflib
-
             typo = difflib.get_close_matches(name, [k for k in self.data if isinstance(k, str)], n=1)
             hint = f" (found {typo[0]!r}: a typo?)" if typo else ""
             raise ConfigError(self.key(name), f"is required{hint}")
@@ -425,8 +424,6 @@ class _Reader:
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            import difflib
-
             key = self.key(unknown[0])
             known = ", ".join(sorted(self.used))
             close = difflib.get_close_matches(unknown[0], sorted(self.used), n=1)

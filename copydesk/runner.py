@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 from copydesk import logs, report
@@ -71,10 +72,11 @@ def crawl_command(cfg: Config, names: list[str], *, kind: str = "crawl", title: 
         pipe.close(status)
     # a run that ended normally is failed/degraded when all/part of its source's discovery failed
     health = {name: stats[name].health(status) for name in names}
-    unhealthy = sorted(st for st in health.values() if st in ("degraded", "failed"))
+    counts = Counter(health.values())
+    unhealthy = counts["degraded"] + counts["failed"]
     # "3 source(s), 1 completed, 1 degraded, 1 failed": the crawl ended normally, its sources did not all
     shown = status if not unhealthy or status != "completed" else ", ".join(
-        f"{n} {st}" for st in ("completed", "degraded", "failed") if (n := list(health.values()).count(st)))
+        f"{counts[st]} {st}" for st in ("completed", "degraded", "failed") if counts[st])
     report.print_summary(stats, title=title or f"crawl: {len(names)} source(s), {shown}", corpus=cfg.corpus)
     if status != "completed":
         return 130

@@ -175,10 +175,9 @@ class NewsSpider(scrapy.Spider):
             return
         self.sink.count(src, "discovery_ok")
         url = (response.meta.get("redirect_urls") or [response.url])[0]
-        if not remember:  # saved as none: a URL that was a plain sitemap and is now an index sends none
-            self.sink.remember_validators(src, url, None, None)
-            return
-        self.sink.remember_validators(src, url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        # none when not `remember`: a URL that was a plain sitemap and is now an index sends none
+        etag, modified = (_header(response, b"ETag"), _header(response, b"Last-Modified")) if remember else (None, None)
+        self.sink.remember_validators(src, url, etag, modified)
 
     async def _parse(self, response: Response, fn: Any, *args: Any, inline: bool = False, **kwargs: Any) -> Any:
         """Parse untrusted XML off the reactor thread (``sink.offload``: the extraction pool's time
