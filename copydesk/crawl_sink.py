@@ -31,7 +31,7 @@ class PipelineSink:
     def is_known(self, url: str, source: str) -> bool:
         return self.pipeline.is_known(url, source)
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
         return self.pipeline.validators(url, source)
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:

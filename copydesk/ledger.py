@@ -25,7 +25,7 @@ from copydesk.documents import Doc, Page
 from copydesk.recovery import coverage_note
 from copydesk.stats import FAILED, SKIPPED, STORED_COPY, STORED_NEW, RunStats
 from copydesk.storage import CorpusWriter, PartInfo, StateStore, StoredDoc, url_key, write_manifest
-from copydesk.storage.seen import ErrorRow, FailedRow, SeenStore, SkippedRow
+from copydesk.storage.seen import ErrorRow, FailedRow, SeenStore, SkippedRow, ValidatorRow, Validators
 from copydesk.storage.state import TemplateMapping
 from copydesk.storage.stories import Updater as StoriesUpdater
 
@@ -49,7 +49,7 @@ class Ledger:
         self._skipped: list[SkippedRow] = []
         self._failed: list[FailedRow] = []
         self._errors: list[ErrorRow] = []
-        self._validators: dict[str, list[tuple[str, str | None, str | None, str]]] = {}  # + discovery_fingerprint
+        self._validators: dict[str, list[ValidatorRow]] = {}
         self._pending_keys: set[str] = set()
         self._fingerprints: dict[tuple[str, str | None], str | None] = {}  # (reason, source) -> config_fingerprint
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
@@ -93,7 +93,7 @@ class Ledger:
     def retry_urls(self, source: str) -> list[str]:
         return self.seen.retry_urls(source, self.max_attempts)
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str, source: str) -> Validators:
         """The validators to send for a feed, sitemap or section page of ``source``: none when they
         were saved under another configuration of the source (its domains, [filter]), so that the
         URLs skipped under that configuration are read again and decided anew."""
@@ -144,8 +144,10 @@ class Ledger:
         """ETag/Last-Modified of a feed, sitemap or section page; saved only when the source's run
         completes, so a crashed run never turns the next fetch into a 304 that hides unfetched articles.
         None and None are saved too: an answer without validators (or a sitemap index) replaces the
-        ones an earlier answer had, which are then no longer sent."""
-        self._validators.setdefault(source, []).append((url, etag, last_modified, self.discovery_fingerprint(source)))
+        ones an earlier answer had, which are then no longer sent. Saved with the time they came
+        (checked_at: when the server gave them, or confirmed them with a 304)."""
+        self._validators.setdefault(source, []).append(
+            (url, etag, last_modified, self.discovery_fingerprint(source), time.time()))
 
     # -- runs ---------------------------------------------------------------------------------
     def run_id(self, source: str) -> int:

@@ -57,6 +57,9 @@ class Metrics:
                                       buckets=RUN_BUCKETS, registry=self.registry)
         self.not_modified = Counter("copydesk_not_modified", "304 Not Modified answers (feeds, sitemaps, sections) "
                                     "by source", ["source"], registry=self.registry)
+        self.sitemaps_unchanged = Counter("copydesk_sitemaps_unchanged", "Sitemaps not requested because their "
+                                          "index's <lastmod> says they are as last read, by source", ["source"],
+                                          registry=self.registry)
         self.last_success = Gauge("copydesk_last_success_timestamp_seconds", "When the last completed run of a "
                                   "source started", ["source"], registry=self.registry)
         # process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds, ... of the daemon
@@ -115,6 +118,7 @@ class Metrics:
         self.last_run.labels(source).set(now)
         self.run_duration.labels(source).observe(float(counts.get("elapsed_s") or 0.0))
         self.not_modified.labels(source).inc(counts.get("not_modified") or 0)
+        self.sitemaps_unchanged.labels(source).inc(counts.get("sitemaps_unchanged") or 0)
         if status == "completed":
             self.last_success.labels(source).set(now - float(counts.get("elapsed_s") or 0.0))
         self.requests.labels(source).inc(counts["requests"])

@@ -120,7 +120,7 @@ class Pipeline:
     def retry_urls(self, source: str) -> list[str]:
         return self.ledger.retry_urls(source)
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
         return self.ledger.validators(url, source)
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:

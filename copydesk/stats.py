@@ -18,6 +18,7 @@ class SourceCounts:
     known: int = 0
     requests: int = 0
     not_modified: int = 0
+    sitemaps_unchanged: int = 0  # not requested: their index's <lastmod> says they are as last read
     pages: int = 0
     stored_new: int = 0
     stored_copy: int = 0
@@ -42,7 +43,8 @@ class SourceCounts:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "discovered": self.discovered, "known": self.known, "requests": self.requests, "not_modified": self.not_modified, "pages": self.pages,
+            "discovered": self.discovered, "known": self.known, "requests": self.requests, "not_modified": self.not_modified,
+            "sitemaps_unchanged": self.sitemaps_unchanged, "pages": self.pages,
             "stored_new": self.stored_new, "stored_copy": self.stored_copy,
             "skipped": dict(sorted(self.skipped.items())), "failed": dict(sorted(self.failed.items())),
             "elapsed_s": round(self.elapsed, 3),
@@ -79,6 +81,7 @@ class RunStats:
             t.known += c.known
             t.requests += c.requests
             t.not_modified += c.not_modified
+            t.sitemaps_unchanged += c.sitemaps_unchanged
             t.pages += c.pages
             t.stored_new += c.stored_new
             t.stored_copy += c.stored_copy

@@ -7,10 +7,11 @@ limit (gzip bombs).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 import feedparser
@@ -53,6 +54,7 @@ class Sitemap:
     kind: str                 # "index" | "urlset"
     sitemaps: list[str]       # for an index: the child sitemaps
     links: list[Link]         # for a urlset: the article URLs
+    lastmod: dict[str, str] = field(default_factory=dict)  # for an index: a child's <lastmod>, as written
 
 
 def gunzip(body: bytes, max_size: int) -> bytes:
@@ -153,8 +155,9 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
         raise DiscoveryError("bad_sitemap", "empty document")
     kind = _local(root.tag)
     if kind == "sitemapindex":
-        locs = [_text(sm, "loc") for sm in root if _local(sm.tag) == "sitemap"]
-        return Sitemap("index", [j for u in locs if u and (j := _join(base_url, u))], [])
+        children = [(_join(base_url, loc), _text(sm, "lastmod"))
+                    for sm in root if _local(sm.tag) == "sitemap" and (loc := _text(sm, "loc"))]
+        return Sitemap("index", [u for u, _ in children if u], [], {u: m for u, m in children if u and m})
     if kind != "urlset":
         raise DiscoveryError("not_a_sitemap", f"root element <{kind}>")
     links = []
@@ -178,6 +181,18 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
     return Sitemap("urlset", [], links)
 
 
+def w3c_timestamp(value: str | None) -> float | None:
+    """A sitemap's W3C datetime (``2026-12-05``, ``2026-12-05T09:30Z``, ``...+01:00``) as a POSIX
+    timestamp; a date alone is its midnight, a time without an offset is UTC. None when unreadable."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+        return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+    except (ValueError, OverflowError):  # "9999-12-31T23:59-01:00" is past datetime's range in UTC
+        return None
+
+
 def _text(el: etree._Element, name: str) -> str | None:
     for c in el:
         if _local(c.tag) == name:
@@ -193,4 +208,4 @@ def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
 
 
 __all__ = ["DiscoveryError", "Link", "Sitemap", "gunzip", "maybe_gunzip", "parse_feed",
-           "parse_sitemap", "robots_sitemaps", "screen_xml"]
+           "parse_sitemap", "robots_sitemaps", "screen_xml", "w3c_timestamp"]

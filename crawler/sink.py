@@ -56,7 +56,8 @@ def published_before(published: str | None, since: dt.date | None) -> bool:
 
 
 # What the spider counts for a source's run (copydesk's SourceCounts has a field of each name).
-Counter = Literal["requests", "not_modified", "discovered", "known", "discovery_ok", "discovery_failed"]
+Counter = Literal["requests", "not_modified", "sitemaps_unchanged", "discovered", "known", "discovery_ok",
+                  "discovery_failed"]
 
 
 class CrawlSink(Protocol):
@@ -70,14 +71,15 @@ class CrawlSink(Protocol):
         known and not requested."""
         ...
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
         """(ETag, Last-Modified) to send for a feed, sitemap or section page of ``source`` as
-        If-None-Match / If-Modified-Since; (None, None) for an unconditional request."""
+        If-None-Match / If-Modified-Since, (None, None) for an unconditional request; and when the
+        server gave or last confirmed them (``time.time()``), None when nothing is saved."""
         ...
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
-        """The validators of a feed, sitemap or section page that worked in this run (``url`` as
-        requested, before redirects). The sink may keep them only once the run has completed: a run
+        """The validators of a feed, sitemap or section page that worked in this run, or that a 304
+        confirmed (``url`` as requested, before redirects), as of now. The sink may keep them only once the run has completed: a run
         that stopped early must not turn the next fetch into a 304 that hides unfetched articles."""
         ...
 

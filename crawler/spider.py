@@ -15,6 +15,7 @@ it has passed the filter already (asked again, the filter would answer "seen"). 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +26,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from copydesk.crawler.discovery import DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps
+from copydesk.crawler.discovery import (DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps,
+                                       w3c_timestamp)
 from copydesk.crawler.domains import Domains
 from copydesk.crawler.reasons import failure_reason
 from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, published_before
@@ -38,6 +40,13 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 # sitemaps up to this size (a Google News sitemap's 1,000 URLs) are parsed on the reactor thread,
 # ~8 ms per 100 KB; larger and compressed ones in the extraction pool, with its time limit
 INLINE_SITEMAP_BYTES = 256_000
+# A sitemap an index lists is not requested when the index's <lastmod> for it is this much older
+# than the answer that gave (or confirmed) its validators: slack for the site's clock and for a
+# <lastmod> written in the wrong time zone or as a date alone (docs/crawling.md)
+LASTMOD_SLACK = 86_400.0
+# ... and only within this long of that answer: an index whose <lastmod>s are never updated still
+# has its sitemaps read once a day
+LASTMOD_TRUSTED_FOR = 86_400.0
 
 
 class NewsSpider(scrapy.Spider):
@@ -77,7 +86,7 @@ class NewsSpider(scrapy.Spider):
                  hints: dict[str, Any] | None = None, extra_meta: dict[str, Any] | None = None) -> Request:
         headers = {}
         if conditional:
-            etag, modified = self.sink.validators(url, source)
+            etag, modified, _ = self.sink.validators(url, source)
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
@@ -159,11 +168,17 @@ class NewsSpider(scrapy.Spider):
 
     # -- callbacks ----------------------------------------------------------------------------
     def _not_modified(self, response: Response) -> bool:
-        if response.status == 304:
-            self.sink.count(response.meta["source"], "not_modified")
-            self.sink.count(response.meta["source"], "discovery_ok")
-            return True
-        return False
+        """A 304: counted, and the validators it confirmed are saved again, as of now."""
+        if response.status != 304:
+            return False
+        src = response.meta["source"]
+        self.sink.count(src, "not_modified")
+        self.sink.count(src, "discovery_ok")
+        sent = response.request.headers
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        self.sink.remember_validators(src, url, _decoded(sent.get(b"If-None-Match")),
+                                      _decoded(sent.get(b"If-Modified-Since")))
+        return True
 
     def _discovered(self, response: Response, ok: bool, *, remember: bool = True) -> None:
         """Count a feed, sitemap, robots.txt or section page that worked (or not: the run's health,
@@ -228,7 +243,7 @@ class NewsSpider(scrapy.Spider):
             return
         depth = response.meta.get("sitemap_depth", 0) + 1
         for child in sm.sitemaps:
-            request = self._child_sitemap(child, src, depth)
+            request = self._child_sitemap(child, src, depth, lastmod=sm.lastmod.get(child))
             if request is not None:
                 yield request
         for request in self.articles(sm.links, src):
@@ -242,10 +257,11 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _child_sitemap(self, url: str, source: str, depth: int) -> Request | None:
+    def _child_sitemap(self, url: str, source: str, depth: int, *, lastmod: str | None = None) -> Request | None:
         """A request for a sitemap found in an index or robots.txt, unless this run has it already
-        (an index that lists itself, or two that list each other), it is nested too deep, or it is
-        outside the source's domains (not fetched, not counted: an index may list its partners')."""
+        (an index that lists itself, or two that list each other), it is nested too deep, it is
+        outside the source's domains (not fetched, not counted: an index may list its partners'),
+        or the index's ``lastmod`` says it is as last read (counted as ``sitemaps_unchanged``)."""
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""
@@ -260,7 +276,23 @@ class NewsSpider(scrapy.Spider):
         if depth > MAX_SITEMAP_DEPTH:
             self.sink.fail(source, url, "sitemap_too_deep", article=False)
             return None
+        if self._unchanged_since_read(url, source, lastmod):
+            self.sink.count(source, "sitemaps_unchanged")
+            return None
         return request
+
+    def _unchanged_since_read(self, url: str, source: str, lastmod: str | None) -> bool:
+        """Whether an index's ``<lastmod>`` for a sitemap is LASTMOD_SLACK older than the last
+        answer for it, which came less than LASTMOD_TRUSTED_FOR ago. Only a sitemap that answered
+        with an ETag or Last-Modified qualifies: an index is saved with neither, and must be read
+        every run for its own sitemaps' changes."""
+        modified = w3c_timestamp(lastmod)
+        if modified is None:
+            return False
+        etag, last_modified, checked_at = self.sink.validators(url, source)
+        if checked_at is None or not (etag or last_modified):
+            return False
+        return modified + LASTMOD_SLACK <= checked_at and time.time() - checked_at < LASTMOD_TRUSTED_FOR
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if self._not_modified(response):
@@ -303,5 +335,8 @@ class NewsSpider(scrapy.Spider):
 
 
 def _header(response: Response, name: bytes) -> str | None:
-    v = response.headers.get(name)
-    return v.decode("latin-1") if v else None
+    return _decoded(response.headers.get(name))
+
+
+def _decoded(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None

@@ -64,8 +64,13 @@ class StoredDoc:
 SkippedRow = tuple[str, str, str, str | None] | tuple[str, str, str, str | None, str | None]
 FailedRow = tuple[str, str, str, str | None]   # (url_key, url, reason, source)
 ErrorRow = tuple[int | None, str | None, str | None, str, str, str | None]  # (run, source, url, outcome, reason, detail)
-# (url, etag, last_modified) or (url, etag, last_modified, config_fp)
-ValidatorRow = tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]
+# (url, etag, last_modified), optionally with config_fp and checked_at (when the server gave or confirmed
+# them, time.time(); the checkpoint's time when absent)
+ValidatorRow = (tuple[str, str | None, str | None] | tuple[str, str | None, str | None, str]
+                | tuple[str, str | None, str | None, str, float])
+# (etag, last_modified, checked_at) as saved for a URL
+Validators = tuple[str | None, str | None, float | None]
+NO_VALIDATORS: Validators = (None, None, None)
 
 
 @runtime_checkable
@@ -107,8 +112,8 @@ class SeenStore(Protocol):
         ...
 
     # -- fetch validators ----------------------------------------------------------------------
-    def validators(self, url: str, config_fp: str | None = None) -> tuple[str | None, str | None]:
-        """(ETag, Last-Modified) saved for ``url``; (None, None) when none are, or when
+    def validators(self, url: str, config_fp: str | None = None) -> Validators:
+        """(ETag, Last-Modified, checked_at) saved for ``url``; NO_VALIDATORS when none are, or when
         ``config_fp`` is given and they were saved under another configuration fingerprint."""
         ...
 

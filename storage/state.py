@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from copydesk.storage.atomic import atomic_file
-from copydesk.storage.seen import Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc, ValidatorRow
+from copydesk.storage.seen import (NO_VALIDATORS, Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc,
+                                   ValidatorRow, Validators)
 
 SCHEMA_VERSION = 1
 
@@ -244,7 +245,8 @@ class StateStore:
                 [(run, now, src, url, outcome, reason, detail) for run, src, url, outcome, reason, detail in errors])
             self.db.executemany(
                 "INSERT OR REPLACE INTO validators(url, etag, last_modified, checked_at, config_fp) VALUES (?,?,?,?,?)",
-                [(u, e, lm, now, fp[0] if fp else None) for u, e, lm, *fp in validators])
+                [(u, e, lm, rest[1] if len(rest) > 1 else now, rest[0] if rest else None)
+                 for u, e, lm, *rest in validators])
             self.db.executemany("INSERT OR REPLACE INTO templates(site, data) VALUES (?,?)", list(templates))
 
     def _tx(self) -> _Transaction:
@@ -342,13 +344,14 @@ class StateStore:
         return dict(self.db.execute("SELECT reason, count(*) FROM urls WHERE status='skipped' GROUP BY reason"))
 
     # -- conditional GET -----------------------------------------------------------------------
-    def validators(self, url: str, config_fp: str | None = None) -> tuple[str | None, str | None]:
-        """ETag and Last-Modified saved for ``url``; none when ``config_fp`` is given and they were
-        saved under another configuration fingerprint."""
-        row = self.db.execute("SELECT etag, last_modified, config_fp FROM validators WHERE url=?", (url,)).fetchone()
-        if row is None or (config_fp is not None and row[2] != config_fp):
-            return None, None
-        return row[0], row[1]
+    def validators(self, url: str, config_fp: str | None = None) -> Validators:
+        """ETag, Last-Modified and checked_at saved for ``url``; none when ``config_fp`` is given and
+        they were saved under another configuration fingerprint."""
+        row = self.db.execute("SELECT etag, last_modified, checked_at, config_fp FROM validators WHERE url=?",
+                              (url,)).fetchone()
+        if row is None or (config_fp is not None and row[3] != config_fp):
+            return NO_VALIDATORS
+        return row[0], row[1], row[2]
 
     # -- runs ----------------------------------------------------------------------------------
     def start_run(self, source: str, kind: str) -> int:

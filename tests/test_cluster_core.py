@@ -321,8 +321,8 @@ def test_the_seen_store_keeps_the_rules_of_storage_seen(conn):
     assert s.decision(k[3]).attempts == 2 and s.retry_urls("wire", 2) == ["https://a.example/1"]
     assert s.decision(k[1]).status == "failed" and s.decision(k[1]).attempts == 1, "a config skip is decided anew"
     assert s.decision(k[2]).status == "skipped", "a failure does not replace another skip"
-    assert s.validators("https://a.example/feed", "dfp") == ('"e1"', None)
-    assert s.validators("https://a.example/feed", "other") == (None, None)
+    assert s.validators("https://a.example/feed", "dfp")[:2] == ('"e1"', None)
+    assert s.validators("https://a.example/feed", "other") == (None, None, None)
     s.record_deleted("00112233aabbccdd", [(k[0], "https://a.example/0")], "takedown")
     assert s.is_deleted(k[0]) and s.is_deleted("x", "00112233aabbccdd") and not s.is_deleted(k[4])
     r1, r2 = s.start_run("wire", "serve"), s.start_run("paper", "serve")

@@ -115,9 +115,10 @@ def test_migrate_seeds_every_decision_validator_and_run(crawled):
 
     state = StateStore(corpus / "_state" / "state.sqlite3", readonly=True)
     try:
-        (feed, etag, lm, fp), = state.db.execute("SELECT url, etag, last_modified, config_fp FROM validators")
+        (feed, etag, lm, fp, at), = state.db.execute(
+            "SELECT url, etag, last_modified, config_fp, checked_at FROM validators")
         assert etag or lm
-        assert store.validators(feed, fp) == (etag, lm)
+        assert store.validators(feed, fp) == (etag, lm, at)  # when they were checked goes with them
         assert store.last_completed("wire") == state.last_completed("wire")
         assert store.last_runs()["wire"]["status"] == state.last_runs()["wire"]["status"]
     finally:

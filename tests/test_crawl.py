@@ -1,6 +1,7 @@
 """Real Scrapy crawls (`copydesk crawl` as a subprocess) against real HTTP servers on 127.0.0.1."""
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -8,6 +9,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -362,22 +364,32 @@ def test_no_remote_code_execution_server(tmp_path):
 
 
 def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path):
-    """The usual Google News set-up: a fixed sitemap index and a news sitemap that gets the new
-    articles. The index is read in full every run (a 304 for it would hide its sitemaps' changes);
-    each sitemap it lists is fetched with its own conditional GET. Validators saved by an older
-    copydesk (another VALIDATORS_VERSION), an index's among them, are not sent."""
+    """The usual Google News set-up: a fixed sitemap index, a news sitemap that gets the new
+    articles and archive sitemaps that never change. The index is read in full every run (a 304 for
+    it would hide its sitemaps' changes); each sitemap it lists is fetched with its own conditional
+    GET, unless the index's <lastmod> says it is as last read: archives are then read once a day.
+    Validators saved by an older copydesk (another VALIDATORS_VERSION), an index's among them, are
+    not sent."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with Site() as site:
-        index = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                 f'<sitemap><loc>{site.url("/news.xml")}</loc></sitemap></sitemapindex>').encode()
+        listed = [("/news.xml", now), ("/2020.xml", "2021-01-01"), ("/2021.xml", "2022-01-01T00:00:00+01:00"),
+                  ("/plain.xml", "2021-01-01")]  # no ETag or Last-Modified: read every run
+        index = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 + "".join(f"<sitemap><loc>{site.url(p)}</loc><lastmod>{m}</lastmod></sitemap>" for p, m in listed)
+                 + "</sitemapindex>").encode()
         site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
                             "/index.xml": Route(index, content_type="application/xml", conditional=True),
                             "/news.xml": Route(sitemap([site.url("/a.html")]), content_type="application/xml",
                                                conditional=True),
                             "/a.html": Route(article_html(401).encode()),
                             "/b.html": Route(article_html(402).encode())})
+        for path in ("/2020.xml", "/2021.xml", "/plain.xml"):
+            site.routes[path] = Route(sitemap([site.url("/a.html")]), content_type="application/xml",
+                                      conditional=path != "/plain.xml")
         cfg = tmp_path / "c.toml"
         cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "news"\nsitemaps = ["{site.url("/index.xml")}"]\n')
         stored = lambda: sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())  # noqa: E731
+        statuses = lambda path: [h.status for h in site.requested(path)]  # noqa: E731
 
         assert copydesk("crawl", "-c", cfg).returncode == 0
         assert stored() == ["/a.html"]
@@ -387,9 +399,20 @@ def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path
         index_hits, news_hits = site.requested("/index.xml"), site.requested("/news.xml")
         assert [h.status for h in index_hits] == [200, 200] and "If-None-Match" not in index_hits[1].headers
         assert [h.status for h in news_hits] == [200, 200] and "If-None-Match" in news_hits[1].headers
+        assert statuses("/2020.xml") == statuses("/2021.xml") == [200], "unchanged by the index: not requested"
+        assert statuses("/plain.xml") == [200, 200]
+        assert status(cfg)["sources"][0]["last_run"]["counts"]["sitemaps_unchanged"] == 2
+
+        # a day after their last answer, the archives are asked again; the 304 counts as a new answer
+        db = sqlite3.connect(tmp_path / "c" / "_state" / "state.sqlite3")
+        with db:
+            db.execute("UPDATE validators SET checked_at = checked_at - 90000")
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        assert statuses("/2020.xml") == statuses("/2021.xml") == [200, 304]
+        assert all(t > time.time() - 600 for (t,) in db.execute("SELECT checked_at FROM validators WHERE url IN (?, ?)",
+                                                             (site.url("/2020.xml"), site.url("/2021.xml"))))
 
         # the index's row holds no validators (one saved while it was a plain sitemap is replaced)
-        db = sqlite3.connect(tmp_path / "c" / "_state" / "state.sqlite3")
         assert db.execute("SELECT etag, last_modified FROM validators WHERE url=?",
                           (site.url("/index.xml"),)).fetchone() == (None, None)
         # an older copydesk saved the index's validators too, under its own fingerprint format

@@ -1,8 +1,10 @@
+import datetime as dt
 import gzip
 
 import pytest
 
-from copydesk.crawler.discovery import DiscoveryError, gunzip, parse_feed, parse_sitemap, robots_sitemaps
+from copydesk.crawler.discovery import (DiscoveryError, gunzip, parse_feed, parse_sitemap, robots_sitemaps,
+                                       w3c_timestamp)
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><language>en-gb</language>
 <item><title>One</title><link>/2026/11/01/one.html</link><pubDate>Sun, 01 Nov 2026 10:00:00 GMT</pubDate></item>
@@ -22,7 +24,8 @@ NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 
 INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<sitemap><loc>https://ex.org/news.xml</loc></sitemap><sitemap><loc>/pages.xml.gz</loc></sitemap></sitemapindex>"""
+<sitemap><loc>https://ex.org/news.xml</loc></sitemap><sitemap><loc>/pages.xml.gz</loc>
+<lastmod>2026-11-30T10:00:00+01:00</lastmod></sitemap></sitemapindex>"""
 
 BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -56,6 +59,18 @@ def test_google_news_fields_kept():
 def test_index_and_gzip():
     sm = parse_sitemap(gzip.compress(INDEX), "https://ex.org/sitemap.xml")
     assert sm.kind == "index" and sm.sitemaps == ["https://ex.org/news.xml", "https://ex.org/pages.xml.gz"]
+    assert sm.lastmod == {"https://ex.org/pages.xml.gz": "2026-11-30T10:00:00+01:00"}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-30", "2026-11-30T00:00:00+00:00"),                  # a date alone: its midnight, UTC
+    ("2026-11-30T10:00Z", "2026-11-30T10:00:00+00:00"),
+    ("2026-11-30T10:00:00.5+01:00", "2026-11-30T09:00:00.500000+00:00"),
+    ("2026-11-30T10:00:00", "2026-11-30T10:00:00+00:00"),         # no offset: UTC
+    ("2026-11", None), ("yesterday", None), ("", None), (None, None), ("2026-02-30", None)])
+def test_w3c_timestamp(value, expected):
+    got = w3c_timestamp(value)
+    assert (got if got is None else dt.datetime.fromtimestamp(got, dt.timezone.utc).isoformat()) == expected
 
 
 @pytest.mark.parametrize("body", [BOMB, XXE])

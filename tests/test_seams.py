@@ -42,7 +42,7 @@ def test_seen_store_methods_on_a_real_state(tmp_path):
                  ("k-stored", "https://wire.example/a", "not_html", "wire")],
         failed=[("k-fail", "https://wire.example/f", "http_500", "wire")],
         errors=[(run, "wire", "https://wire.example/f", "failed", "http_500", None)],
-        validators=[("https://wire.example/feed", '"e1"', None, "fp-discovery")], templates=[])
+        validators=[("https://wire.example/feed", '"e1"', None, "fp-discovery", 1234.5)], templates=[])
     assert seen.decision("k-stored") == Decision("stored", None, "doc-1", 0, None, "wire")  # a stored decision is final
     assert seen.decision("k-skip") == Decision("skipped", "filter_language", None, 0, "fp1", "wire")
     assert seen.decision("k-fail") == Decision("failed", "http_500", None, 1, None, "wire")
@@ -51,9 +51,9 @@ def test_seen_store_methods_on_a_real_state(tmp_path):
     seen.commit_checkpoint(failed=[("k-fail", "https://wire.example/f", "http_500", "wire")])
     assert seen.decision("k-fail").attempts == 2
     assert not use("is_deleted")("k-stored", "doc-1")
-    assert use("validators")("https://wire.example/feed", "fp-discovery") == ('"e1"', None)
-    assert seen.validators("https://wire.example/feed", "another-config") == (None, None)
-    assert seen.validators("https://wire.example/other") == (None, None)
+    assert use("validators")("https://wire.example/feed", "fp-discovery") == ('"e1"', None, 1234.5)
+    assert seen.validators("https://wire.example/feed", "another-config") == (None, None, None)
+    assert seen.validators("https://wire.example/other") == (None, None, None)
     assert use("last_completed")("wire") is None
     use("finish_run")(run, "completed", {"pages": 1})
     assert seen.last_completed("wire") is not None

@@ -203,8 +203,8 @@ def _tombstones(state: StateStore, store: RedisSeenStore) -> tuple[int, int]:
 
 
 def _validators(state: StateStore, store: RedisSeenStore) -> tuple[int, int]:
-    rows = [r for r in state.db.execute("SELECT url, etag, last_modified, config_fp FROM validators")
+    rows = [r for r in state.db.execute("SELECT url, etag, last_modified, config_fp, checked_at FROM validators")
             if r[1] is not None or r[2] is not None]
-    new = [r for r in rows if store.validators(r[0]) == (None, None)]  # the cluster's own are newer
+    new = [r for r in rows if store.validators(r[0])[:2] == (None, None)]  # the cluster's own are newer
     store.commit_checkpoint(validators=new)
     return len(new), len(rows) - len(new)

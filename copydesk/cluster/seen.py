@@ -26,8 +26,8 @@ from typing import Any
 
 import xxhash
 
-from copydesk.storage.seen import (Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc,
-                                   ValidatorRow)
+from copydesk.storage.seen import (NO_VALIDATORS, Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc,
+                                   ValidatorRow, Validators)
 from copydesk.storage.urls import url_key
 
 from .connection import Connection
@@ -192,22 +192,23 @@ class RedisSeenStore:
         for run, source, url, outcome, reason, detail in errors:
             row("E", b"", value=json.dumps({"run": run, "at": now, "source": source, "url": url, "outcome": outcome,
                                        "reason": reason, "detail": detail}))
-        for u, etag, lm, *fp in validators:
-            row("H", self._k("validators"), u, json.dumps([etag, lm, fp[0] if fp else None, now]))
+        for u, etag, lm, *rest in validators:
+            row("H", self._k("validators"), u,
+                json.dumps([etag, lm, rest[0] if rest else None, rest[1] if len(rest) > 1 else now]))
         for site, data in templates:
             row("H", self._k("templates"), site, data)
         if len(args) > 3:
             self.conn.call(lambda c: self._commit(args=args, client=c))
 
     # -- fetch validators ----------------------------------------------------------------------
-    def validators(self, url: str, config_fp: str | None = None) -> tuple[str | None, str | None]:
+    def validators(self, url: str, config_fp: str | None = None) -> Validators:
         v = self.conn.call(lambda c: c.hget(self._k("validators"), url))
         if v is None:
-            return None, None
-        etag, lm, fp, _ = json.loads(v)
+            return NO_VALIDATORS
+        etag, lm, fp, checked_at = json.loads(v)
         if config_fp is not None and fp != config_fp:
-            return None, None
-        return etag, lm
+            return NO_VALIDATORS
+        return etag, lm, checked_at
 
     # -- runs ----------------------------------------------------------------------------------
     def start_run(self, source: str, kind: str) -> int:

@@ -130,6 +130,9 @@ class FieldWorld:
         self._story_n = 0
         self._build(wire_per_day, archive_per_year)
         self.day = 0
+        # an index's <lastmod>s: when its sitemaps last changed, on the real clock (the protocol's
+        # meaning), not the simulated dates of the articles in them
+        self._changed_at = dt.datetime.now(dt.timezone.utc)
         self._lock = threading.RLock()
         self._cache: dict[tuple[str, str], Resource | None] = {}      # discovery documents of the day
         self._pages: dict[tuple[str, str], Resource] = {}             # article pages, for good
@@ -322,6 +325,7 @@ class FieldWorld:
         back, move the herald's feed. Returns the new day."""
         with self._lock:
             self.day += 1
+            self._changed_at = dt.datetime.now(dt.timezone.utc)
             self._cache.clear()
             self._warm()
         for o in FIELD_OUTLETS:
@@ -426,7 +430,8 @@ class FieldWorld:
                 return Resource("application/atom+xml; charset=utf-8", _atom(o.key, art, items).encode(), last)
             if path == "/sitemap.xml":
                 own = self.base(o.feed_host)
-                return Resource("application/xml", _index([own + "/news-sitemap.xml", own + "/sitemap-all.xml"], last).encode(), last)
+                locs = [own + "/news-sitemap.xml", own + "/sitemap-all.xml"]
+                return Resource("application/xml", _index(locs, self._changed_at).encode(), last)
             if path == "/news-sitemap.xml":
                 return Resource("application/xml", _urlset(art, self._visible(o, day, 2), news=o.key).encode(), last)
             if path == "/sitemap-all.xml":
@@ -435,7 +440,7 @@ class FieldWorld:
             own = self.base(o.feed_host)
             if path == "/sitemap.xml":
                 locs = [own + "/news-sitemap.xml"] + [own + f"/archive-{y}.xml" for y in ARCHIVE_YEARS]
-                return Resource("application/xml", _index(locs, last).encode(), last)
+                return Resource("application/xml", _index(locs, self._changed_at).encode(), last)
             if path == "/news-sitemap.xml":
                 return Resource("application/xml", _urlset(art, items, news=o.key).encode(), last)
             m = re.fullmatch(r"/archive-(\d{4})\.xml", path)
@@ -507,9 +512,9 @@ def _atom(name: str, base: str, items: list[FieldArticle]) -> str:
             f"<title>{_x(name)}</title><id>{_x(base)}/</id><updated>{updated}</updated>" + "\n".join(out) + "</feed>\n")
 
 
-def _index(locs: list[str], last: dt.datetime) -> str:
+def _index(locs: list[str], changed: dt.datetime) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + "".join(f"<sitemap><loc>{_x(u)}</loc><lastmod>{_iso(last)}</lastmod></sitemap>" for u in locs)
+            + "".join(f"<sitemap><loc>{_x(u)}</loc><lastmod>{changed.isoformat(timespec="microseconds")}</lastmod></sitemap>" for u in locs)
             + "</sitemapindex>\n")
 
 

@@ -349,6 +349,9 @@ class DemoWorld:
                 description=info.description, event=st.event, quirks=info.quirks, batch=info.batch,
             ))
         self._batch = 0
+        # the gazette index's <lastmod>s: when its sitemaps last changed, on the real clock (the
+        # protocol's meaning), not the fixed dates of the stories in them
+        self._changed_at = dt.datetime.now(dt.timezone.utc)
         self._lock = threading.RLock()
         self._requests: list[RequestRecord] = []
         self._servers: dict[str, LoopbackServer] = {}
@@ -480,6 +483,7 @@ class DemoWorld:
             if self._batch >= self.max_batch:
                 return []
             self._batch += 1
+            self._changed_at = dt.datetime.now(dt.timezone.utc)
             b = self._batch
         return [p for p in self._pages if p.batch == b]
 
@@ -680,12 +684,13 @@ def _gazette_atom(world, base, infos):
 
 
 def _gazette_index(world, base, infos):
-    last = _latest(infos)
+    # microseconds: batches published within a second still change the index
+    last, changed = _latest(infos), world._changed_at.isoformat(timespec="microseconds")
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"<sitemap><loc>{_x(base)}/news-sitemap.xml</loc><lastmod>{_iso(last)}</lastmod></sitemap>\n"
-        f"<sitemap><loc>{_x(base)}/sitemap-pages.xml.gz</loc><lastmod>{_iso(last)}</lastmod></sitemap>\n"
+        f"<sitemap><loc>{_x(base)}/news-sitemap.xml</loc><lastmod>{changed}</lastmod></sitemap>\n"
+        f"<sitemap><loc>{_x(base)}/sitemap-pages.xml.gz</loc><lastmod>{changed}</lastmod></sitemap>\n"
         "</sitemapindex>\n"
     )
     return _Resource("application/xml; charset=utf-8", body.encode("utf-8"), last)
