@@ -106,15 +106,17 @@ class Ledger:
         d.outcome, d.reason = outcome, reason
         src, url = d.page.source, d.page.url
         self.stats.outcome(src, outcome, reason)
+        # a fetched URL whose canonical is stored is not fetched again either (an /amp/ or a
+        # trailing-slash twin a section page links every run); a re-ingested file is no URL
+        if article and (reason != "already_stored" or d.page.status is not None):
+            fp = self.config_fingerprint(reason, src) if outcome == SKIPPED else None
+            for u in {url, d.page.request_url or url}:
+                if outcome == SKIPPED:
+                    self._skipped.append((url_key(u), u, reason, src, fp) if fp else (url_key(u), u, reason, src))
+                    self._pending_keys.add(url_key(u))
+                else:
+                    self._failed.append((url_key(u), u, reason, src))
         if reason != "already_stored":
-            if article:
-                fp = self.config_fingerprint(reason, src) if outcome == SKIPPED else None
-                for u in {url, d.page.request_url or url}:
-                    if outcome == SKIPPED:
-                        self._skipped.append((url_key(u), u, reason, src, fp) if fp else (url_key(u), u, reason, src))
-                        self._pending_keys.add(url_key(u))
-                    else:
-                        self._failed.append((url_key(u), u, reason, src))
             self._errors.append((self.run_id(src), src, url, outcome, reason, detail))
         if self.on_outcome:
             self.on_outcome(d)

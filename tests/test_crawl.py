@@ -429,3 +429,25 @@ def test_an_unchanged_sitemap_index_still_has_its_changed_sitemaps_read(tmp_path
         assert last_index.status == 200 and "If-None-Match" not in last_index.headers
         assert last_news.status == 200 and "If-None-Match" not in last_news.headers
         assert len(site.requested("/a.html")) == len(site.requested("/b.html")) == 1
+
+
+def test_a_fetched_twin_of_a_stored_article_is_not_fetched_again(tmp_path):
+    """A section page links one article under three URLs: its canonical, a trailing-slash twin and
+    an /amp/ twin, each naming the canonical. The first fetched is stored, the others are skipped
+    as already_stored, and no run after asks for any of them again."""
+    with Site() as site:
+        page = article_html(403, canonical=site.url("/story/")).encode()
+        links = '<a href="/story/">a</a> <a href="/story">b</a> <a href="/amp/story">c</a>'
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/news/": Route(f"<html><body><h1>News</h1>{links}</body></html>".encode()),
+                            "/story/": Route(page), "/story": Route(page), "/amp/story": Route(page)})
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[crawl]\nper_host_concurrency = 1\n[[sources]]\nname = "s"\n'
+                       f'start_urls = ["{site.url("/news/")}"]\nfollow = ["story"]\n')
+        for _ in range(2):
+            assert copydesk("crawl", "-c", cfg).returncode == 0
+            site.routes["/news/"].body += b"<p>a new teaser</p>"  # section pages change every run
+        (doc,) = Corpus(tmp_path / "c").documents()
+        assert urlsplit(doc["canonical_url"]).path == "/story/"
+        assert [len(site.requested(p)) for p in ("/news/", "/story/", "/story", "/amp/story")] == [2, 1, 1, 1]
+        assert status(cfg)["skipped"].get("already_stored"), "status counts the URLs it skips for good"
