@@ -15,6 +15,7 @@ it has passed the filter already (asked again, the filter would answer "seen"). 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -37,6 +38,11 @@ FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section"
 # indexes); one level of slack for sites that nest anyway, then a chain is a trap
 MAX_SITEMAP_DEPTH = 3
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Content-Types that say nothing (a server's default for files it cannot name; "" is no header): an
+# article page under one of these is HTML when its body starts like HTML (SNIFF_BYTES, looks_like_html)
+GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream", "application/unknown")
+SNIFF_BYTES = 1024
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.I)
 # sitemaps up to this size (a Google News sitemap's 1,000 URLs) are parsed on the reactor thread,
 # ~8 ms per 100 KB; larger and compressed ones in the extraction pool, with its time limit
 INLINE_SITEMAP_BYTES = 256_000
@@ -307,12 +313,20 @@ class NewsSpider(scrapy.Spider):
         yield from self.articles(links, src)
 
     def parse_article(self, response: Response) -> Iterator[Page]:
+        """The page as a Page for the pipeline, when it is HTML: by its Content-Type, or, under a
+        generic one (GENERIC_TYPES; Scrapy then builds a plain Response, not a TextResponse: only
+        the bytes are used), by its first bytes. The Page then says text/html (the cleaning
+        refuses octet-stream); its headers keep what the server sent."""
         src = response.meta["source"]
         ctype = _header(response, b"Content-Type")
         redirects = response.meta.get("redirect_urls") or []
-        if ctype and not ctype.split(";")[0].strip().lower() in HTML_TYPES:
-            self.sink.skip(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
-            return
+        mime, _, params = (ctype or "").partition(";")
+        mime = mime.strip().lower()
+        if mime not in HTML_TYPES:
+            if mime not in GENERIC_TYPES or not looks_like_html(response.body):
+                self.sink.skip(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
+                return
+            ctype = "text/html" + (f";{params}" if params.strip() else "")
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
                         for k, vs in response.headers.items() for v in vs)
         yield Page(url=response.url, body=response.body, source=src, fetched_at=dt.datetime.now(dt.timezone.utc),
@@ -332,6 +346,22 @@ class NewsSpider(scrapy.Spider):
             if reason == "error":  # no known kind: keep what it was
                 detail = f"{type(failure.value).__name__}: {detail}"
             self.sink.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether ``body`` starts like an HTML document: within its first SNIFF_BYTES, after a byte
+    order mark, whitespace, comments and an <?xml ...?> declaration, a doctype html or an <html>,
+    <head> or <body> tag (any case). A UTF-16 body (with its BOM) is read as such."""
+    head = body[:SNIFF_BYTES]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    while head[:4] == b"<!--" or head[:2] == b"<?":
+        end = head.find(b"-->" if head[:4] == b"<!--" else b"?>")
+        if end < 0:
+            return False
+        head = head[end + (3 if head[:4] == b"<!--" else 2):].lstrip()
+    return _HTML_START.match(head) is not None
 
 
 def _header(response: Response, name: bytes) -> str | None:

