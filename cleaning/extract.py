@@ -13,6 +13,7 @@ process pool. trafilatura's `deduplicate` is never used: it is process-global an
 """
 from __future__ import annotations
 
+import html as html_lib
 import logging
 import re
 from collections import Counter
@@ -262,6 +263,33 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
     return candidate if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+
+
+def _attribute(name: str) -> re.Pattern[str]:
+    return re.compile(rf"""(?<![\w-]){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+_REL, _HREF = _attribute("rel"), _attribute("href")
+
+
+def _value(pattern: re.Pattern[str], tag: str) -> str | None:
+    m = pattern.search(tag)
+    return next((g for g in m.groups() if g is not None), None) if m else None
+
+
+def _canonical(markup: str, url: str | None, doc: Any) -> str | None:
+    """The page's ``<link rel="canonical">``, resolved against its URL as HTML says (a relative
+    "/x" or a scheme-relative "//host/x" takes the page's host or scheme; trafilatura drops the
+    first and gives the second https), else trafilatura's (og:url)."""
+    end = markup.find("</head>", 0, 200_000)
+    for tag in _LINK_TAG.finditer(markup, 0, end if end >= 0 else 200_000):
+        href = _value(_HREF, tag.group())
+        if href and "canonical" in (_value(_REL, tag.group()) or "").lower().split():
+            return _absolute(html_lib.unescape(href), url)
+    return _absolute(getattr(doc, "url", None), url)
+
+
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
 
 
@@ -324,7 +352,7 @@ def _article(text: str, words: int, doc: Any, url: str | None, markup: str) -> A
         published=_published(getattr(doc, "date", None)),
         language=_language(text, words, markup),
         description=_clean_field(getattr(doc, "description", None)),
-        canonical_url=_absolute(getattr(doc, "url", None), url),
+        canonical_url=_canonical(markup, url, doc),
         site_name=_clean_field(getattr(doc, "sitename", None)),
         url=url,
     )

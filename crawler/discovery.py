@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -98,11 +99,16 @@ def _join(base_url: str, href: str) -> str | None:
 
 
 def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -> list[Link]:
-    """RSS 0.9x/1.0/2.0 and Atom entries -> links (feedparser, after the entity screen)."""
+    """RSS 0.9x/1.0/2.0 and Atom entries -> links (feedparser, after the entity screen); JSON Feed
+    1.x items (https://jsonfeed.org) too."""
     screen_xml(body)
     if not body.strip():
         raise DiscoveryError("empty")
-    headers = {"content-type": content_type} if content_type else {}
+    if _JSON_FEED.match(body[:512]):
+        return _json_feed(body, base_url)
+    # content-location: the base a relative xml:base ("../news/") is resolved against
+    headers = {"content-type": content_type, "content-location": base_url} if content_type else {
+        "content-location": base_url}
     # feedparser re-encodes the document to UTF-8 before parsing (BOM, EBCDIC, UTF-16 without BOM,
     # declared charsets): screen exactly what its XML parser will see, too.
     try:
@@ -133,6 +139,38 @@ def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -
         url = _join(base_url, href.strip())
         if url:
             links.append(Link(url, published, e.get("title"), feed_lang))
+    return links
+
+
+_JSON_FEED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{")
+
+
+def _json_feed(body: bytes, base_url: str) -> list[Link]:
+    """A JSON Feed's items: ``url`` (or ``external_url``), ``date_published``, ``title`` and the
+    item's or the feed's ``language``."""
+    try:
+        feed = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # RecursionError: "[[[[..." nested deep
+        raise DiscoveryError("bad_feed", f"JSON: {type(e).__name__}: {e}") from None
+    if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
+        raise DiscoveryError("not_a_feed", "JSON without a JSON Feed version (https://jsonfeed.org)")
+    items = feed.get("items")
+    if not isinstance(items, list):
+        raise DiscoveryError("bad_feed", "JSON Feed without an items list")
+    feed_lang = feed.get("language")
+    links = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        href = item.get("url") or item.get("external_url")
+        url = _join(base_url, href.strip()) if isinstance(href, str) else None
+        if not url:
+            continue
+        lang = item.get("language") or feed_lang
+        published, title = item.get("date_published"), item.get("title")
+        links.append(Link(url, published if isinstance(published, str) else None,
+                          title if isinstance(title, str) else None,
+                          lang[:2].lower() if isinstance(lang, str) and lang else None))
     return links
 
 

@@ -27,8 +27,19 @@ def url_key(url: str) -> str:
 def identity_url(url: str, canonical_url: str | None) -> str:
     """The URL a record's identity comes from: the page's own rel=canonical when it points to the
     same site (a cross-site canonical is how syndicated copies name their original: they keep
-    their own URL and dedup groups them), else the URL itself."""
-    return canonical_url if canonical_url and same_site(canonical_url, url) else url
+    their own URL and dedup groups them), else the URL itself. A canonical that is the site's home
+    page, on a page that is not, is a template's mistake (every article would be one record) and
+    is not followed."""
+    if not canonical_url or not same_site(canonical_url, url):
+        return url
+    if _is_home(canonical_url) and not _is_home(url):
+        return url
+    return canonical_url
+
+
+def _is_home(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def doc_id(url: str) -> str:

@@ -350,3 +350,17 @@ def test_bench_script_runs_on_the_fixture_folder(tmp_path):
 def test_analyze_is_total_on_markup_soup(parts):
     result = analyze("<html><body>" + "".join(parts), "https://example.org/x")
     assert isinstance(result, (Article, Rejected))
+
+
+@pytest.mark.parametrize("href, expected", [
+    ("/news/rel.html", "http://127.0.0.41:8041/news/rel.html"),      # relative: the page's host
+    ("//127.0.0.41:8041/news/a.html", "http://127.0.0.41:8041/news/a.html"),  # scheme-relative: the page's scheme
+    ("https://other.example/x?a=1&amp;b=2", "https://other.example/x?a=1&b=2")])
+def test_canonical_url_is_resolved_against_the_page(href, expected):
+    body = "".join(f"<p>{s} The council said the plan would be ready by spring, and residents would be asked first.</p>"
+                   for s in ("The first hundred trees go to the station.", "Residents can propose a spot.",
+                             "The parks department checks each one."))
+    page = (f'<html lang="en"><head><title>Trees</title><link rel="canonical" href="{href}"></head>'
+            f"<body><article><h1>Council votes to plant trees</h1>{body}</article></body></html>")
+    a = analyze(page, url="http://127.0.0.41:8041/news/2026/12/a.html", min_words=1)
+    assert isinstance(a, Article) and a.canonical_url == expected

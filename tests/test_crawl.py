@@ -451,3 +451,17 @@ def test_a_fetched_twin_of_a_stored_article_is_not_fetched_again(tmp_path):
         assert urlsplit(doc["canonical_url"]).path == "/story/"
         assert [len(site.requested(p)) for p in ("/news/", "/story/", "/story", "/amp/story")] == [2, 1, 1, 1]
         assert status(cfg)["skipped"].get("already_stored"), "status counts the URLs it skips for good"
+
+
+def test_a_canonical_to_the_home_page_does_not_make_every_article_one_record(tmp_path):
+    """A site template that puts the home page in every article's rel=canonical: each article is
+    still its own record, under its own URL."""
+    with Site() as site:
+        paths = ["/2026/a.html", "/2026/b.html", "/2026/c.html"]
+        for i, p in enumerate(paths):
+            site.routes[p] = Route(article_html(410 + i, canonical=site.url("/")).encode())
+        cfg = feed_config(site, tmp_path, "s", paths)
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        docs = list(Corpus(tmp_path / "c").documents())
+        assert sorted(urlsplit(d["url"]).path for d in docs) == paths
+        assert len({d["id"] for d in docs}) == 3

@@ -1,5 +1,6 @@
 import datetime as dt
 import gzip
+import json
 
 import pytest
 
@@ -100,3 +101,23 @@ def test_garbage_is_a_clear_error(body):
 def test_robots_sitemap_lines():
     body = b"User-agent: *\nDisallow: /private/\nSitemap: https://ex.org/sitemap.xml\nsitemap: /news.xml\n"
     assert robots_sitemaps(body, "https://ex.org/robots.txt") == ["https://ex.org/sitemap.xml", "https://ex.org/news.xml"]
+
+
+def test_a_relative_xml_base_is_resolved_against_the_feed_url():
+    atom = (b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="../news/">'
+            b'<title>t</title><id>u:1</id><entry><title>a</title><id>u:a</id><link href="a.html"/></entry></feed>')
+    assert [lk.url for lk in parse_feed(atom, "https://ex.org/feeds/atom.xml")] == ["https://ex.org/news/a.html"]
+
+
+def test_json_feed():
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "language": "de-AT", "items": [
+        {"id": "1", "url": "/2026/12/ein-artikel.html", "title": "Ein Artikel", "date_published": "2026-12-05T10:00:00+01:00"},
+        {"id": "2", "external_url": "https://other.example/b", "language": "en"}, {"id": "3"}, "junk"]}).encode()
+    links = parse_feed(b"\xef\xbb\xbf" + body, "https://ex.org/feed.json", content_type="application/feed+json")
+    assert [(lk.url, lk.title, lk.published, lk.language) for lk in links] == [
+        ("https://ex.org/2026/12/ein-artikel.html", "Ein Artikel", "2026-12-05T10:00:00+01:00", "de"),
+        ("https://other.example/b", None, None, "en")]
+    with pytest.raises(DiscoveryError, match="JSON Feed version"):
+        parse_feed(b'{"items": []}', "https://ex.org/f.json")
+    with pytest.raises(DiscoveryError, match="RecursionError"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000, "https://ex.org/f.json")
