@@ -514,7 +514,7 @@ def _atom(name: str, base: str, items: list[FieldArticle]) -> str:
 
 def _index(locs: list[str], changed: dt.datetime) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + "".join(f"<sitemap><loc>{_x(u)}</loc><lastmod>{changed.isoformat(timespec="microseconds")}</lastmod></sitemap>" for u in locs)
+            + "".join(f"<sitemap><loc>{_x(u)}</loc><lastmod>{changed.isoformat(timespec='microseconds')}</lastmod></sitemap>" for u in locs)
             + "</sitemapindex>\n")
 
 
