@@ -4,14 +4,17 @@ pipeline's methods change (docs/crawler-sink.md)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 from copydesk.config import Config, Source
 from copydesk.crawler.sink import Counter, Page, SourceSpec
+from copydesk.documents import Doc
 from copydesk.extraction import Extracted, Extractor
 from copydesk.pipeline import Pipeline
+from copydesk.stats import SKIPPED
 
 
 def source_spec(config: Config, source: Source) -> SourceSpec:
@@ -37,8 +40,12 @@ class PipelineSink:
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
         self.pipeline.remember_validators(source, url, etag, last_modified)
 
-    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
-        self.pipeline.skip_url(source, url, reason, request_url=request_url)
+    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None,
+             article: bool = True) -> None:
+        if article:
+            self.pipeline.skip_url(source, url, reason, request_url=request_url)
+        else:  # counted and logged (recent errors), no lasting decision
+            self.pipeline.drop(Doc(Page(url, b"", source, _now())), SKIPPED, reason, article=False)
 
     def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
         self.pipeline.fail(source, url, reason, detail, article=article)
@@ -68,3 +75,7 @@ class PipelineSink:
     def count(self, source: str, counter: Counter, n: int = 1) -> None:
         counts = self.pipeline.stats[source]
         setattr(counts, counter, getattr(counts, counter) + n)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

@@ -83,10 +83,12 @@ class CrawlSink(Protocol):
         that stopped early must not turn the next fetch into a 304 that hides unfetched articles."""
         ...
 
-    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
+    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None,
+             article: bool = True) -> None:
         """An article URL decided for good without storing it (``reason`` from crawler.reasons:
         robots_disallowed, offsite, filter_*, not_html); ``request_url`` is the URL as discovered
-        when a redirect led to ``url``. Counted; the URL is known from now on."""
+        when a redirect led to ``url``. Counted; the URL is known from now on. Not an ``article``
+        (a sitemap outside the source's domains): counted, and decided for this crawl only."""
         ...
 
     def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:

@@ -15,6 +15,7 @@ it has passed the filter already (asked again, the filter would answer "seen"). 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,8 @@ from copydesk.crawler.discovery import (DiscoveryError, Link, parse_feed, parse_
 from copydesk.crawler.domains import Domains
 from copydesk.crawler.reasons import failure_reason
 from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, published_before
+
+log = logging.getLogger("copydesk.crawler")
 
 FEED, SITEMAP, ROBOTS, SECTION, ARTICLE = "feed", "sitemap", "robots", "section", "article"
 # robots.txt -> sitemap index -> sitemap is as deep as the protocol goes (an index may not list
@@ -265,19 +268,25 @@ class NewsSpider(scrapy.Spider):
 
     def _child_sitemap(self, url: str, source: str, depth: int, *, lastmod: str | None = None) -> Request | None:
         """A request for a sitemap found in an index or robots.txt, unless this run has it already
-        (an index that lists itself, or two that list each other), it is nested too deep, it is
-        outside the source's domains (not fetched, not counted: an index may list its partners'),
-        or the index's ``lastmod`` says it is as last read (counted as ``sitemaps_unchanged``)."""
+        (an index that lists itself, or two that list each other), it is outside the source's
+        domains (not fetched; counted as skipped, ``offsite``, and logged, but not decided for
+        good: sitemaps are read every run, and the next one may allow its domain), it is nested
+        too deep, or the index's ``lastmod`` says it is as last read (``sitemaps_unchanged``)."""
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""
         except ValueError:  # "http://[::1": an unterminated IPv6 literal
             return None
-        if parts.scheme not in ("http", "https") or not self.domains[source].allows(host):
+        if parts.scheme not in ("http", "https") or not host:
             return None
         request = self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True,
                                 extra_meta={"sitemap_depth": depth})
         if self._seen(request):
+            return None
+        if not self.domains[source].allows(host):
+            self.sink.skip(source, url, "offsite", article=False)
+            log.info("%s: sitemap %s not read: %s is outside the source's domains (to read it, add its domain "
+                     "to the source's allowed_domains)", source, url, host)
             return None
         if depth > MAX_SITEMAP_DEPTH:
             self.sink.fail(source, url, "sitemap_too_deep", article=False)

@@ -86,3 +86,43 @@ def test_the_sniff_reads_past_what_may_precede_the_html():
     assert not looks_like_html(b"<!-- a comment never closed <html>")
     assert not looks_like_html(b"<htmlx>") and not looks_like_html(b'{"html": "<html>"}')
     assert not looks_like_html(b" " * 1024 + b"<html>")  # past the first KB
+
+def test_an_offsite_sitemap_in_an_index_is_counted_logged_and_decided_again(tmp_path):
+    """A sitemap index listing a sitemap on another domain: not requested, counted as skipped
+    (offsite) for the source, logged once at INFO with the hint `allowed_domains`; no lasting
+    decision is recorded for it, so allowing the domain has it read by the next run."""
+    other = Site()
+    other.loopback = Loopback(other._handle, address="127.0.0.2")  # another host, another domain
+    with Site() as site, other:
+        child = other.url("/news.xml")
+        site.routes.update({
+            "/robots.txt": Route(b"", content_type="text/plain"),
+            "/sitemap.xml": Route(('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                                   f'sitemap/0.9"><sitemap><loc>{child}</loc></sitemap></sitemapindex>').encode(),
+                                  content_type="application/xml"),
+            "/a.html": Route(article_html(40).encode())})
+        other.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                             "/news.xml": Route(sitemap([site.url("/a.html")]), content_type="application/xml")})
+        cfg = tmp_path / "c.toml"
+
+        def crawl(allowed: str = "") -> subprocess.CompletedProcess:
+            cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "idx"\nsitemaps = ["{site.url("/sitemap.xml")}"]\n'
+                           f"{allowed}\n")
+            r = copydesk("crawl", "-c", cfg, "--log-level", "INFO")
+            assert r.returncode == 0, r.stderr
+            return r
+
+        r = crawl()
+        assert not other.log
+        counts = status(cfg)["sources"][0]["last_run"]["counts"]
+        assert counts["skipped"] == {"offsite": 1}, counts
+        lines = [line for line in r.stderr.splitlines() if child in line]
+        assert len(lines) == 1 and "INFO" in lines[0] and "allowed_domains" in lines[0], r.stderr
+
+        r = crawl('allowed_domains = ["127.0.0.2"]')
+        assert other.requested("/news.xml") and site.requested("/a.html")
+        assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/a.html"]
+        counts = status(cfg)["sources"][0]["last_run"]["counts"]
+        assert counts["skipped"] == {} and counts["stored_new"] == 1, counts
+        assert child not in r.stderr
+

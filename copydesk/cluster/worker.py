@@ -53,8 +53,9 @@ class WorkerSink(PipelineSink):
         if self.on_published:
             self.on_published()
 
-    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
-        super().skip(source, url, reason, request_url=request_url)
+    def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None,
+             article: bool = True) -> None:
+        super().skip(source, url, reason, request_url=request_url, article=article)
         self._commit()
 
     def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
