@@ -75,6 +75,7 @@ class PipelineSink:
     def count(self, source: str, counter: Counter, n: int = 1) -> None:
         counts = self.pipeline.stats[source]
         setattr(counts, counter, getattr(counts, counter) + n)
+        counts.touch()
 
 
 def _now() -> dt.datetime:

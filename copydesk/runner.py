@@ -36,6 +36,12 @@ def crawl(cfg: Config, names: list[str], pipeline: Pipeline, *, settings: dict[s
     for name in names:  # the runs' clocks start with the crawl, after the process's start-up
         pipeline.begin_run(name)
     process.start()
+    for name in names:
+        # one Scrapy crawl for every source: none knows when another's requests are done, so each
+        # run ends at its source's last event (answer, count or decision; docs/operations.md), not
+        # with the whole crawl
+        c = pipeline.stats[name]
+        c.finished = c.finished or c.last_event or c.started
     reason = getattr(crawler.spider, "finish_reason", None)
     return "completed" if reason in (None, "finished") else "interrupted"
 

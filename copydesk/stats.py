@@ -26,8 +26,14 @@ class SourceCounts:
     failed: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    # the source's last answer, count or decision (time.monotonic()): where its run ends in a crawl
+    # shared with other sources (copydesk.runner.crawl; docs/operations.md)
+    last_event: float | None = None
     discovery_ok: int = 0       # feeds, sitemaps, robots.txt and section pages that worked (or were 304)
     discovery_failed: int = 0   # ... that failed (download error, HTTP error, unparseable)
+
+    def touch(self) -> None:
+        self.last_event = time.monotonic()
 
     @property
     def elapsed(self) -> float:
@@ -63,6 +69,7 @@ class RunStats:
 
     def outcome(self, source: str, outcome: str, reason: str | None = None) -> None:
         c = self[source]
+        c.touch()
         if outcome == STORED_NEW:
             c.stored_new += 1
         elif outcome == STORED_COPY:

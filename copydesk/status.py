@@ -123,8 +123,9 @@ def collect_corpus(cfg: Config) -> dict[str, Any]:
         src = next((s for s in cfg.sources if s.name == name), None)
         entry: dict[str, Any] = {"name": name, "configured": src is not None}
         if run:
-            entry["last_run"] = {"started": _ts(run["started_at"]), "finished": _ts(run["finished_at"]),
-                                 "duration_s": round((run["finished_at"] or run["started_at"]) - run["started_at"], 1),
+            took = _took(run)
+            entry["last_run"] = {"started": _ts(run["started_at"]), "finished": _ts(run["started_at"] + took),
+                                 "duration_s": round(took, 1),
                                  "status": run["status"], "kind": run["kind"], "counts": run["counts"]}
         if daemon_runs is not None and name in daemon_runs:
             entry["next_run"] = daemon_runs[name]  # the daemon's own schedule: what /healthz says
@@ -132,6 +133,15 @@ def collect_corpus(cfg: Config) -> dict[str, Any]:
             entry["next_run"] = _ts(next_run(cfg, src, completed.get(name)))
         info["sources"].append(entry)
     return info
+
+
+def _took(run: dict[str, Any]) -> float:
+    """How long a run took: its own time (counts' elapsed_s: in a crawl of several sources, up to
+    the source's last event, docs/operations.md), else from its start to its recording."""
+    elapsed = (run.get("counts") or {}).get("elapsed_s")
+    if isinstance(elapsed, (int, float)):
+        return float(elapsed)
+    return (run["finished_at"] or run["started_at"]) - run["started_at"]
 
 
 def _du(root: Path) -> int:

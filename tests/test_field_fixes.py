@@ -126,3 +126,24 @@ def test_an_offsite_sitemap_in_an_index_is_counted_logged_and_decided_again(tmp_
         assert counts["skipped"] == {} and counts["stored_new"] == 1, counts
         assert child not in r.stderr
 
+
+def test_each_source_of_a_crawl_reports_its_own_time(tmp_path):
+    """Two sources in one crawl: `quick` is done in a fraction of a second, `slow` waits 3 s for its
+    article. The crawl's summary and `status` show each its own time, not the whole crawl's."""
+    with Site() as site:
+        site.routes.update({
+            "/robots.txt": Route(b"", content_type="text/plain"),
+            "/quick.xml": Route(rss([(site.url("/q.html"), "q", DATE)]), content_type="application/rss+xml"),
+            "/slow.xml": Route(rss([(site.url("/s.html"), "s", DATE)]), content_type="application/rss+xml"),
+            "/q.html": Route(article_html(50).encode()),
+            "/s.html": Route(article_html(51).encode(), delay=3.0)})
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "quick"\nfeeds = ["{site.url("/quick.xml")}"]\n'
+                       f'[[sources]]\nname = "slow"\nfeeds = ["{site.url("/slow.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+    times = {m[1]: float(m[2]) for m in re.finditer(r"^\W*(quick|slow|total)\b.*?([\d.]+)s\W*$", r.stdout, re.M)}
+    assert times["quick"] < 1.5 and times["slow"] >= 3.0 and times["total"] >= times["slow"], r.stdout
+    runs = {s["name"]: s["last_run"] for s in status(cfg)["sources"]}
+    assert runs["quick"]["duration_s"] < 1.5 and runs["slow"]["duration_s"] >= 3.0, runs
+    assert runs["quick"]["counts"]["stored_new"] == runs["slow"]["counts"]["stored_new"] == 1
