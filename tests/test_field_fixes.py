@@ -147,3 +147,31 @@ def test_each_source_of_a_crawl_reports_its_own_time(tmp_path):
     runs = {s["name"]: s["last_run"] for s in status(cfg)["sources"]}
     assert runs["quick"]["duration_s"] < 1.5 and runs["slow"]["duration_s"] >= 3.0, runs
     assert runs["quick"]["counts"]["stored_new"] == runs["slow"]["counts"]["stored_new"] == 1
+
+
+def test_the_status_table_is_what_the_docs_say():
+    """docs/operations.md names the `status` table's columns and the run's counts `--json` has
+    (the table leaves requests, 304s and the reasons to `--json`: it must stay readable in a
+    100-column terminal)."""
+    from rich.console import Console
+
+    from copydesk.stats import SourceCounts
+    from copydesk.status import render_corpus
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
+    section = " ".join(docs.split("## `copydesk status`")[1].split("\n## ")[0].split())
+    columns = re.search(r"a row per source, columns ((?:`[^`]+`, )*`[^`]+`):", section)
+    assert columns, "docs/operations.md: the status table's columns"
+    run = {"started": "2026-12-06T05:26:00Z", "duration_s": 0.3, "status": "completed",
+           "counts": SourceCounts().as_dict()}
+    info = {"corpus": "c", "exists": True, "daemon": {"running": False}, "corpus_stats": {},
+            "largest_clusters": [], "skipped": {}, "recent_errors": [],
+            "sources": [{"name": "quick", "last_run": run, "next_run": "2026-12-06T05:56:00Z"}]}
+    console = Console(record=True, width=100, color_system=None)
+    render_corpus(console, info)
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if line.startswith("┃ source "))
+    assert [c.strip() for c in header.strip("┃ ").split("┃")] == re.findall(r"`([^`]+)`", columns[1])
+    assert max(len(line) for line in lines) <= 100 and "…" not in "".join(lines)
+    counts = re.search(r"`--json` \(`sources\[\]\.last_run\.counts`\): (.*?); `crawl`", section)
+    assert counts and set(re.findall(r"`(\w+)`", counts[1])) == set(SourceCounts().as_dict())
