@@ -4,12 +4,14 @@ stream of documents, and its own counts (``stats``: documents passed, documents 
     Identify -> Templates -> Filter -> Dedup -> Store
 
 A step drops a document by not yielding it, after handing it to its ``drop`` callback with the
-reason (copydesk.ledger.Ledger.drop: counted, and the URL decided). A step knows nothing of the
+reason and that reason's outcome in crawler/reasons.py, skipped or failed (copydesk.ledger.Ledger.drop:
+counted, and the URL decided). A step knows nothing of the
 executor (the extraction pool, the crawler) or of the Pipeline that composes them; it is given only
 the collaborators it needs.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import time
@@ -21,14 +23,19 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from copydesk import cleaning
+from copydesk import consent
 from copydesk import dedup
 from copydesk.config import FilterSettings
+from copydesk.crawler.reasons import known
 from copydesk.documents import Doc
-from copydesk.stats import SKIPPED
 from copydesk.storage import RawResponse, Record, doc_id, host, identity_url, url_key
 
-# (document, outcome, reason): count a document that is not stored and decide its URL
-Drop = Callable[[Doc, str, str], None]
+
+class Drop(Protocol):
+    """Count a document that is not stored, and decide its URL (copydesk.ledger.Ledger.drop)."""
+
+    def __call__(self, d: Doc, outcome: str, reason: str, detail: str | None = None) -> None: ...
+
 
 
 class Step(Protocol):
@@ -44,8 +51,13 @@ class StepStats:
         return {"passed": self.passed, "dropped": dict(sorted(self.dropped.items()))}
 
 
+# a reason, or a reason and a detail for the errors table
+Verdict = str | tuple[str, str]
+
+
 class _Dropping:
-    """A step that lets a document through or drops it (skipped) for the reason ``check`` gives."""
+    """A step that lets a document through or drops it for the reason ``check`` gives, skipped or
+    failed as crawler/reasons.py says of that reason."""
 
     def __init__(self, drop: Drop):
         self.drop = drop
@@ -53,15 +65,18 @@ class _Dropping:
 
     def run(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         for d in docs:
-            reason = self.check(d)
-            if reason:
+            verdict = self.check(d)
+            if verdict:
+                reason, detail = verdict if isinstance(verdict, tuple) else (verdict, None)
+                entry = known(reason)
+                assert entry is not None, f"{reason} is not in crawler/reasons.py"
                 self.stats.dropped[reason] += 1
-                self.drop(d, SKIPPED, reason)
+                self.drop(d, entry.outcome, reason, detail)
                 continue
             self.stats.passed += 1
             yield d
 
-    def check(self, d: Doc) -> str | None:
+    def check(self, d: Doc) -> Verdict | None:
         raise NotImplementedError
 
 
@@ -74,14 +89,15 @@ class Seen(Protocol):
 
 
 class Identify(_Dropping):
-    """Gives the document its URL, site and stable id (storage.identity_url), and drops URLs
-    already stored or taken down."""
+    """Gives the document its URL, site and stable id (storage.identity_url), and drops consent
+    walls (copydesk/consent.py: failed, so the article URL is fetched again by the next runs) and
+    URLs already stored or taken down."""
 
     def __init__(self, seen: Seen, drop: Drop):
         super().__init__(drop)
         self.seen = seen
 
-    def check(self, d: Doc) -> str | None:
+    def check(self, d: Doc) -> Verdict | None:
         a = d.article
         assert a is not None
         url = d.page.url
@@ -89,6 +105,15 @@ class Identify(_Dropping):
             url = a.canonical_url  # a saved page: its canonical URL is where it came from
         canonical = identity_url(url, a.canonical_url)
         d.url, d.key, d.id, d.site = url, url_key(canonical), doc_id(canonical), host(url) or "local"
+        # before `already_stored`: a wall's canonical URL (or a wall an older copydesk stored) is
+        # shared by many articles, and must not decide them for good
+        if d.page.request_url and consent.redirected_to_consent(d.page.url, d.page.request_url):
+            # decided under the article URL: the consent page is no article to fetch again
+            wall = d.page.url
+            d.page = dataclasses.replace(d.page, url=d.page.request_url, request_url=None)
+            return "consent_wall", f"redirected to {wall}"
+        if consent.is_consent_text(a.text, a.title):
+            return "consent_wall"
         if self.seen.is_stored(d.key, d.id):
             return "already_stored"
         if self.seen.is_deleted(d.key, d.id):  # a takedown (storage/delete.py): never stored again

@@ -40,6 +40,8 @@ REASONS: tuple[Reason, ...] = (
     Reason("already_stored", SKIPPED, "its same-site canonical URL is already stored"),
     Reason("deleted", SKIPPED, "taken down with `copydesk delete`: never fetched or stored again"),
     # -- failed: retried by later runs ----------------------------------------------------------
+    Reason("consent_wall", FAILED, "a cookie-consent wall instead of the article: redirected to a consent page, or a "
+           "short text that is a consent notice (copydesk/consent.py)"),
     Reason("http_NNN", FAILED, "the server answered with this HTTP status (404, 500 after retries, 403, ...)"),
     Reason("timeout", FAILED, "no complete answer within `crawl.timeout` (after retries)"),
     Reason("connection_refused", FAILED, "nothing listens at the host's address and port"),
