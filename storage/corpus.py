@@ -2,7 +2,8 @@
 
     corpus/
       manifest.json
-      README.md                                                       dataset card (load_dataset(<corpus>))
+      README.md                                                       dataset card (load_dataset(<corpus>)), kept
+                                                                      up to date with the files (write_dataset_card)
       documents/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.parquet   schema: storage.schema.DOCUMENTS
       raw/date=YYYY-MM-DD/part-<stamp>-<worker>-<seq>.warc.gz         same stem as its documents part
       _state/
@@ -15,6 +16,7 @@ parts) is read the same way, through the same schema, until ``storage.upgrade`` 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -119,19 +121,30 @@ def iso(t: dt.datetime) -> str:
     return t.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-DATASET_CARD = """---
-pretty_name: copydesk news corpus
+CARD = "README.md"
+CARD_HEAD = "---\npretty_name: copydesk news corpus\n"  # a card that starts otherwise is the user's own
+CARD_DOCUMENTS = f"{DOCUMENTS}/*/*{PARQUET}"  # the card's data_files patterns, below
+CARD_STORIES = {"stories": "stories/stories.parquet", "story_members": "stories/story_members.parquet"}
+
+DATASET_CARD = CARD_HEAD + """\
+# copydesk rewrites this card when it changes the files. `datasets` keys its cache for a folder
+# with a card by the folder's name and the card's configurations (not by the path, not by the
+# files), so each configuration's description names the state of its files: another corpus in a
+# folder of the same name, or this one after it changed, is never answered from another's cache.
 configs:
 - config_name: documents
+  description: "{documents}"
   default: true
   data_files:
   - split: train
     path: "documents/*/*.parquet"
 - config_name: stories
+  description: "{stories}"
   data_files:
   - split: train
     path: "stories/stories.parquet"
 - config_name: story_members
+  description: "{story_members}"
   data_files:
   - split: train
     path: "stories/story_members.parquet"
@@ -148,20 +161,63 @@ Articles crawled, cleaned and deduplicated by copydesk: one row per stored artic
     from datasets import load_dataset
     ds = load_dataset("path/to/this/corpus", split="train")
 
-`datasets` caches that as a snapshot of the files at the first read. While copydesk still adds
-articles, read the current files with
-`load_dataset("parquet", data_files="path/to/this/corpus/documents/*/*.parquet", split="train")`
-or `load_dataset("path/to/this/corpus", split="train", streaming=True)`.
-
-copydesk writes this file once, when the corpus is created, and never changes it after.
+That reads the corpus as it is: copydesk rewrites this file whenever it writes or deletes
+articles, each configuration's `description` naming the state of its files, and `datasets` keeps
+a separate cache for each state. To keep a card of your own here, change its `pretty_name`:
+copydesk then leaves the file alone, and keeping `datasets`' cache right is yours to do.
 """
 
 
-def write_dataset_card(root: Path) -> None:
-    """README.md with the Hugging Face dataset card (``load_dataset(<corpus>)``), unless one exists."""
-    p = Path(root) / "README.md"
-    if not p.exists():
-        write_atomic(p, DATASET_CARD.encode("utf-8"))
+def _file_lines(root: Path, pattern: str) -> list[bytes]:
+    """Path, size, mtime and inode of every file matching ``pattern`` under ``root`` (a takedown
+    rewrites a part under its own name); hidden files (temporaries) left out, as `datasets` does."""
+    out = []
+    for p in sorted(root.glob(pattern)):
+        rel = p.relative_to(root).as_posix()
+        if any(c.startswith((".", "__")) for c in rel.split("/")):
+            continue
+        try:
+            st = p.stat()
+        except FileNotFoundError:  # replaced since the listing: the next write lists it again
+            continue
+        out.append(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    return out
+
+
+def _state(lines: list[bytes], *, of: list[bytes] | None = None) -> str:
+    digest = hashlib.blake2b(b"".join([*lines, b"|", *(of or [])]), digest_size=8).hexdigest()
+    return f"{len(lines)} file(s), state {digest}"
+
+
+def dataset_card(root: Path) -> str:
+    """The card copydesk writes for the corpus at ``root``, its files as they are now. The stories
+    tables are rebuilt from the documents after the checkpoint that rewrote the card, so their
+    state is also that of the documents: two corpora's stories never share one, even before the
+    card has seen their latest stories files."""
+    docs = _file_lines(root, CARD_DOCUMENTS)
+    stories = {name: _state(_file_lines(root, pattern), of=docs) for name, pattern in CARD_STORIES.items()}
+    return DATASET_CARD.format(documents=_state(docs), **stories)
+
+
+def write_dataset_card(root: str | Path) -> bool:
+    """README.md, the Hugging Face dataset card (``load_dataset(<corpus>)``): written, or brought up
+    to date with the files after they changed. A card that is not copydesk's (see CARD_HEAD) is
+    left alone. Returns True when the file was written."""
+    root = Path(root)
+    p = root / CARD
+    try:
+        old: str | None = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = None
+    except (OSError, ValueError):  # unreadable, or not UTF-8: not copydesk's
+        return False
+    if old is not None and not old.startswith(CARD_HEAD):
+        return False
+    new = dataset_card(root)
+    if new == old:
+        return False
+    write_atomic(p, new.encode("utf-8"))
+    return True
 
 
 class CorpusWriter:
@@ -205,6 +261,8 @@ class CorpusWriter:
                     _write_warc(f, raws)
             written.append(self._write_documents(f"{DOCUMENTS}/date={day}/{stem}", [r for r, _ in items]))
             del self._buffer[day]
+        if written:
+            write_dataset_card(self.root)  # after the parts: a card never names files not yet there
         return written
 
     def _write_documents(self, rel_stem: str, records: list[Record]) -> PartInfo:
@@ -428,3 +486,4 @@ def write_manifest(root: Path, *, counts: dict[str, Any], dedup: dict[str, Any] 
         "dedup": previous.get("dedup", {}) if dedup is None else dedup,
     }
     write_atomic(p, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+    write_dataset_card(root)  # after a checkpoint, a takedown, `copydesk compact`, a repair: the files changed

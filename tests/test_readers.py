@@ -1,7 +1,9 @@
 """The corpus promise: ordinary tools read it unchanged. A corpus crawled in several runs (the first
 part holds no copies, so `duplicate_of` is null throughout it) is read by DuckDB, pyarrow.dataset,
 pandas, polars, HuggingFace datasets (parquet data files, and the corpus directory itself through
-its dataset card) and storage.Corpus: the same rows and ids from each, ids strings everywhere."""
+its dataset card) and storage.Corpus: the same rows and ids from each, ids strings everywhere. Read
+through its card, a corpus gives its own current rows: not another corpus' in a folder of the same
+name, not its own from before it grew or lost a document (one HuggingFace cache for both reads)."""
 from __future__ import annotations
 
 import os
@@ -14,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from copydesk.demo import DemoWorld
-from copydesk.storage import Corpus
+from copydesk.storage import Corpus, CorpusWriter, Record, read_part
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,39 +124,101 @@ print("\\n".join(repr(i) for i in ds["id"]))
     check([eval(x) for x in r.stdout.split()], expected)
 
 
+def test_hf_datasets_two_corpora_in_folders_of_the_same_name(corpus, expected, tmp_path):
+    """Two corpora, each in a folder named `corpus` (the README's default) at a different path, read
+    one after the other with one HuggingFace cache, each the README's way (`load_dataset(<corpus>,
+    split="train")`, and the `stories` configuration): each gives its own rows. `datasets` names its
+    cache after the folder's name and the card's configurations, not the path or the files."""
+    other = tmp_path / "elsewhere" / "corpus"
+    with DemoWorld() as world:
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(world.config_toml(str(other)))
+        r = copydesk("crawl", "-c", cfg, "--source", "wire")
+        assert r.returncode == 0, r.stderr[-3000:]
+    others = sorted(r["id"] for r in Corpus(other).documents())
+    assert other.name == corpus.name and others and others != expected
+    for path, ids in ((corpus, expected), (other, others)):
+        r = _hf(f"""
+from datasets import load_dataset
+print(" ".join(load_dataset({str(path)!r}, "stories", split="train")["story_id"]))
+print("\\n".join(repr(i) for i in load_dataset({str(path)!r}, split="train")["id"]))
+""", path, tmp_path)
+        assert r.returncode == 0, r.stderr[-3000:]
+        stories, docs = r.stdout.split("\n", 1)
+        check([eval(x) for x in docs.split()], ids)
+        own = pq.read_table(path / "stories" / "stories.parquet")["story_id"].to_pylist()
+        assert sorted(stories.split()) == sorted(own)
+
+
+def _read_three_ways(root: Path, tmp: Path) -> list[int]:
+    """Row counts of the README's `parquet` form, the card with streaming=True and the card (cached)."""
+    r = _hf(f"""
+from datasets import load_dataset
+files = load_dataset("parquet", data_files="{root}/documents/*/*.parquet", split="train")
+streamed = load_dataset("{root}", split="train", streaming=True)
+card = load_dataset("{root}", split="train")
+print(len(files), sum(1 for _ in streamed), len(card))
+""", root, tmp)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return [int(x) for x in r.stdout.split()]
+
+
 def test_hf_datasets_reading_a_corpus_that_grows_between_two_reads(corpus, expected, tmp_path):
-    """One HuggingFace cache, two reads, a part written in between (as `serve` writes them): the
-    README's `parquet` form and the card with streaming=True see the new part; the card read
-    without streaming is a snapshot of the first read (what README "Reading it" says)."""
-    grow = tmp_path / "growing"
-    grow.mkdir()
-    shutil.copy(corpus / "README.md", grow / "README.md")
+    """One HuggingFace cache, two reads, a part written in between by copydesk's writer (as `serve`
+    writes them): all three forms of README "Reading it" see the new part."""
+    grow = tmp_path / "growing" / "corpus"
     parts = Corpus(corpus).part_files()
+    writer = CorpusWriter(grow, worker="t")
 
     def add(paths: list[Path]) -> None:
         for p in paths:
-            dst = grow / p.relative_to(corpus)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(p, dst)
+            for rec in read_part(p):
+                writer.add(Record(**rec))
+        writer.flush()
 
-    code = f"""
-from datasets import load_dataset
-files = load_dataset("parquet", data_files="{grow}/documents/*/*.parquet", split="train")
-streamed = load_dataset("{grow}", split="train", streaming=True)
-card = load_dataset("{grow}", split="train")
-print(len(files), sum(1 for _ in streamed), len(card))
-"""
     add(parts[:-1])
     first_rows = sum(pq.read_metadata(p).num_rows for p in parts[:-1])
-    r = _hf(code, grow, tmp_path)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.split() == [str(first_rows)] * 3
+    assert _read_three_ways(grow, tmp_path) == [first_rows] * 3
     add(parts[-1:])
-    r = _hf(code, grow, tmp_path)
+    assert _read_three_ways(grow, tmp_path) == [len(expected)] * 3 and len(expected) > first_rows
+
+
+def test_hf_datasets_reading_a_corpus_after_a_takedown(corpus, expected, tmp_path):
+    """One HuggingFace cache, two reads of the card, `copydesk delete` in between (README's
+    command): the second read no longer has the deleted document."""
+    copy = tmp_path / "copy" / "corpus"
+    shutil.copytree(corpus, copy)
+    assert _read_three_ways(copy, tmp_path) == [len(expected)] * 3
+    gone = next(Corpus(copy).documents())
+    r = copydesk("delete", "--corpus", copy, "--url", gone["url"], "--reason", "test")
     assert r.returncode == 0, r.stderr[-3000:]
-    files, streamed, card = map(int, r.stdout.split())
-    assert files == streamed == len(expected) > first_rows
-    assert card == first_rows, "datasets now follows the files of a card-loaded folder: update README 'Reading it'"
+    assert _read_three_ways(copy, tmp_path) == [len(expected) - 1] * 3
+
+
+def test_the_card_follows_the_files_and_a_card_of_ones_own_is_left_alone(corpus, tmp_path):
+    """An old card (written once, no states) is brought up to date by the next write; a flush that
+    adds a part changes the documents' state; a card whose pretty_name is not copydesk's is kept."""
+    from copydesk.storage.corpus import CARD_HEAD
+
+    ours, mine = tmp_path / "ours", tmp_path / "mine"
+    old_card = CARD_HEAD + "configs:\n- config_name: documents\n  default: true\n---\nold\n"
+    own_card = "---\npretty_name: my news\n---\nmine\n"
+    for root, card in ((ours, old_card), (mine, own_card)):
+        root.mkdir()
+        (root / "README.md").write_text(card)
+        w = CorpusWriter(root, worker="t")
+        for rec in read_part(Corpus(corpus).part_files()[0]):
+            w.add(Record(**rec))
+        w.flush()
+    assert (mine / "README.md").read_text() == own_card
+    card = (ours / "README.md").read_text()
+    assert card.startswith(CARD_HEAD) and '  description: "1 file(s), state ' in card
+    w = CorpusWriter(ours, worker="t")
+    w.add(Record(**next(read_part(Corpus(corpus).part_files()[-1]))))
+    w.flush()
+    after = (ours / "README.md").read_text()
+    assert '  description: "2 file(s), state ' in after
+    assert after.split("- config_name: stories")[1] != card.split("- config_name: stories")[1], "stories follow"
 
 
 def test_storage_corpus(corpus, expected):
