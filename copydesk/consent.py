@@ -15,8 +15,10 @@ An article *about* cookies or privacy is long, or written about a third party ("
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # Measured on cleaned texts: the 8 walls of tests/fixtures/consent have 57-96 words, density
@@ -164,3 +166,12 @@ def redirected_to_consent(final_url: str, request_url: str | None) -> bool:
     if final.path == requested.path and final.query == requested.query:
         return False
     return is_consent_url(final_url) and not is_consent_url(request_url)
+
+
+def readdressed_wall(page: Any) -> tuple[Any, str] | None:
+    """For a page (copydesk.documents.Page) that an article URL was redirected to and that is a
+    consent page: the page under the article URL, to be failed there (the consent page is no
+    article to fetch again), and the detail "redirected to <consent URL>". None otherwise."""
+    if not (page.request_url and redirected_to_consent(page.url, page.request_url)):
+        return None
+    return dataclasses.replace(page, url=page.request_url, request_url=None), f"redirected to {page.url}"

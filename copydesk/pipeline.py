@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from copydesk import cleaning
+from copydesk import consent
 from copydesk import dedup
 from copydesk import ledger
 from copydesk import recovery
@@ -160,8 +161,12 @@ class Pipeline:
         self.ledger.run_id(page.source)
         doc = Doc(page, warc=extracted.warc, line_keys=extracted.line_keys, features=extracted.features)
         if not result:
-            reason = result.reason
-            self.ledger.drop(doc, FAILED if reason.startswith("extraction_") else SKIPPED, reason)
+            if wall := consent.readdressed_wall(page):  # a wall too short to be an article (steps.Identify)
+                doc.page, detail = wall
+                self.ledger.drop(doc, FAILED, "consent_wall", detail)
+            else:
+                reason = result.reason
+                self.ledger.drop(doc, FAILED if reason.startswith("extraction_") else SKIPPED, reason)
             self.maybe_checkpoint()
             return [doc]
         doc.article = result

@@ -11,7 +11,6 @@ the collaborators it needs.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import time
@@ -107,11 +106,9 @@ class Identify(_Dropping):
         d.url, d.key, d.id, d.site = url, url_key(canonical), doc_id(canonical), host(url) or "local"
         # before `already_stored`: a wall's canonical URL (or a wall an older copydesk stored) is
         # shared by many articles, and must not decide them for good
-        if d.page.request_url and consent.redirected_to_consent(d.page.url, d.page.request_url):
-            # decided under the article URL: the consent page is no article to fetch again
-            wall = d.page.url
-            d.page = dataclasses.replace(d.page, url=d.page.request_url, request_url=None)
-            return "consent_wall", f"redirected to {wall}"
+        if wall := consent.readdressed_wall(d.page):
+            d.page, detail = wall
+            return "consent_wall", detail
         if consent.is_consent_text(a.text, a.title):
             return "consent_wall"
         if self.seen.is_stored(d.key, d.id):

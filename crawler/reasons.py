@@ -28,7 +28,8 @@ REASONS: tuple[Reason, ...] = (
     Reason("robots_disallowed", SKIPPED, "robots.txt disallows the URL for copydesk's user agent"),
     Reason("offsite", SKIPPED, "on a host outside the source's domains (its configured URLs' registrable domains "
            "and `allowed_domains`)", config=True),
-    Reason("not_html", SKIPPED, "the response is not HTML (an image, a PDF, ...)"),
+    Reason("not_html", SKIPPED, "the response is not HTML (an image, a PDF, ...; under a generic type such as "
+                                "application/octet-stream or none, a body whose first KB does not start like HTML)"),
     Reason("binary", SKIPPED, "served as HTML but holds binary data"),
     Reason("empty", SKIPPED, "an empty page (an empty feed or sitemap is counted as failed)"),
     Reason("not_article", SKIPPED, "a page with no article text (an index, a gallery, ...)"),

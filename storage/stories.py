@@ -149,7 +149,7 @@ def _distinct_sorted(members: pa.Table, column: str, n_groups: int) -> pa.Array:
 def rebuild(root: str | Path) -> dict[str, Any]:
     """Compute the stories of the corpus at ``root`` and replace both files atomically (members
     first). Returns {"stories", "documents", "seconds"}."""
-    from copydesk.storage.corpus import Corpus
+    from copydesk.storage.corpus import Corpus, write_dataset_card
 
     root = Path(root)
     t0 = time.monotonic()
@@ -159,6 +159,7 @@ def rebuild(root: str | Path) -> dict[str, Any]:
         meta = {**(table.schema.metadata or {}), b"copydesk.computed_at": stamp.encode()}
         with atomic_file(root / rel) as f:
             pq.write_table(table.replace_schema_metadata(meta), f, compression="zstd")
+    write_dataset_card(root)  # the stories configs' state: datasets' cache key (docs/corpus.md)
     return {"stories": stories.num_rows, "documents": members.num_rows, "seconds": time.monotonic() - t0}
 
 

@@ -104,17 +104,20 @@ def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
 
 
 def test_a_crawl_stores_no_consent_wall_and_fetches_the_article_again(tmp_path):
-    """Two articles redirected to the site's consent page, walls in five languages served at article
-    URLs themselves, and six articles about cookies and privacy. The walls fail as consent_wall; once
-    the walls are gone, the next run fetches those articles again and stores them."""
-    redirected = ["/news/a.html", "/news/b.html"]
+    """Three articles redirected to the site's consent page (one of them too short to be taken for
+    an article at all), walls in five languages served at article URLs themselves, and six articles
+    about cookies and privacy. The walls fail as consent_wall; once the walls are gone, the next
+    run fetches those articles again and stores them."""
+    redirected = ["/news/a.html", "/news/b.html", "/news/c.html"]
     in_place = {f"/news/wall-{p.stem.removeprefix('wall-')}.html": p for p in WALLS if lang(p) != "en"}
     about = {f"/tech/{p.stem}.html": p for p in ARTICLES}
     with Site() as site:
         for path in redirected:
             consent = f"/consent?return={quote(path, safe='')}"
             site.routes[path] = Route(redirect=site.url(consent))
-            site.routes[consent] = Route(wall_html(WALLS[0]).encode())
+            site.routes[consent] = Route(wall_html(WALLS[0]).encode() if path != "/news/c.html" else
+                                         b"<html><body><p>We use cookies.</p><button>Accept all</button>"
+                                         b"<button>Manage choices</button></body></html>")
         for path, wall in in_place.items():
             site.routes[path] = Route(wall_html(wall).encode())
         for path, article in about.items():
