@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import Request, signals
+from scrapy import Request, Selector, signals
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
@@ -45,6 +45,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 # article page under one of these is HTML when its body starts like HTML (SNIFF_BYTES, looks_like_html)
 GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream", "application/unknown")
 SNIFF_BYTES = 1024
+# an AMP page (<html amp> or <html ⚡>) names its full page in rel=canonical within its <head>
+_AMP_HTML = re.compile(rb"<html\b[^>]*?\s(?:amp|\xe2\x9a\xa1)(?=[\s=/>])", re.I)
+AMP_HEAD_BYTES = 65_536
 _HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.I)
 # sitemaps up to this size (a Google News sitemap's 1,000 URLs) are parsed on the reactor thread,
 # ~8 ms per 100 KB; larger and compressed ones in the extraction pool, with its time limit
@@ -321,11 +324,12 @@ class NewsSpider(scrapy.Spider):
         links = [Link(lk.url, title=lk.text.strip() or None) for lk in self.follow[src].extract_links(response)]
         yield from self.articles(links, src)
 
-    def parse_article(self, response: Response) -> Iterator[Page]:
+    def parse_article(self, response: Response) -> Iterator[Page | Request]:
         """The page as a Page for the pipeline, when it is HTML: by its Content-Type, or, under a
         generic one (GENERIC_TYPES; Scrapy then builds a plain Response, not a TextResponse: only
         the bytes are used), by its first bytes. The Page then says text/html (the cleaning
-        refuses octet-stream); its headers keep what the server sent."""
+        refuses octet-stream); its headers keep what the server sent. An AMP page whose
+        rel=canonical is another page on its host has that page requested instead (amp_page)."""
         src = response.meta["source"]
         ctype = _header(response, b"Content-Type")
         redirects = response.meta.get("redirect_urls") or []
@@ -336,6 +340,14 @@ class NewsSpider(scrapy.Spider):
                 self.sink.skip(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
                 return
             ctype = "text/html" + (f";{params}" if params.strip() else "")
+        full_page = _amp_canonical(response)
+        if full_page:
+            # the full page is the record (its URL, its byline): fetched instead, once, like any link
+            self.sink.skip(src, response.url, "amp_page", request_url=redirects[0] if redirects else None)
+            hints = response.meta.get("hints") or {}
+            yield from self.articles([Link(full_page, hints.get("published"), hints.get("title"),
+                                           hints.get("language"))], src)
+            return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
                         for k, vs in response.headers.items() for v in vs)
         yield Page(url=response.url, body=response.body, source=src, fetched_at=dt.datetime.now(dt.timezone.utc),
@@ -355,6 +367,29 @@ class NewsSpider(scrapy.Spider):
             if reason == "error":  # no known kind: keep what it was
                 detail = f"{type(failure.value).__name__}: {detail}"
             self.sink.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
+
+
+def _amp_canonical(response: Response) -> str | None:
+    """For an AMP page: its rel=canonical when that is another page on the same host (the full
+    page the AMP one is made from); None otherwise."""
+    head = response.body[:AMP_HEAD_BYTES]
+    if not _AMP_HTML.search(head):
+        return None
+    encoding = getattr(response, "encoding", None) or "utf-8"
+    href = Selector(text=head.decode(encoding, "replace")).xpath(
+        "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONICAL', 'canonical')), ' '),"
+        " ' canonical ')]/@href").get()
+    if not href:
+        return None
+    try:
+        url = response.urljoin(href.strip())
+        here, there = urlsplit(response.url), urlsplit(url)
+    except ValueError:
+        return None
+    same_host = (here.hostname or "").removeprefix("www.") == (there.hostname or "").removeprefix("www.")
+    if there.scheme not in ("http", "https") or not same_host:
+        return None
+    return url if there._replace(fragment="") != here._replace(fragment="") else None
 
 
 def looks_like_html(body: bytes) -> bool:

@@ -465,3 +465,23 @@ def test_a_canonical_to_the_home_page_does_not_make_every_article_one_record(tmp
         docs = list(Corpus(tmp_path / "c").documents())
         assert sorted(urlsplit(d["url"]).path for d in docs) == paths
         assert len({d["id"] for d in docs}) == 3
+
+
+def test_an_amp_page_has_its_full_page_fetched_and_stored_instead(tmp_path):
+    """A feed that links an AMP page (<html amp>) whose rel=canonical names its full page: the full
+    page is fetched and stored (its URL, its byline), the AMP page is skipped as amp_page; an AMP
+    page that is its own canonical (a site that is AMP only) is stored as it is."""
+    with Site() as site:
+        amp = lambda seed, canonical: (article_html(seed, canonical=site.url(canonical))  # noqa: E731
+                                       .replace("<html", "<html \u26a1", 1).encode())
+        site.routes.update({"/robots.txt": Route(b"", content_type="text/plain"),
+                            "/amp/a.html": Route(amp(420, "/a.html")), "/a.html": Route(article_html(420).encode()),
+                            "/b.html": Route(article_html(421).encode()),
+                            "/amp/c.html": Route(amp(422, "/amp/c.html"))})
+        cfg = feed_config(site, tmp_path, "s", ["/amp/a.html", "/b.html", "/amp/c.html"])
+        for _ in range(2):
+            assert copydesk("crawl", "-c", cfg).returncode == 0
+        stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
+        assert stored == ["/a.html", "/amp/c.html", "/b.html"]
+        assert [len(site.requested(p)) for p in ("/amp/a.html", "/a.html", "/b.html", "/amp/c.html")] == [1, 1, 1, 1]
+        assert status(cfg)["skipped"].get("amp_page") == 1
