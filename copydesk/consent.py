@@ -15,9 +15,8 @@ An article *about* cookies or privacy is long, or written about a third party ("
 """
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -174,4 +173,4 @@ def readdressed_wall(page: Any) -> tuple[Any, str] | None:
     article to fetch again), and the detail "redirected to <consent URL>". None otherwise."""
     if not (page.request_url and redirected_to_consent(page.url, page.request_url)):
         return None
-    return dataclasses.replace(page, url=page.request_url, request_url=None), f"redirected to {page.url}"
+    return replace(page, url=page.request_url, request_url=None), f"redirected to {page.url}"

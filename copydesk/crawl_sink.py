@@ -4,17 +4,14 @@ pipeline's methods change (docs/crawler-sink.md)."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 from copydesk.config import Config, Source
-from copydesk.crawler.sink import Counter, Page, SourceSpec
-from copydesk.documents import Doc
+from copydesk.crawler.sink import Counter, Page, SourceSpec, Validators
 from copydesk.extraction import Extracted, Extractor
 from copydesk.pipeline import Pipeline
-from copydesk.stats import SKIPPED
 
 
 def source_spec(config: Config, source: Source) -> SourceSpec:
@@ -34,7 +31,7 @@ class PipelineSink:
     def is_known(self, url: str, source: str) -> bool:
         return self.pipeline.is_known(url, source)
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
+    def validators(self, url: str, source: str) -> Validators:
         return self.pipeline.validators(url, source)
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
@@ -42,10 +39,7 @@ class PipelineSink:
 
     def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None,
              article: bool = True) -> None:
-        if article:
-            self.pipeline.skip_url(source, url, reason, request_url=request_url)
-        else:  # counted and logged (recent errors), no lasting decision
-            self.pipeline.drop(Doc(Page(url, b"", source, _now())), SKIPPED, reason, article=False)
+        self.pipeline.skip_url(source, url, reason, request_url=request_url, article=article)
 
     def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
         self.pipeline.fail(source, url, reason, detail, article=article)
@@ -76,7 +70,3 @@ class PipelineSink:
         counts = self.pipeline.stats[source]
         setattr(counts, counter, getattr(counts, counter) + n)
         counts.touch()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)

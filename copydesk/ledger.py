@@ -125,9 +125,11 @@ class Ledger:
         """A URL that could not be fetched or used (counted; an article URL is retried later)."""
         self.drop(Doc(Page(url, b"", source, _now())), FAILED, reason, detail, article=article)
 
-    def skip_url(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
-        """An article URL decided without storing it (robots.txt, filters, not HTML, ...)."""
-        self.drop(Doc(Page(url, b"", source, _now(), request_url=request_url)), SKIPPED, reason)
+    def skip_url(self, source: str, url: str, reason: str, *, request_url: str | None = None,
+                 article: bool = True) -> None:
+        """An article URL decided without storing it (robots.txt, filters, not HTML, ...); not an
+        ``article`` (an offsite sitemap): counted and logged, no lasting decision."""
+        self.drop(Doc(Page(url, b"", source, _now(), request_url=request_url)), SKIPPED, reason, article=article)
 
     def stored(self, d: Doc, keys: set[str]) -> None:
         """A document buffered in the corpus writer under these URL keys (durable at the next checkpoint)."""

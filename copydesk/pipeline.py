@@ -35,6 +35,7 @@ from copydesk.stats import FAILED, SKIPPED, RunStats
 from copydesk.steps import Dedup, Filter, Identify, Step, Store, Templates
 from copydesk.storage import CorpusWriter, StateStore
 from copydesk.storage.corpus import STATE
+from copydesk.storage.seen import Validators
 from copydesk.storage.stories import Updater as StoriesUpdater
 
 __all__ = ["Doc", "Extracted", "Extractor", "Page", "Pipeline"]  # what callers import from here
@@ -121,7 +122,7 @@ class Pipeline:
     def retry_urls(self, source: str) -> list[str]:
         return self.ledger.retry_urls(source)
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
+    def validators(self, url: str, source: str) -> Validators:
         return self.ledger.validators(url, source)
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
@@ -136,8 +137,9 @@ class Pipeline:
     def fail(self, source: str, url: str, reason: str, detail: str | None = None, *, article: bool = True) -> None:
         self.ledger.fail(source, url, reason, detail, article=article)
 
-    def skip_url(self, source: str, url: str, reason: str, *, request_url: str | None = None) -> None:
-        self.ledger.skip_url(source, url, reason, request_url=request_url)
+    def skip_url(self, source: str, url: str, reason: str, *, request_url: str | None = None,
+                 article: bool = True) -> None:
+        self.ledger.skip_url(source, url, reason, request_url=request_url, article=article)
 
     def last_completed(self, source: str) -> float | None:
         """When the last run of ``source`` that went through began (for the schedule)."""

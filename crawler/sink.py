@@ -55,6 +55,9 @@ def published_before(published: str | None, since: dt.date | None) -> bool:
         return False
 
 
+# (ETag, Last-Modified, when the server gave or last confirmed them: time.time()) of a URL
+Validators = tuple[str | None, str | None, float | None]
+
 # What the spider counts for a source's run (copydesk's SourceCounts has a field of each name).
 Counter = Literal["requests", "not_modified", "sitemaps_unchanged", "discovered", "known", "discovery_ok",
                   "discovery_failed"]
@@ -71,7 +74,7 @@ class CrawlSink(Protocol):
         known and not requested."""
         ...
 
-    def validators(self, url: str, source: str) -> tuple[str | None, str | None, float | None]:
+    def validators(self, url: str, source: str) -> Validators:
         """(ETag, Last-Modified) to send for a feed, sitemap or section page of ``source`` as
         If-None-Match / If-Modified-Since, (None, None) for an unconditional request; and when the
         server gave or last confirmed them (``time.time()``), None when nothing is saved."""
@@ -79,8 +82,9 @@ class CrawlSink(Protocol):
 
     def remember_validators(self, source: str, url: str, etag: str | None, last_modified: str | None) -> None:
         """The validators of a feed, sitemap or section page that worked in this run, or that a 304
-        confirmed (``url`` as requested, before redirects), as of now. The sink may keep them only once the run has completed: a run
-        that stopped early must not turn the next fetch into a 304 that hides unfetched articles."""
+        confirmed (``url`` as requested, before redirects), as of now. The sink may keep them only
+        once the run has completed: a run that stopped early must not turn the next fetch into a 304
+        that hides unfetched articles."""
         ...
 
     def skip(self, source: str, url: str, reason: str, *, request_url: str | None = None,

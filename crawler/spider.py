@@ -32,7 +32,7 @@ from copydesk.crawler.discovery import (DiscoveryError, Link, parse_feed, parse_
                                        w3c_timestamp)
 from copydesk.crawler.domains import Domains
 from copydesk.crawler.reasons import failure_reason
-from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, published_before
+from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, Validators, published_before
 
 log = logging.getLogger("copydesk.crawler")
 
@@ -95,10 +95,12 @@ class NewsSpider(scrapy.Spider):
 
     # -- requests -----------------------------------------------------------------------------
     def _request(self, url: str, source: str, kind: str, callback: Any, *, conditional: bool = False,
-                 hints: dict[str, Any] | None = None, extra_meta: dict[str, Any] | None = None) -> Request:
+                 saved: Validators | None = None, hints: dict[str, Any] | None = None,
+                 extra_meta: dict[str, Any] | None = None) -> Request:
+        """``saved``: the URL's validators when the caller has looked them up already."""
         headers = {}
         if conditional:
-            etag, modified, _ = self.sink.validators(url, source)
+            etag, modified, _ = saved if saved is not None else self.sink.validators(url, source)
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
@@ -282,7 +284,8 @@ class NewsSpider(scrapy.Spider):
             return None
         if parts.scheme not in ("http", "https") or not host:
             return None
-        request = self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True,
+        saved = self.sink.validators(url, source)
+        request = self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True, saved=saved,
                                 extra_meta={"sitemap_depth": depth})
         if self._seen(request):
             return None
@@ -294,23 +297,10 @@ class NewsSpider(scrapy.Spider):
         if depth > MAX_SITEMAP_DEPTH:
             self.sink.fail(source, url, "sitemap_too_deep", article=False)
             return None
-        if self._unchanged_since_read(url, source, lastmod):
+        if _unchanged_since_read(saved, lastmod):
             self.sink.count(source, "sitemaps_unchanged")
             return None
         return request
-
-    def _unchanged_since_read(self, url: str, source: str, lastmod: str | None) -> bool:
-        """Whether an index's ``<lastmod>`` for a sitemap is LASTMOD_SLACK older than the last
-        answer for it, which came less than LASTMOD_TRUSTED_FOR ago. Only a sitemap that answered
-        with an ETag or Last-Modified qualifies: an index is saved with neither, and must be read
-        every run for its own sitemaps' changes."""
-        modified = w3c_timestamp(lastmod)
-        if modified is None:
-            return False
-        etag, last_modified, checked_at = self.sink.validators(url, source)
-        if checked_at is None or not (etag or last_modified):
-            return False
-        return modified + LASTMOD_SLACK <= checked_at and time.time() - checked_at < LASTMOD_TRUSTED_FOR
 
     def parse_section(self, response: Response) -> Iterator[Request]:
         if self._not_modified(response):
@@ -367,6 +357,18 @@ class NewsSpider(scrapy.Spider):
             if reason == "error":  # no known kind: keep what it was
                 detail = f"{type(failure.value).__name__}: {detail}"
             self.sink.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
+
+
+def _unchanged_since_read(saved: Validators, lastmod: str | None) -> bool:
+    """Whether an index's ``<lastmod>`` for a sitemap is LASTMOD_SLACK older than the last answer
+    for it (``saved``: its validators and when they came), which came less than LASTMOD_TRUSTED_FOR
+    ago. Only a sitemap that answered with an ETag or Last-Modified qualifies: an index is saved
+    with neither, and must be read every run for its own sitemaps' changes."""
+    modified = w3c_timestamp(lastmod)
+    etag, last_modified, checked_at = saved
+    if modified is None or checked_at is None or not (etag or last_modified):
+        return False
+    return modified + LASTMOD_SLACK <= checked_at and time.time() - checked_at < LASTMOD_TRUSTED_FOR
 
 
 def _amp_canonical(response: Response) -> str | None:
