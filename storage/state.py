@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, MutableMapping
@@ -22,8 +23,12 @@ from typing import Any
 from copydesk.storage.atomic import atomic_file
 from copydesk.storage.seen import (NO_VALIDATORS, Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc,
                                    ValidatorRow, Validators)
+from copydesk.storage.urls import url_key, url_key_v1
 
-SCHEMA_VERSION = 1
+# 2: URL keys of storage.urls URL_KEY_VERSION 2; a version-1 database is re-keyed when opened (_rekey)
+SCHEMA_VERSION = 2
+
+log = logging.getLogger("copydesk.state")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
@@ -114,6 +119,30 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
+def _rekey(db: sqlite3.Connection) -> dict[str, int]:
+    """URL keys of decisions and tombstones made with url_key_v1, under today's url_key. Only a row
+    keyed by its own URL's v1 key moves (the other keys of a stored document were made from URLs the
+    row does not hold, and stay). A v2 key is never another row's v1 key (it keeps a parameter v1
+    removed), so nothing collides; OR IGNORE keeps a row where one would. Ids of stored records do
+    not change: they are in the parts."""
+    moved = {}
+    for table in ("urls", "tombstones"):
+        pairs = []
+        for key, url in db.execute(f"SELECT key, url FROM {table} WHERE instr(url, '?') > 0").fetchall():
+            try:
+                new = url_key(url)
+                if new != key and key == url_key_v1(url):
+                    pairs.append((new, key))
+            except ValueError:  # a URL neither version can key was never decided under its key
+                continue
+        db.executemany(f"UPDATE OR IGNORE {table} SET key=? WHERE key=?", pairs)
+        moved[table] = len(pairs)
+    if any(moved.values()):
+        log.info("state: re-keyed %d URL decisions and %d tombstones to URL keys version 2 "
+                 "(a query parameter such as ?cid= is no longer taken for tracking)", moved["urls"], moved["tombstones"])
+    return moved
+
+
 class StateError(RuntimeError):
     """The state database is unreadable or from an unknown schema."""
 
@@ -152,6 +181,7 @@ class StateStore:
         """``readonly``: for readers such as `copydesk status`, on a corpus they may not write to."""
         self.path = Path(path)
         self.readonly = readonly
+        self.rekeyed: dict[str, int] = {}
         if readonly:
             try:
                 self.db = _connect_readonly(self.path)
@@ -174,6 +204,9 @@ class StateStore:
                 raise StateError(f"{self.path}: state schema {version} is newer than this copydesk ({SCHEMA_VERSION})")
             self.db.executescript(_SCHEMA)
             _add_missing_columns(self.db)
+            if version < 2:
+                with self._tx():  # idempotent: a stop before user_version is set re-keys nothing twice
+                    self.rekeyed = _rekey(self.db)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.execute("SELECT count(*) FROM urls").fetchone()
         except sqlite3.DatabaseError as e:

@@ -3,23 +3,60 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import courlan
 from w3lib.url import canonicalize_url
 
 
+# Query parameters that only say how a reader arrived (campaign, click and session ids), removed
+# from the URL key: by exact name, or by prefix. Every one is a name courlan's tracker pattern also
+# removes (tests/test_storage.py), so a v2 key never merges two URLs that a v1 key kept apart; what
+# v2 keeps is the names that pattern took by a prefix match although sites use them as content ids
+# (``cid``, ``gallery``, ``gameId``, ``global``, ``reference``, ``source``, ``uid``, ...).
+TRACKING_NAMES = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "twclid", "yclid", "ysclid", "igshid", "clickid",
+    "_ga", "_gl", "xtor", "ref", "ref_src", "ref_url", "referrer", "referer", "fb_source", "fb_ref",
+    "at_medium", "at_campaign", "partnerid", "sessionid",
+})
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "itm_", "oly_", "vero_", "mc_", "mkt_")
+URL_KEY_VERSION = 2  # 1: courlan's tracker pattern (storage.state and cluster re-key decisions made under it)
+
+
+def is_tracking(name: str) -> bool:
+    n = name.lower()
+    return n in TRACKING_NAMES or n.startswith(TRACKING_PREFIXES)
+
+
 @functools.lru_cache(maxsize=16384)  # a URL is keyed when discovered, before and after its fetch, when stored
 def url_key(url: str) -> str:
     """The canonical form used to decide "same URL": scheme and host lower-cased, default port,
-    fragment and tracking parameters (utm_*, fbclid, ...) removed, query arguments sorted.
+    fragment and tracking parameters (``is_tracking``: utm_*, fbclid, ...) removed, query arguments
+    sorted, empty ones dropped.
 
-    courlan knows the tracking parameters; w3lib sorts the query and normalises percent-escapes.
+    courlan normalises scheme, host, port and path; the query is cleaned here (courlan's own
+    tracker pattern also takes real ids such as ``?cid=``); w3lib sorts the query and normalises
+    percent-escapes.
     """
     url = url.strip()
     try:
-        normalized = courlan.normalize_url(url, strict=False)
+        parts = urlsplit(url)
+        base = courlan.normalize_url(parts._replace(query=""), strict=False)
+        query = urlencode({k: v for k, v in sorted(parse_qs(parts.query).items()) if not is_tracking(k)}, doseq=True)
+        if query:
+            b = urlsplit(base)
+            base = urlunsplit(b._replace(path=b.path or "/", query=query))
     except Exception:  # courlan raises on some malformed URLs; fall back to w3lib alone
+        base = url
+    return canonicalize_url(base, keep_fragments=False)
+
+
+def url_key_v1(url: str) -> str:
+    """The URL key of copydesk before URL_KEY_VERSION 2, for re-keying decisions made with it."""
+    url = url.strip()
+    try:
+        normalized = courlan.normalize_url(url, strict=False)
+    except Exception:
         normalized = url
     return canonicalize_url(normalized, keep_fragments=False)
 

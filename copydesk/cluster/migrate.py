@@ -23,7 +23,7 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,13 @@ from copydesk.errors import UsageError
 from copydesk.storage import CorpusLock, StateStore, StoredDoc
 from copydesk.storage.atomic import write_atomic
 from copydesk.storage.corpus import STATE
+from copydesk.storage.urls import URL_KEY_VERSION, url_key, url_key_v1
 
 from .connection import Connection, keys_prefix, safe_url
 from .seen import RedisSeenStore
 
 BATCH = 5000
+URL_KEYS = "url_keys"          # P+"url_keys": the storage.urls URL_KEY_VERSION of Redis' decisions
 ORIGIN_FILE = "cluster.json"   # in corpus/_state/: which cluster this corpus was migrated to
 
 
@@ -88,6 +90,7 @@ def migrate(cfg: Config, *, batch: int = BATCH) -> Summary:
             state = StateStore(state_path)
             try:
                 summary = _copy(state, RedisSeenStore(conn, prefix), batch)
+                conn.call(lambda r: r.set(prefix + URL_KEYS, URL_KEY_VERSION))  # copied with today's keys
             finally:
                 state.close()
         finally:
@@ -151,10 +154,32 @@ def _batches(db: sqlite3.Connection, query: str, size: int) -> Iterator[list[tup
         yield rows
 
 
-def _copy(state: StateStore, store: RedisSeenStore, batch: int) -> Summary:
+def _rekeyed(key: str, url: str) -> bool:
+    """A decision that storage.state re-keyed from URL key version 1 (``_rekey``)."""
+    return "?" in url and key == url_key(url) != url_key_v1(url)
+
+
+def rekey(state: StateStore, store: RedisSeenStore, *, batch: int = BATCH) -> Summary | None:
+    """Decisions and tombstones the writer's state re-keyed to URL keys version 2, written to Redis
+    under their new keys (what Redis knows there is kept, as in a migration); once per cluster, at a
+    writer's start (P+"url_keys" records it). None when done before. Until then a worker may fetch
+    such a URL again; the writer, which decides from its own state, does not store it twice."""
+    if store.conn.call(lambda c: c.get(store.prefix + URL_KEYS)) == str(URL_KEY_VERSION).encode():
+        return None
+    s = _copy(state, store, batch, only=_rekeyed, runs=False)
+    store.conn.call(lambda c: c.set(store.prefix + URL_KEYS, URL_KEY_VERSION))
+    return s
+
+
+def _copy(state: StateStore, store: RedisSeenStore, batch: int, *,
+          only: Callable[[str, str], bool] | None = None, runs: bool = True) -> Summary:
+    """``only(key, url)``: the URL decisions and tombstones to copy (all by default); ``runs``: also
+    the validators and the sources' runs."""
     s = Summary()
     docs_seen: set[str] = set()
     for rows in _batches(state.db, _URLS, batch):
+        if only is not None and not (rows := [r for r in rows if only(r[0], r[1])]):
+            continue
         known = store.decisions([r[0] for r in rows])
         docs: dict[str, tuple[StoredDoc, list[str]]] = {}
         skipped, failed = [], []
@@ -175,8 +200,10 @@ def _copy(state: StateStore, store: RedisSeenStore, batch: int) -> Summary:
         store.commit_checkpoint(docs=docs.values(), skipped=skipped, failed=failed)
         s.documents += len(set(docs) - docs_seen)
         docs_seen.update(docs)
-    s.urls["deleted"], unchanged = _tombstones(state, store)
+    s.urls["deleted"], unchanged = _tombstones(state, store, only)
     s.unchanged += unchanged
+    if not runs:
+        return s
     s.validators, unchanged = _validators(state, store)
     s.unchanged += unchanged
     for source, run in state.last_runs().items():
@@ -187,9 +214,12 @@ def _copy(state: StateStore, store: RedisSeenStore, batch: int) -> Summary:
     return s
 
 
-def _tombstones(state: StateStore, store: RedisSeenStore) -> tuple[int, int]:
+def _tombstones(state: StateStore, store: RedisSeenStore,
+                only: Callable[[str, str], bool] | None = None) -> tuple[int, int]:
     by_doc: dict[str, tuple[str | None, list[tuple[str, str]]]] = {}
     for key, url, doc_id, reason in state.db.execute("SELECT key, url, doc_id, reason FROM tombstones ORDER BY rowid"):
+        if only is not None and not only(key, url):
+            continue
         by_doc.setdefault(doc_id, (reason, []))[1].append((key, url))
     written = unchanged = 0
     for doc_id, (reason, urls) in by_doc.items():

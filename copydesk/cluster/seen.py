@@ -15,7 +15,7 @@ the doc's table (one key per URL costs several times more).
 Keys (prefix P): P+"u:<bucket>" decisions, P+"d:<bucket>" stored document ids, P+"retry:<source>"
 (ZSET url -> when it last failed), P+"deleted:docs", P+"validators", P+"parts", P+"templates",
 P+"errors" (the last ``ERRORS_KEPT``), P+"runs:next", P+"run:<id>", P+"runs:running",
-P+"runs:last", P+"runs:last_completed".
+P+"runs:last", P+"runs:last_completed", P+"url_keys" (the URL key version of the decisions: migrate.rekey).
 """
 from __future__ import annotations
 

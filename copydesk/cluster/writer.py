@@ -22,6 +22,7 @@ from copydesk.storage.lock import LockedError
 from .connection import Connection, Stopped
 from .docstream import Consumer, PipelineSink
 from .lease import Keeper, writer_lease
+from .migrate import rekey
 from .seen import RedisSeenStore
 
 log = logging.getLogger("copydesk.cluster")
@@ -99,6 +100,8 @@ class Writer:
     def _store(self, keeper: Keeper) -> None:
         pipeline = Pipeline(self.cfg, kind="serve", workers=0)  # pages come extracted
         pipeline.ledger.seen = MirroredSeen(pipeline.state, self.seen)  # type: ignore[assignment]
+        if (moved := rekey(pipeline.state, self.seen)) is not None and any(moved.urls.values()):
+            log.info("writer: decisions re-keyed to URL keys version 2, copied to Redis: %s", moved.line())
         sink = PipelineSink(pipeline)
         consumer = Consumer(self.conn, self.prefix, self.worker, handle=sink.handle, durable=sink.durable,
                             idle=sink.idle)
