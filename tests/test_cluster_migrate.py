@@ -23,17 +23,13 @@ from copydesk.storage import Corpus, CorpusLock, StateStore
 from copydesk.storage.urls import url_key
 from tests.redis_server import RedisServer, available, free_port
 from tests.sites import Route, Site, rss
+from tests.run_cli import copydesk
 
 pytestmark = pytest.mark.skipif(available() is None, reason="redis-server is not installed (.ci/run installs it)")
 
 NAME = "mig"
 P = keys_prefix(NAME)
 ARTICLES = [f"/news/{i}.html" for i in range(8)]
-
-
-def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 def write_config(path: Path, site: Site, redis_url: str | None, corpus: str = "corpus", name: str = NAME) -> Path:

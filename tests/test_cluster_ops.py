@@ -26,16 +26,12 @@ from copydesk.config import load
 from copydesk.crawler.frontier import StreamScheduler, frontier_settings
 from tests.redis_server import available, free_port, redis_server  # noqa: F401
 from tests.test_cluster_core import article_page
+from tests.run_cli import copydesk
 
 pytestmark = pytest.mark.skipif(available() is None, reason="redis-server is not installed (.ci/run installs it)")
 
 NAME = "ops"
 P = keys_prefix(NAME)
-
-
-def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=120)
 
 
 def cluster_config(tmp_path: Path, url: str, corpus: str = "corpus") -> Path:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +15,7 @@ from copydesk import cleaning
 from copydesk.consent import is_consent_text, is_consent_url, redirected_to_consent, score
 from copydesk.storage import Corpus
 from sites import Route, Site, rss
+from tests.run_cli import copydesk
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WALLS = sorted((FIXTURES / "consent").glob("wall-*.txt"))
@@ -96,11 +95,6 @@ def test_the_cleaning_development_pages_are_not_consent_notices():
 def test_a_redirect_to_a_consent_page(final, requested, wall):
     assert redirected_to_consent(final, requested) is wall
     assert is_consent_url("https://news.example/tech/consent-banner-fines-rise") is False
-
-
-def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 def test_a_crawl_stores_no_consent_wall_and_fetches_the_article_again(tmp_path):

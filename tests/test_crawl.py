@@ -20,16 +20,12 @@ from sites import Route, Site, rss, sitemap
 from copydesk.storage import Corpus
 from copydesk.demo.synth import article_html, paragraphs
 from truth import check_against_truth
+from tests.run_cli import copydesk
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;">'
         b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]>'
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/x&lol2;</loc></url></urlset>')
-
-
-def copydesk(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def status(cfg: Path) -> dict:

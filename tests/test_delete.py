@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,11 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from copydesk.demo import DemoWorld
 from copydesk.verify import verify
 from copydesk.storage import Corpus
-
-
-def copydesk(*args: object, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
+from tests.run_cli import copydesk
 
 
 def fingerprint(root: Path) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,13 +15,9 @@ from copydesk.demo.synth import article_html
 from copydesk.storage import Corpus
 from sites import Route, Site, rss, sitemap
 from tests.loopback import Loopback
+from tests.run_cli import copydesk
 
 DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
-
-
-def copydesk(*args: str | Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def status(cfg: Path) -> dict:

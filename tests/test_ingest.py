@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,11 +14,7 @@ import pytest
 from copydesk.demo import DemoPage, DemoWorld
 from copydesk.storage import Corpus
 from truth import check_against_truth
-
-
-def copydesk(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+from tests.run_cli import copydesk
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,9 @@ import pytest
 
 from copydesk.demo import DemoWorld
 from copydesk.storage import Corpus, CorpusWriter, Record, read_part
+from tests.run_cli import copydesk
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def copydesk(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,7 @@ import pytest
 
 from copydesk.demo import DemoWorld
 from copydesk.storage import Corpus
-
-
-def copydesk(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+from tests.run_cli import copydesk
 
 
 @pytest.fixture()

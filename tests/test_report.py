@@ -12,13 +12,9 @@ from pathlib import Path
 import pytest
 
 from browser import Browser, chromium
+from tests.run_cli import copydesk
 
 CHARTS = {"per-day", "who-copies-whom", "largest-stories", "lags", "crawl-health"}
-
-
-def copydesk(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import sys
 
 from copydesk.demo.synth import article_html
 from sites import Route, Site, rss
+from tests.run_cli import copydesk
 
 
 def closed_port() -> int:
@@ -17,11 +18,6 @@ def closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def copydesk(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=180)
 
 
 def test_dead_and_half_dead_sources(tmp_path):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,13 +13,9 @@ from copydesk.demo.synth import paragraphs
 from sites import Route, Site, rss
 from copydesk.storage import Corpus
 from copydesk.storage import stories as st
+from tests.run_cli import copydesk
 
 UTC = dt.timezone.utc
-
-
-def copydesk(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def page(title: str, paras: list[str], published: str, outlet: str) -> bytes:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,14 +23,10 @@ from copydesk.storage import Corpus, StateStore, StoredDoc
 from copydesk.storage.urls import TRACKING_NAMES, TRACKING_PREFIXES, is_tracking, url_key, url_key_v1
 from sites import Route, Site, rss
 from tests.redis_server import RedisServer, available
+from tests.run_cli import copydesk
 
 DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
 CONTENT_IDS = ["cid", "gallery", "gameId", "global", "reference", "source", "uid", "eid", "medium", "campaign"]
-
-
-def copydesk(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "copydesk.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
 
 
 # -- the key --------------------------------------------------------------------------------------
