@@ -50,13 +50,14 @@ class Ledger:
         self._failed: list[FailedRow] = []
         self._errors: list[ErrorRow] = []
         self._validators: dict[str, list[ValidatorRow]] = {}
-        self._pending_keys: set[str] = set()
+        self._pending_keys: set[str] = set()  # URL keys decided (stored or skipped) since the last checkpoint
+        self._pending_stored: set[str] = set()  # of those, the stored documents' keys
         self._fingerprints: dict[tuple[str, str | None], str | None] = {}  # (reason, source) -> config_fingerprint
         self._unflushed: dict[str, tuple[StoredDoc, tuple[str, ...]]] = {}
 
     # -- what is decided ----------------------------------------------------------------------
     def is_stored(self, key: str, id_: str) -> bool:
-        if key in self._pending_keys:
+        if key in self._pending_stored:
             return True
         d = self.seen.decision(key)
         return d is not None and d.status == "stored" or self.seen.has_doc(id_)
@@ -136,6 +137,7 @@ class Ledger:
         asg = d.assignment
         assert asg is not None
         self._pending_keys.update(keys)
+        self._pending_stored.update(keys)
         self._unflushed[d.id] = (StoredDoc(d.id, d.url, d.page.source, d.site, asg.cluster_id, asg.duplicate_of, ""),
                                  tuple(sorted(keys)))
         outcome = STORED_NEW if asg.duplicate_of is None else STORED_COPY
@@ -205,6 +207,7 @@ class Ledger:
     def committed(self) -> None:
         """The checkpoint is complete (the dedup index too): the store answers for its decisions now."""
         self._pending_keys.clear()
+        self._pending_stored.clear()
 
 
 def manifest(root: Path, state: StateStore, settings: DedupSettings, index: dedup.Deduper) -> None:

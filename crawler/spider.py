@@ -48,6 +48,8 @@ SNIFF_BYTES = 1024
 # an AMP page (<html amp> or <html ⚡>) names its full page in rel=canonical within its <head>
 _AMP_HTML = re.compile(rb"<html\b[^>]*?\s(?:amp|\xe2\x9a\xa1)(?=[\s=/>])", re.I)
 AMP_HEAD_BYTES = 65_536
+AMP_META = "amp_page"    # on a full page's request: (url, url as discovered) of the AMP page it stands for
+KEEP_AMP = "keep_amp"    # on an AMP page's second request: its full page could not be had
 _HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>/]", re.I)
 # sitemaps up to this size (a Google News sitemap's 1,000 URLs) are parsed on the reactor thread,
 # ~8 ms per 100 KB; larger and compressed ones in the extraction pool, with its time limit
@@ -141,10 +143,11 @@ class NewsSpider(scrapy.Spider):
             for url in s.start_urls:
                 yield self._request(url, name, SECTION, self.parse_section, conditional=True)
 
-    def _article(self, url: str, source: str, hints: dict[str, Any] | None = None) -> Request:
-        return self._request(url, source, ARTICLE, self.parse_article, hints=hints)
+    def _article(self, url: str, source: str, hints: dict[str, Any] | None = None,
+                 extra_meta: dict[str, Any] | None = None) -> Request:
+        return self._request(url, source, ARTICLE, self.parse_article, hints=hints, extra_meta=extra_meta)
 
-    def articles(self, links: list[Link], source: str) -> Iterator[Request]:
+    def articles(self, links: list[Link], source: str, *, extra_meta: dict[str, Any] | None = None) -> Iterator[Request]:
         """Requests for the links worth fetching; the others are counted with their reason."""
         sink = self.sink
         for link in links:
@@ -153,7 +156,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             try:
                 request: Request | None = self._article(url, source, hints={
-                    "title": link.title, "published": link.published, "language": link.language})
+                    "title": link.title, "published": link.published, "language": link.language}, extra_meta=extra_meta)
             except ValueError:  # no "://" ("http:foo"): Scrapy cannot request it, and it has no host (offsite below)
                 request = None
             if request is not None and self._seen(request):
@@ -319,10 +322,14 @@ class NewsSpider(scrapy.Spider):
         generic one (GENERIC_TYPES; Scrapy then builds a plain Response, not a TextResponse: only
         the bytes are used), by its first bytes. The Page then says text/html (the cleaning
         refuses octet-stream); its headers keep what the server sent. An AMP page whose
-        rel=canonical is another page on its host has that page requested instead (amp_page)."""
+        rel=canonical is another page on its host has that page requested instead (amp_page); when
+        that request fails or robots.txt refuses it, the AMP page is fetched again and stored."""
         src = response.meta["source"]
         ctype = _header(response, b"Content-Type")
         redirects = response.meta.get("redirect_urls") or []
+        if AMP_META in response.meta:  # the full page came: the AMP page it stands for is decided
+            amp_url, amp_first = response.meta[AMP_META]
+            self.sink.skip(src, amp_url, "amp_page", request_url=amp_first)
         mime, _, params = (ctype or "").partition(";")
         mime = mime.strip().lower()
         if mime not in HTML_TYPES:
@@ -330,13 +337,17 @@ class NewsSpider(scrapy.Spider):
                 self.sink.skip(src, response.url, "not_html", request_url=redirects[0] if redirects else None)
                 return
             ctype = "text/html" + (f";{params}" if params.strip() else "")
-        full_page = _amp_canonical(response)
+        full_page = None if response.meta.get(KEEP_AMP) else _amp_canonical(response)
         if full_page:
-            # the full page is the record (its URL, its byline): fetched instead, once, like any link
-            self.sink.skip(src, response.url, "amp_page", request_url=redirects[0] if redirects else None)
+            # the full page is the record (its URL, its byline): fetched instead, once, like any
+            # link; the AMP page is skipped when it comes, or now when it is not requested
+            amp = (response.url, redirects[0] if redirects else None)
             hints = response.meta.get("hints") or {}
-            yield from self.articles([Link(full_page, hints.get("published"), hints.get("title"),
-                                           hints.get("language"))], src)
+            requests = list(self.articles([Link(full_page, hints.get("published"), hints.get("title"),
+                                                hints.get("language"))], src, extra_meta={AMP_META: amp}))
+            if not requests:
+                self.sink.skip(src, amp[0], "amp_page", request_url=amp[1])
+            yield from requests
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
                         for k, vs in response.headers.items() for v in vs)
@@ -344,7 +355,9 @@ class NewsSpider(scrapy.Spider):
                    status=response.status, headers=headers, content_type=ctype,
                    request_url=redirects[0] if redirects else None, hints=response.meta.get("hints") or {})
 
-    def failed(self, failure: Failure) -> None:
+    def failed(self, failure: Failure) -> list[Request]:
+        """The failure counted with its reason; a full page requested for an AMP page has that AMP
+        page fetched again, to be stored itself (returned)."""
         request = failure.request
         src, kind = request.meta.get("source"), request.meta.get("kind")
         reason = failure_reason(failure)
@@ -357,6 +370,10 @@ class NewsSpider(scrapy.Spider):
             if reason == "error":  # no known kind: keep what it was
                 detail = f"{type(failure.value).__name__}: {detail}"
             self.sink.fail(src, request.url, reason, detail[:300], article=kind == ARTICLE)
+        if AMP_META not in request.meta:
+            return []
+        amp_url = request.meta[AMP_META][0]
+        return [self._article(amp_url, src, request.meta.get("hints"), extra_meta={KEEP_AMP: True})]
 
 
 def _unchanged_since_read(saved: Validators, lastmod: str | None) -> bool:

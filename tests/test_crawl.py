@@ -481,3 +481,21 @@ def test_an_amp_page_has_its_full_page_fetched_and_stored_instead(tmp_path):
         assert stored == ["/a.html", "/amp/c.html", "/b.html"]
         assert [len(site.requested(p)) for p in ("/amp/a.html", "/a.html", "/b.html", "/amp/c.html")] == [1, 1, 1, 1]
         assert status(cfg)["skipped"].get("amp_page") == 1
+
+
+def test_an_amp_page_whose_full_page_cannot_be_had_is_stored_itself(tmp_path):
+    """The full page an AMP page names is refused by robots.txt, or answers 404: the AMP page is
+    fetched again and stored (not lost as amp_page), once, and later runs request nothing again."""
+    with Site() as site:
+        amp = lambda seed, canonical: (article_html(seed, canonical=site.url(canonical))  # noqa: E731
+                                       .replace("<html", "<html amp", 1).encode())
+        site.routes.update({"/robots.txt": Route(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+                            "/amp/a.html": Route(amp(430, "/private/a.html")), "/private/a.html": Route(article_html(430).encode()),
+                            "/amp/b.html": Route(amp(431, "/b.html"))})   # /b.html: 404
+        cfg = feed_config(site, tmp_path, "s", ["/amp/a.html", "/amp/b.html"], crawl="retries = 0")
+        for _ in range(2):
+            assert copydesk("crawl", "-c", cfg).returncode == 0
+        stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
+        assert stored == ["/amp/a.html", "/amp/b.html"]
+        assert [len(site.requested(p)) for p in ("/amp/a.html", "/private/a.html", "/amp/b.html", "/b.html")] == [2, 0, 2, 1]
+        assert "amp_page" not in status(cfg)["skipped"]
