@@ -23,9 +23,9 @@ from typing import Any
 from copydesk.storage.atomic import atomic_file
 from copydesk.storage.seen import (NO_VALIDATORS, Decision, ErrorRow, FailedRow, SkippedRow, StoredDoc,
                                    ValidatorRow, Validators)
-from copydesk.storage.urls import url_key, url_key_v1
+from copydesk.storage.urls import rekeyed_by_v2, url_key, url_key_v1
 
-# 2: URL keys of storage.urls URL_KEY_VERSION 2; a version-1 database is re-keyed when opened (_rekey)
+# 2: URL keys of storage.urls URL_KEY_VERSION 2; a version-1 database gets its decisions copied under them when opened (_rekey)
 SCHEMA_VERSION = 2
 
 log = logging.getLogger("copydesk.state")
@@ -120,27 +120,35 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
 
 
 def _rekey(db: sqlite3.Connection) -> dict[str, int]:
-    """URL keys of decisions and tombstones made with url_key_v1, under today's url_key. Only a row
-    keyed by its own URL's v1 key moves (the other keys of a stored document were made from URLs the
-    row does not hold, and stay). A v2 key is never another row's v1 key (it keeps a parameter v1
-    removed), so nothing collides; OR IGNORE keeps a row where one would. Ids of stored records do
-    not change: they are in the parts."""
-    moved = {}
+    """Decisions and tombstones made with url_key_v1, copied under today's url_key: a row keyed by
+    its own URL's v1 key, where the two keys differ, gets a twin under the v2 key. The v1 row stays:
+    it answers for the URL whose v2 key it is (the parameter-less URL, often the page's canonical,
+    under which the document was decided too), and no URL with the parameter has that key any more.
+    A v2 key that exists already is left as it is. Ids of stored records do not change: they are in
+    the parts."""
+    log.info("state: URL keys version 2: looking for decisions to copy under their new keys (once; "
+             "about 20 s per million URL decisions)")
+    copied = {}
     for table in ("urls", "tombstones"):
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] != "key"]
         pairs = []
         for key, url in db.execute(f"SELECT key, url FROM {table} WHERE instr(url, '?') > 0").fetchall():
+            if not rekeyed_by_v2(url):
+                continue
             try:
                 new = url_key(url)
-                if new != key and key == url_key_v1(url):
-                    pairs.append((new, key))
             except ValueError:  # a URL neither version can key was never decided under its key
                 continue
-        db.executemany(f"UPDATE OR IGNORE {table} SET key=? WHERE key=?", pairs)
-        moved[table] = len(pairs)
-    if any(moved.values()):
-        log.info("state: re-keyed %d URL decisions and %d tombstones to URL keys version 2 "
-                 "(a query parameter such as ?cid= is no longer taken for tracking)", moved["urls"], moved["tombstones"])
-    return moved
+            if new != key and key == url_key_v1(url):
+                pairs.append((new, key))
+        cols = ", ".join(columns)
+        before = db.total_changes
+        db.executemany(f"INSERT OR IGNORE INTO {table}(key, {cols}) SELECT ?, {cols} FROM {table} WHERE key=?", pairs)
+        copied[table] = db.total_changes - before
+    if any(copied.values()):
+        log.info("state: %d URL decisions and %d tombstones copied under URL keys version 2 "
+                 "(a query parameter such as ?cid= is no longer taken for tracking)", copied["urls"], copied["tombstones"])
+    return copied
 
 
 class StateError(RuntimeError):
@@ -205,7 +213,7 @@ class StateStore:
             self.db.executescript(_SCHEMA)
             _add_missing_columns(self.db)
             if version < 2:
-                with self._tx():  # idempotent: a stop before user_version is set re-keys nothing twice
+                with self._tx():  # idempotent: a stop before user_version is set copies nothing twice
                     self.rekeyed = _rekey(self.db)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.execute("SELECT count(*) FROM urls").fetchone()

@@ -20,6 +20,7 @@ TRACKING_NAMES = frozenset({
     "at_medium", "at_campaign", "partnerid", "sessionid",
 })
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "itm_", "oly_", "vero_", "mc_", "mkt_")
+_V1_TRACKERS = courlan.clean.TRACKERS_RE
 URL_KEY_VERSION = 2  # 1: courlan's tracker pattern (storage.state and cluster re-key decisions made under it)
 
 
@@ -49,6 +50,16 @@ def url_key(url: str) -> str:
     except Exception:  # courlan raises on some malformed URLs; fall back to w3lib alone
         base = url
     return canonicalize_url(base, keep_fragments=False)
+
+
+def rekeyed_by_v2(url: str) -> bool:
+    """Whether ``url``'s key differs between version 1 and today (a parameter version 1 took for
+    tracking and today's list does not): a cheap test, without computing either key."""
+    try:
+        names = parse_qs(urlsplit(url.strip()).query)
+    except ValueError:
+        return False
+    return any(_V1_TRACKERS.search(n.lower()) and not is_tracking(n) for n in names)
 
 
 def url_key_v1(url: str) -> str:

@@ -1,6 +1,6 @@
 """URL keys, version 2: a query parameter that names the article (``?cid=``, ``?gallery=``,
 ``?source=`` ...) is part of the key; only tracking parameters are removed. A state written with
-version-1 keys (courlan's tracker pattern, which also took those) is re-keyed when it is opened, so
+version-1 keys (courlan's tracker pattern, which also took those) has its decisions copied under the new keys when it is opened, so
 nothing stored is fetched again and no takedown is undone; a cluster's Redis follows at the writer's
 start."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from copydesk.cluster.migrate import URL_KEYS, rekey
 from copydesk.cluster.seen import RedisSeenStore
 from copydesk.demo.synth import article_html
 from copydesk.storage import Corpus, StateStore, StoredDoc
-from copydesk.storage.urls import TRACKING_NAMES, TRACKING_PREFIXES, is_tracking, url_key, url_key_v1
+from copydesk.storage.urls import TRACKING_NAMES, TRACKING_PREFIXES, is_tracking, rekeyed_by_v2, url_key, url_key_v1
 from sites import Route, Site, rss
 from tests.redis_server import RedisServer, available
 from tests.run_cli import copydesk
@@ -62,8 +62,8 @@ _names = st.sampled_from(["a", "id", "page", "p", "q", "lang", "utm_source", "fb
        fragment=st.text(alphabet="ab=&", max_size=4))
 def test_keys_are_those_of_version_1_where_no_parameter_was_taken_for_tracking(scheme, netloc, path, query, fragment):
     url = f"{scheme}://{netloc}/{path}" + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "") + (f"#{fragment}" if fragment else "")
-    taken = any(TRACKERS_RE.search(k.lower()) and not is_tracking(k) for k, _ in query)
-    assert (url_key(url) == url_key_v1(url)) or taken
+    taken = any(TRACKERS_RE.search(k.lower()) and not is_tracking(k) for k, v in query if v)
+    assert (url_key(url) != url_key_v1(url)) == rekeyed_by_v2(url) == taken
 
 
 # -- the state store ------------------------------------------------------------------------------
@@ -83,7 +83,8 @@ def old_state(path: Path, stored: dict[str, str], skipped: list[str], deleted: d
 
 def test_a_version_1_state_is_rekeyed_when_opened(tmp_path, caplog):
     path = tmp_path / "state.sqlite3"
-    old_state(path, stored={"https://ex.org/a.php?cid=101": "d101", "https://ex.org/plain.html": "dplain"},
+    old_state(path, stored={"https://ex.org/a.php?cid=101": "d101", "https://ex.org/plain.html": "dplain",
+                            "https://ex.org/story.html?source=rss": "dstory"},
               skipped=["https://ex.org/photo?gallery=5"], deleted={"https://ex.org/b.php?uid=9&utm_source=x": "d9"})
     # what version 1 did: every ?cid= is the stored article, every ?uid= the takedown
     with sqlite3.connect(path) as db:
@@ -92,11 +93,14 @@ def test_a_version_1_state_is_rekeyed_when_opened(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="copydesk.state"):
         state = StateStore(path)
     try:
-        assert state.rekeyed == {"urls": 3, "tombstones": 1}
-        assert "re-keyed 3 URL decisions and 1 tombstones" in caplog.text
+        assert state.rekeyed == {"urls": 4, "tombstones": 1}
+        assert "4 URL decisions and 1 tombstones copied" in caplog.text
         assert state.decision(url_key("https://ex.org/a.php?cid=101")).doc_id == "d101"
         assert state.decision(url_key("https://ex.org/a.php?cid=102")) is None         # another article: fetched
         assert state.decision(url_key("https://ex.org/plain.html")).doc_id == "dplain"  # no query: unchanged
+        # the v1 row stays: it answers for the URL without the parameter (a canonical, say)
+        assert state.decision(url_key("https://ex.org/story.html?source=rss")).doc_id == "dstory"
+        assert state.decision(url_key("https://ex.org/story.html")).doc_id == "dstory"
         assert state.decision(url_key("https://ex.org/photo?gallery=5")).reason == "not_html"
         assert state.is_deleted(url_key("https://ex.org/b.php?uid=9&utm_medium=y"))
         assert not state.is_deleted(url_key("https://ex.org/b.php?uid=10"))

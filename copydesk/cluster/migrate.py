@@ -35,7 +35,7 @@ from copydesk.errors import UsageError
 from copydesk.storage import CorpusLock, StateStore, StoredDoc
 from copydesk.storage.atomic import write_atomic
 from copydesk.storage.corpus import STATE
-from copydesk.storage.urls import URL_KEY_VERSION, url_key, url_key_v1
+from copydesk.storage.urls import URL_KEY_VERSION, rekeyed_by_v2, url_key, url_key_v1
 
 from .connection import Connection, keys_prefix, safe_url
 from .seen import RedisSeenStore
@@ -155,12 +155,12 @@ def _batches(db: sqlite3.Connection, query: str, size: int) -> Iterator[list[tup
 
 
 def _rekeyed(key: str, url: str) -> bool:
-    """A decision that storage.state re-keyed from URL key version 1 (``_rekey``)."""
-    return "?" in url and key == url_key(url) != url_key_v1(url)
+    """A decision that storage.state copied under its URL key version 2 (``_rekey``)."""
+    return rekeyed_by_v2(url) and key == url_key(url) != url_key_v1(url)
 
 
 def rekey(state: StateStore, store: RedisSeenStore, *, batch: int = BATCH) -> Summary | None:
-    """Decisions and tombstones the writer's state re-keyed to URL keys version 2, written to Redis
+    """Decisions and tombstones the writer's state copied under URL keys version 2, written to Redis
     under their new keys (what Redis knows there is kept, as in a migration); once per cluster, at a
     writer's start (P+"url_keys" records it). None when done before. Until then a worker may fetch
     such a URL again; the writer, which decides from its own state, does not store it twice."""

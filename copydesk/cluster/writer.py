@@ -101,7 +101,7 @@ class Writer:
         pipeline = Pipeline(self.cfg, kind="serve", workers=0)  # pages come extracted
         pipeline.ledger.seen = MirroredSeen(pipeline.state, self.seen)  # type: ignore[assignment]
         if (moved := rekey(pipeline.state, self.seen)) is not None and any(moved.urls.values()):
-            log.info("writer: decisions re-keyed to URL keys version 2, copied to Redis: %s", moved.line())
+            log.info("writer: decisions under URL keys version 2 copied to Redis: %s", moved.line())
         sink = PipelineSink(pipeline)
         consumer = Consumer(self.conn, self.prefix, self.worker, handle=sink.handle, durable=sink.durable,
                             idle=sink.idle)
