@@ -11,7 +11,7 @@ from w3lib.url import canonicalize_url
 
 # Query parameters that only say how a reader arrived (campaign, click and session ids), removed
 # from the URL key: by exact name, or by prefix. Every one is a name courlan's tracker pattern also
-# removes (tests/test_storage.py), so a v2 key never merges two URLs that a v1 key kept apart; what
+# removes (tests/test_url_keys.py), so a v2 key never merges two URLs that a v1 key kept apart; what
 # v2 keeps is the names that pattern took by a prefix match although sites use them as content ids
 # (``cid``, ``gallery``, ``gameId``, ``global``, ``reference``, ``source``, ``uid``, ...).
 TRACKING_NAMES = frozenset({
