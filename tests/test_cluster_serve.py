@@ -147,6 +147,7 @@ def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tm
         c = redis.Redis.from_url(server.url)
         seen = c.scard(PREFIX + "seen")
         workers = c.hgetall(PREFIX + "workers")
+        url_keys = c.get(PREFIX + "url_keys")
     assert set(fetched) == set(site.articles)
     twice = {u for u, n in fetched.items() if n > 1}
     assert twice <= lost_by(tmp_path, procs), sorted(twice - lost_by(tmp_path, procs))[:10]
@@ -159,6 +160,7 @@ def test_three_daemons_fetch_every_article_once_within_the_cluster_host_limit(tm
     assert stored_urls(tmp_path / "corpus") == Counter({u: 1 for u in site.articles})
     assert seen == len(site.articles)  # queued once each, cluster-wide
     assert workers == {}  # a graceful stop leaves the registry
+    assert url_keys == b"2"  # the writer's start marked Redis' decisions as keyed by URL keys version 2
 
 
 def test_a_killed_workers_leases_are_fetched_by_the_others(tmp_path):
