@@ -86,7 +86,8 @@ def _meta(tree: lxml.html.HtmlElement, *names: str) -> list[str]:
     return out
 
 
-def _ld_objects(tree: lxml.html.HtmlElement):
+def ld_objects(tree: lxml.html.HtmlElement):
+    """The objects of the page's ld+json scripts, nested lists and @graph included."""
     for script in tree.iter("script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
@@ -197,7 +198,7 @@ def page_evidence(tree: lxml.html.HtmlElement) -> Evidence:
         titles.append(h1.text_content())
     descs = _meta(tree, "description", "og:description", "twitter:description")
     ld_body = ""
-    for obj in _ld_objects(tree):
+    for obj in ld_objects(tree):
         for key, into in (("headline", titles), ("description", descs)):
             if isinstance(obj.get(key), str):
                 into.append(obj[key])

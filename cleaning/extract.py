@@ -224,19 +224,37 @@ def _tokens(text: str) -> list[str]:
 
 
 def _drop_headline(text: str, title: str | None) -> str:
-    """The headline is metadata (Article.title), not body text: drop it from the first lines."""
+    """The headline is metadata (Article.title), not body text: drop it from the first lines (every
+    copy there: a page may show it twice, as its title line and as its <h1>)."""
     if not title or not text:
         return text
     head = _tokens(title)
     if not head:
         return text
     lines = text.split("\n")
+    drop = set()
     for i, line in enumerate(lines[:HEAD_LINES]):
         toks = _tokens(line)
         # the title tag often carries a " | Site name" suffix, so the line may be a prefix of it
         if toks and len(toks) >= 3 and (toks == head or (len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):
-            return "\n".join(lines[:i] + lines[i + 1:])
-    return text
+            drop.add(i)
+        elif _headline_with_labels(line, title):
+            drop.add(i)
+    if not drop:
+        return text
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+_LABEL_SEPARATOR = re.compile(r"\s[|–—·•]\s")
+
+
+def _headline_with_labels(line: str, title: str) -> bool:
+    """`line` is the title's headline followed by short labels ("Headline | Section | Site | 23.05.2011")."""
+    parts = _LABEL_SEPARATOR.split(line)
+    if len(parts) < 2 or any(len(_tokens(part)) > 4 for part in parts[1:]):
+        return False
+    first = _tokens(parts[0])
+    return len(first) >= 3 and first == _tokens(_LABEL_SEPARATOR.split(title)[0])
 
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\|)\s*")

@@ -409,10 +409,13 @@ def _strip_tail(lines: list[str]) -> list[str]:
 
 
 def _strip_head(lines: list[str]) -> list[str]:
-    """Site navigation before the article: a breadcrumb, or a run of 1-3 word labels ("My Blog", "World News")."""
+    """Site navigation before the article: a breadcrumb, a label left without its value ("Published:"),
+    or a run of 1-3 word labels ("My Blog", "World News")."""
     k = 0
     while k < min(len(lines), 3) and _BREADCRUMB.match(lines[k]) and count_words(lines[k]) <= 12:
         k += 1
+    if k < len(lines) - 1 and lines[k].endswith(":") and count_words(lines[k]) <= 3:
+        k += 1  # a label whose value is gone ("Published:")
     run = k
     while run < len(lines) and count_words(lines[run]) <= 3 and not lines[run].endswith(_END_PUNCT):
         run += 1

@@ -7,8 +7,16 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     table row of 60+ words came out -> readability-lxml as a second opinion when the text is short,
     covers under 45 % of the page's <p> prose or is still layout-table rows
     (cleaning.second_opinion.choose) -> trafilatura's balanced full pass when all of that left under
-    min_words (taken only when its text reads as prose) -> the lines of promo and related boxes set
-    into the article column dropped (candidates.inline_box_texts)
+    min_words (taken when its text reads as prose or holds the text found so far) -> the page's
+    ld+json articleBody when still under min_words (a page that renders its article with script) ->
+    the lines of promo and related boxes set into the article column dropped
+    (candidates.inline_box_texts)
+
+A page that declares itself a forum thread (schema.org DiscussionForumPosting) is read in balanced
+mode: precision mode prunes its posts as comments. On a page whose prose is not in <p>s, the full
+pass is also asked when the fast text covers under 45 % of the page's prose counted in every
+element (page_prose_words), and taken when it is another text that covers the page (the fast pass
+took a box beside the article).
 
 The page's placeholder anchors (<a> without href) are unwrapped before any pass
 (parse.drop_placeholder_anchors), and every <br> gets a line break after it
@@ -23,13 +31,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import lxml.etree
 import lxml.html
 
 from . import candidates
 from .headline import declared_site_names, shown_headline, without_site_name
 from .model import count_words
 from .parse import drop_placeholder_anchors, parse_html, recovery_trees, separate_br_lines, trafilatura_tree
-from .second_opinion import choose, readability_text, reads_as_prose
+from .second_opinion import READABILITY_CONTAINMENT, _containment, choose, readability_text, reads_as_prose
 
 
 # The rules' fixed thresholds; their effect on each development set is in docs/cleaning.md
@@ -43,7 +52,8 @@ SECOND_OPINION_COVERAGE = 0.45  # readability (and, under 2 x min_words, the ful
 class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
     doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
-    fast_text: str  # post-cleaned text of the first pass (trafilatura, fast; precision when favoured)
+    # post-cleaned text of the first pass (trafilatura, fast; precision when favoured, except on a forum thread)
+    fast_text: str
     # the page as trafilatura's loader parsed it, placeholder anchors unwrapped, a line break after each
     # <br> (parse.separate_br_lines), otherwise unchanged
     # (each trafilatura call worked on its own copy), for the cascade's page evidence; the markup
@@ -64,6 +74,9 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     if not isinstance(page, str):
         drop_placeholder_anchors(page)
         separate_br_lines(page)
+        if favor_precision and is_forum_thread(page):
+            # a forum thread's posts are its content, and precision mode prunes them as comments
+            fast_mode, full_mode = "t_fast", "t_full"
     doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
     text = fast_text = candidates.post(doc.text if doc else "", post_clean)
     words = count_words(text)
@@ -74,6 +87,20 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         full_words = count_words(full_text)
         if full_words > words:
             doc, text, words = merge_meta(full, doc), full_text, full_words
+    elif words >= FULL_PASS_FACTOR * min_words and paragraph_words <= words and not isinstance(page, str):
+        # the text holds as many words as all the page's <p>s: the <p> coverage above cannot tell
+        # whether the fast pass took a box beside an article whose prose is not in <p>s, the page's
+        # prose counted in every element can
+        prose = page_prose_words(page)
+        if words < SECOND_OPINION_COVERAGE * prose:
+            full = candidates.trafilatura_candidate(page, url, full_mode, date_params=date_params)
+            full_text = candidates.post(full.text if full else "", post_clean)
+            # taken when it is another text (not the fast one with more around it), covers the page
+            # and reads as prose
+            if (count_words(full_text) >= SECOND_OPINION_COVERAGE * prose
+                    and _containment(text, full_text) < READABILITY_CONTAINMENT
+                    and reads_as_prose(full_text.split("\n"))):
+                doc, text, words = merge_meta(full, doc), full_text, count_words(full_text)
 
     tree = None
     from_page = False  # `tree` is _parse(markup): the page itself (not a recovery tree, not unwrapped)
@@ -124,8 +151,16 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         # its text is taken on the terms readability's is (more words, and they read as prose)
         bal = candidates.trafilatura_candidate(page, url, "t_full", metadata=doc is None, date_params=date_params)
         bal_text = candidates.post(bal.text if bal else "", post_clean)
-        if count_words(bal_text) > count_words(text) and reads_as_prose(bal_text.split("\n")):
+        # or when it holds the text found so far (the same article, with the lines precision mode dropped)
+        if count_words(bal_text) > count_words(text) and (
+                reads_as_prose(bal_text.split("\n"))
+                or (text and _containment(text, bal_text) >= READABILITY_CONTAINMENT)):
             doc, text = merge_meta(bal, doc), bal_text
+    if count_words(text) < min_words and not isinstance(page, str):
+        # a page that renders its article with script: the body may be in its structured data only
+        body = candidates.post(ld_article_body(page), post_clean)
+        if count_words(body) > max(count_words(text), min_words - 1) and reads_as_prose(_SENTENCE_SPLIT.split(body)):
+            text = body
     if doc is not None and not isinstance(page, str):
         sites = declared_site_names(page)
         doc.title = shown_headline(page, without_site_name(doc.title, sites), text, sites)
@@ -156,6 +191,46 @@ def merge_meta(primary: Any, fallback: Any) -> Any:
         if not getattr(primary, field, None) and getattr(fallback, field, None):
             setattr(primary, field, getattr(fallback, field))
     return primary
+
+
+_FORUM_POSTING = re.compile(r'"@type"\s*:\s*(?:"DiscussionForumPosting"|\[[^\]]*"DiscussionForumPosting")')
+
+
+def is_forum_thread(tree: lxml.html.HtmlElement) -> bool:
+    """The page declares itself a forum thread (schema.org DiscussionForumPosting, as trafilatura reads it)."""
+    return any(script.text and _FORUM_POSTING.search(script.text)
+               for script in tree.iterfind('.//script[@type="application/ld+json"]'))
+
+
+def ld_article_body(tree: lxml.html.HtmlElement) -> str:
+    """The longest schema.org articleBody of the page's ld+json, or ""."""
+    body = ""
+    for obj in candidates.ld_objects(tree):
+        value = obj.get("articleBody")
+        if isinstance(value, str) and len(value) > len(body):
+            body = value
+    return body
+
+
+# an articleBody is often one line: its sentences are what reads as prose or not
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n")
+PROSE_RUN_WORDS = 12  # a run of text this long between two tags is prose, whatever the element
+# runs of text long enough to hold PROSE_RUN_WORDS words, outside scripts and styles (one XPath, in C)
+_LONG_RUNS = lxml.etree.XPath(
+    "//text()[string-length(.) >= 24][not(parent::script or parent::style or parent::noscript"
+    " or parent::template or parent::title)]"
+)
+
+
+def page_prose_words(tree: lxml.html.HtmlElement) -> int:
+    """Words of the page's runs of prose: runs of text between two tags of PROSE_RUN_WORDS words or
+    more, in any element (<p>, <div>, <td>...)."""
+    n = 0
+    for run in _LONG_RUNS(tree):
+        words = len(run.split())
+        if words >= PROSE_RUN_WORDS:
+            n += words
+    return n
 
 
 _TAG = re.compile(r"<[^<>]*>")  # not [^>]*: quadratic on a run of "<" without ">"

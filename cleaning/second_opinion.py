@@ -80,9 +80,10 @@ def choose(primary: str, second: str, min_words: int, *, table_rows: bool = Fals
 
     readability wins when (a) trafilatura has less than `min_words` and readability has a body of
     prose, or (b) readability's text contains trafilatura's and adds at least 40 % more, and what it
-    adds reads as prose (sentences, not link lists or captions), or (c) trafilatura's text is rows
-    of a layout table (`table_rows`: the article cell run together with the rows of navigation and
-    related headlines around it) and readability's reads as prose and lies inside it.
+    adds (its lines not already in trafilatura's text, not even inside a table row) reads as prose
+    (sentences, not link lists or captions), or (c) trafilatura's text is rows of a layout table
+    (`table_rows`: the article cell run together with the rows of navigation and related headlines
+    around it) and readability's reads as prose and lies inside it.
     """
     wp, ws = count_words(primary), count_words(second)
     if not second or ws < min_words:
@@ -94,7 +95,10 @@ def choose(primary: str, second: str, min_words: int, *, table_rows: bool = Fals
         return Choice(primary, "trafilatura")
     if ws >= READABILITY_GAIN * wp and _containment(primary, second) >= READABILITY_CONTAINMENT:
         p_set = {line for line in primary.split("\n")}
-        extra = [line for line in s_lines if line not in p_set]
+        flat = " ".join(primary.split())
+        # what readability adds: its lines that trafilatura's text lacks, not even inside one of its
+        # lines (readability gives each table cell a line of its own, trafilatura a row "| a | b |")
+        extra = [line for line in s_lines if line not in p_set and line not in flat]
         if reads_as_prose(extra):
             return Choice(second, "readability")
     return Choice(primary, "trafilatura")
