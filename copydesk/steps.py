@@ -27,6 +27,7 @@ from copydesk import dedup
 from copydesk.config import FilterSettings
 from copydesk.crawler.reasons import known
 from copydesk.documents import Doc
+from copydesk.cleaning.model import count_words
 from copydesk.storage import RawResponse, Record, doc_id, host, identity_url, url_key
 
 
@@ -131,7 +132,7 @@ class Templates(_Dropping):
         site = urlsplit(d.url).netloc or d.site  # host:port, so local mirrors on one host stay apart
         keys = d.line_keys if d.article is not None and d.text is d.article.text else None
         d.text = self.templates.process(site, d.text, keys=keys)
-        return "too_short" if len(d.text.split()) < self.min_words else None
+        return "too_short" if count_words(d.text) < self.min_words else None
 
 
 def _unspaced(ch: str) -> bool:

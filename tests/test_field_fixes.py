@@ -170,3 +170,19 @@ def test_the_status_table_is_what_the_docs_say():
     assert max(len(line) for line in lines) <= 100 and "…" not in "".join(lines)
     counts = re.search(r"`--json` \(`sources\[\]\.last_run\.counts`\): (.*?); `crawl`", section)
     assert counts and set(re.findall(r"`(\w+)`", counts[1])) == set(SourceCounts().as_dict())
+
+
+def test_an_article_in_a_script_without_spaces_is_stored_by_its_own_word_count(tmp_path):
+    """A Chinese article that `copydesk clean` accepts (each ideograph a word, docs/cleaning.md) is
+    stored by ingest too: the pipeline's length check counts words the same way, not by spaces."""
+    sentence = "市议会今天批准了在河上建造新桥的预算，工程将于春季开始并预计持续两年时间。"
+    body = "".join(f"<p>{sentence * 2}{i}</p>" for i in range(6))
+    page = tmp_path / "bridge.html"
+    page.write_text(f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>河上新桥获批建设</title></head>'
+                    f"<body><article><h1>河上新桥获批建设</h1>{body}</article></body></html>", encoding="utf-8")
+    cleaned = copydesk("clean", page, "--json")
+    assert cleaned.returncode == 0 and json.loads(cleaned.stdout)["word_count"] > 300
+    r = copydesk("ingest", "--corpus", tmp_path / "corpus", page)
+    assert r.returncode == 0, r.stderr
+    docs = list(Corpus(tmp_path / "corpus").documents())
+    assert len(docs) == 1 and sentence in docs[0]["text"]
