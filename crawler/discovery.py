@@ -91,11 +91,12 @@ def screen_xml(body: bytes) -> None:
 
 
 def _join(base_url: str, href: str) -> str | None:
-    """urljoin, or None for a URL that cannot be parsed (``http://[::1``: urlsplit raises ValueError)."""
+    """urljoin; a URL that cannot be parsed (``http://[::1``: urlsplit raises ValueError) as it is
+    written, for the spider to count as bad_url; None for an empty one."""
     try:
         return urljoin(base_url, href)
     except ValueError:
-        return None
+        return href or None
 
 
 def parse_feed(body: bytes, base_url: str, *, content_type: str | None = None) -> list[Link]:

@@ -39,7 +39,10 @@ REASONS: tuple[Reason, ...] = (
     Reason("filter_language", SKIPPED, "its language is not among `filter.languages`", config=True),
     Reason("filter_since", SKIPPED, "published before `filter.since`", config=True),
     Reason("already_stored", SKIPPED, "its same-site canonical URL is already stored"),
-    Reason("amp_page", SKIPPED, "an AMP page: the full page its rel=canonical names on the same host is fetched instead"),
+    Reason("amp_page", SKIPPED, "an AMP page: the full page its rel=canonical names on the same host is fetched "
+           "instead; the AMP page is stored when that page is refused by robots.txt or fails"),
+    Reason("bad_url", SKIPPED, "a link in a feed, sitemap or section page that is no valid URL (a port out of range "
+           "or not a number, an unterminated IPv6 address): counted for the run, the other links are read"),
     Reason("deleted", SKIPPED, "taken down with `copydesk delete`: never fetched or stored again"),
     # -- failed: retried by later runs ----------------------------------------------------------
     Reason("consent_wall", FAILED, "a cookie-consent wall instead of the article: redirected to a consent page, or a "

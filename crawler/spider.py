@@ -152,14 +152,15 @@ class NewsSpider(scrapy.Spider):
         sink = self.sink
         for link in links:
             url = link.url
-            if urlsplit(url).scheme not in ("http", "https"):
+            if url.split(":", 1)[0].strip().lower() not in ("http", "https"):
                 continue
-            try:
-                request: Request | None = self._article(url, source, hints={
-                    "title": link.title, "published": link.published, "language": link.language}, extra_meta=extra_meta)
-            except ValueError:  # no "://" ("http:foo"): Scrapy cannot request it, and it has no host (offsite below)
-                request = None
-            if request is not None and self._seen(request):
+            if not valid_url(url):
+                sink.count(source, "discovered")
+                sink.skip(source, url, "bad_url", article=False)
+                continue
+            request = self._article(url, source, hints={
+                "title": link.title, "published": link.published, "language": link.language}, extra_meta=extra_meta)
+            if self._seen(request):
                 continue
             sink.count(source, "discovered")
             if sink.is_known(url, source):
@@ -172,8 +173,7 @@ class NewsSpider(scrapy.Spider):
             if reason:
                 sink.skip(source, url, reason)
                 continue
-            if request is not None:
-                yield request
+            yield request
 
     @staticmethod
     def _prefilter(link: Link, spec: SourceSpec) -> str | None:
@@ -280,13 +280,10 @@ class NewsSpider(scrapy.Spider):
         domains (not fetched; counted as skipped, ``offsite``, and logged, but not decided for
         good: sitemaps are read every run, and the next one may allow its domain), it is nested
         too deep, or the index's ``lastmod`` says it is as last read (``sitemaps_unchanged``)."""
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-        except ValueError:  # "http://[::1": an unterminated IPv6 literal
+        if not valid_url(url):
+            self.sink.skip(source, url, "bad_url", article=False)
             return None
-        if parts.scheme not in ("http", "https") or not host:
-            return None
+        host = urlsplit(url).hostname or ""
         saved = self.sink.validators(url, source)
         request = self._request(url, source, SITEMAP, self.parse_sitemap, conditional=True, saved=saved,
                                 extra_meta={"sitemap_depth": depth})
@@ -409,6 +406,17 @@ def _amp_canonical(response: Response) -> str | None:
     if there.scheme not in ("http", "https") or not same_host:
         return None
     return url if there._replace(fragment="") != here._replace(fragment="") else None
+
+
+def valid_url(url: str) -> bool:
+    """An http(s) URL with a host and a valid port, which Scrapy can request (``urlsplit`` raises on
+    a port out of range or not a number and on an unterminated IPv6 literal only when asked)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def looks_like_html(body: bytes) -> bool:

@@ -49,7 +49,10 @@ def url_key(url: str) -> str:
             base = urlunsplit(b._replace(path=b.path or "/", query=query))
     except Exception:  # courlan raises on some malformed URLs; fall back to w3lib alone
         base = url
-    return canonicalize_url(base, keep_fragments=False)
+    try:
+        return canonicalize_url(base, keep_fragments=False)
+    except (ValueError, UnicodeError):  # a port out of range, "http://[::1": keyed as written (never fetched)
+        return url
 
 
 def rekeyed_by_v2(url: str) -> bool:

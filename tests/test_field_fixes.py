@@ -186,3 +186,35 @@ def test_an_article_in_a_script_without_spaces_is_stored_by_its_own_word_count(t
     assert r.returncode == 0, r.stderr
     docs = list(Corpus(tmp_path / "corpus").documents())
     assert len(docs) == 1 and sentence in docs[0]["text"]
+
+
+def test_a_malformed_link_is_counted_and_the_links_after_it_are_read(tmp_path):
+    """A feed entry, a sitemap entry and a sitemap index child with a port out of range, a port that
+    is not a number or an unterminated IPv6 address: each is counted as skipped bad_url, every other
+    link is read and stored, the run completes, and nothing reaches stderr as a traceback."""
+    host = "127.0.0.1"
+    with Site() as site:
+        port = urlsplit(site.base).port
+        bad = [f"http://{host}:99999/a/typo.html", f"http://{host}:abc/a/typo2.html", "http://[::1/a/typo3.html"]
+        good = [f"/a/{i}.html" for i in range(5)]
+        for i, p in enumerate(good):
+            site.routes[p] = Route(article_html(470 + i).encode())
+        items = [(site.url(good[0]), "a0", DATE), (bad[0], "bad", DATE), (site.url(good[1]), "a1", DATE),
+                 (bad[1], "bad", DATE), (site.url(good[2]), "a2", DATE)]
+        site.routes["/rss.xml"] = Route(rss(items), content_type="application/rss+xml", conditional=True)
+        site.routes["/news.xml"] = Route(sitemap([bad[2], site.url(good[3])]), content_type="application/xml")
+        index = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 f"<sitemap><loc>http://{host}:{port}99/broken.xml</loc></sitemap>"
+                 f"<sitemap><loc>{site.url('/more.xml')}</loc></sitemap></sitemapindex>")
+        site.routes["/index.xml"] = Route(index.encode(), content_type="application/xml")
+        site.routes["/more.xml"] = Route(sitemap([site.url(good[4])]), content_type="application/xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[[sources]]\nname = "s"\nfeeds = ["{site.url("/rss.xml")}"]\n'
+                       f'sitemaps = ["{site.url("/news.xml")}", "{site.url("/index.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        assert "Traceback" not in r.stderr
+        stored = sorted(urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents())
+        assert stored == good
+        last = status(cfg)["sources"][0]["last_run"]
+        assert last["status"] == "completed" and last["counts"]["skipped"] == {"bad_url": 4}, last
