@@ -281,14 +281,14 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
     return candidate if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_HEAD_TAG = re.compile(r"<(link|base|meta)\b[^>]*>", re.I)
 
 
 def _attribute(name: str) -> re.Pattern[str]:
     return re.compile(rf"""(?<![\w-]){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
-_REL, _HREF = _attribute("rel"), _attribute("href")
+_REL, _HREF, _PROPERTY, _NAME, _CONTENT = (_attribute(a) for a in ("rel", "href", "property", "name", "content"))
 
 
 def _value(pattern: re.Pattern[str], tag: str) -> str | None:
@@ -296,16 +296,25 @@ def _value(pattern: re.Pattern[str], tag: str) -> str | None:
     return next((g for g in m.groups() if g is not None), None) if m else None
 
 
-def _canonical(markup: str, url: str | None, doc: Any) -> str | None:
-    """The page's ``<link rel="canonical">``, resolved against its URL as HTML says (a relative
-    "/x" or a scheme-relative "//host/x" takes the page's host or scheme; trafilatura drops the
-    first and gives the second https), else trafilatura's (og:url)."""
+def _canonical(markup: str, url: str | None) -> str | None:
+    """The page's ``<link rel="canonical">``, else its ``og:url``, resolved as a browser resolves a
+    link: against the page's ``<base href>`` when it has one, else its URL (a relative "/x" or a
+    scheme-relative "//host/x" takes the page's host or scheme; trafilatura drops the first, gives
+    the second https, and takes a ``<base href>`` itself for the page's URL)."""
     end = markup.find("</head>", 0, 200_000)
-    for tag in _LINK_TAG.finditer(markup, 0, end if end >= 0 else 200_000):
-        href = _value(_HREF, tag.group())
-        if href and "canonical" in (_value(_REL, tag.group()) or "").lower().split():
-            return _absolute(html_lib.unescape(href), url)
-    return _absolute(getattr(doc, "url", None), url)
+    head_end = end if end >= 0 else 200_000
+    base, canonical, og_url = url, None, None
+    for tag in _HEAD_TAG.finditer(markup, 0, head_end):
+        t = tag.group()
+        name = tag.group(1).lower()
+        if name == "base" and base is url and (href := _value(_HREF, t)):
+            base = _absolute(html_lib.unescape(href), url) or url
+        elif name == "link" and canonical is None and (href := _value(_HREF, t)) \
+                and "canonical" in (_value(_REL, t) or "").lower().split():
+            canonical = html_lib.unescape(href)
+        elif name == "meta" and og_url is None and (_value(_PROPERTY, t) or _value(_NAME, t) or "").lower() == "og:url":
+            og_url = html_lib.unescape(_value(_CONTENT, t) or "") or None
+    return _absolute(canonical or og_url, base)
 
 
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
@@ -370,7 +379,7 @@ def _article(text: str, words: int, doc: Any, url: str | None, markup: str) -> A
         published=_published(getattr(doc, "date", None)),
         language=_language(text, words, markup),
         description=_clean_field(getattr(doc, "description", None)),
-        canonical_url=_canonical(markup, url, doc),
+        canonical_url=_canonical(markup, url),
         site_name=_clean_field(getattr(doc, "sitename", None)),
         url=url,
     )

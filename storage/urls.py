@@ -78,19 +78,25 @@ def url_key_v1(url: str) -> str:
 def identity_url(url: str, canonical_url: str | None) -> str:
     """The URL a record's identity comes from: the page's own rel=canonical when it points to the
     same site (a cross-site canonical is how syndicated copies name their original: they keep
-    their own URL and dedup groups them), else the URL itself. A canonical that is the site's home
-    page, on a page that is not, is a template's mistake (every article would be one record) and
-    is not followed."""
+    their own URL and dedup groups them), else the URL itself. A canonical that is a section above
+    the page (the home page, or a path ending in "/" that the page's path continues) is a
+    template's mistake (every article of the section would be one record) and is not followed."""
     if not canonical_url or not same_site(canonical_url, url):
         return url
-    if _is_home(canonical_url) and not _is_home(url):
+    if _is_section_of(canonical_url, url):
         return url
     return canonical_url
 
 
-def _is_home(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.path in ("", "/") and not parts.query
+def _is_section_of(canonical: str, url: str) -> bool:
+    """The home page for any other page; a path ending in "/" for a page whose path continues it."""
+    c, u = urlsplit(canonical), urlsplit(url)
+    if c.query:
+        return False
+    section, page = c.path or "/", u.path or "/"
+    if section == "/":
+        return page != "/" or bool(u.query)
+    return section.endswith("/") and page.startswith(section) and page != section
 
 
 def doc_id(url: str) -> str:

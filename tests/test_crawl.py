@@ -499,3 +499,25 @@ def test_an_amp_page_whose_full_page_cannot_be_had_is_stored_itself(tmp_path):
         assert stored == ["/amp/a.html", "/amp/b.html"]
         assert [len(site.requested(p)) for p in ("/amp/a.html", "/private/a.html", "/amp/b.html", "/b.html")] == [2, 0, 2, 1]
         assert "amp_page" not in status(cfg)["skipped"]
+
+
+def test_a_base_href_or_a_section_og_url_does_not_make_every_article_one_record(tmp_path):
+    """Articles whose <base href> is their section (no rel=canonical), and articles whose og:url is
+    their section (a template's mistake): each is its own record under its own URL. A relative
+    rel=canonical is resolved against the <base href>, as a browser resolves it."""
+    with Site() as site:
+        base = [f"/news/2026/story-{i}.html" for i in range(3)]
+        og = [f"/sport/2026/match-{i}.html" for i in range(2)]
+        for i, p in enumerate(base):
+            site.routes[p] = Route(article_html(480 + i, extra_head=f'<base href="{site.url("/news/")}">').encode())
+        for i, p in enumerate(og):
+            site.routes[p] = Route(article_html(485 + i, extra_head=f'<meta property="og:url" content="{site.url("/sport/")}">').encode())
+        site.routes["/p/three.html"] = Route(article_html(
+            489, extra_head=f'<base href="{site.url("/archive/2026/")}"><link rel="canonical" href="three.html">').encode())
+        cfg = feed_config(site, tmp_path, "s", [*base, *og, "/p/three.html"])
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        docs = {urlsplit(d["url"]).path: d for d in Corpus(tmp_path / "c").documents()}
+        assert sorted(docs) == sorted([*base, *og, "/p/three.html"])
+        assert docs[base[0]]["canonical_url"] is None
+        assert docs[og[0]]["canonical_url"] == site.url("/sport/")
+        assert docs["/p/three.html"]["canonical_url"] == site.url("/archive/2026/three.html")
