@@ -226,7 +226,8 @@ def _schedule(r: _Reader) -> ScheduleSettings:
 
 
 def _nonnegative_duration(value: Any, key: str) -> float:
-    if value == 0:
+    """A duration that may be zero: 0, "0s", "0m", ..."""
+    if value == 0 or isinstance(value, str) and (m := _DURATION.match(value)) and float(m.group(1)) == 0:
         return 0.0
     return parse_duration(value, key)
 
@@ -281,6 +282,7 @@ def _cluster(r: _Reader) -> ClusterSettings:
     url = r.string("redis", None, allow_empty=False).strip()
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
         ok = parts.scheme in ("redis", "rediss") and bool(parts.hostname) or parts.scheme == "unix" and bool(parts.path)
     except ValueError:
         ok = False
@@ -343,11 +345,12 @@ def _urls(r: _Reader, name: str) -> tuple[str, ...]:
     for i, url in enumerate(urls):
         try:
             parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
             ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:  # "http://[::1": an unterminated IPv6 literal
+        except ValueError:  # "http://[::1": an unterminated IPv6 literal; "http://host:99999"
             ok = False
         if not ok:
-            raise ConfigError(r.key(f"{name}[{i}]"), f"expected an http(s) URL, got {url!r}")
+            raise ConfigError(r.key(f"{name}[{i}]"), f"expected an http(s) URL with a valid port, got {url!r}")
     return urls
 
 

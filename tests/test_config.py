@@ -94,6 +94,10 @@ def test_defaults_without_file(tmp_path, monkeypatch):
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nfollow = ['(unclosed']", "sources[0].follow[0]",
      "regular expression"),
     ("[[sources]]\nname = 'a'\nfeeds = ['ftp://x.org/f']", "sources[0].feeds[0]", "http(s) URL"),
+    ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org:99999/f']", "sources[0].feeds[0]", "valid port"),
+    ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\nsitemaps = ['https://x.org:abc/s.xml']", "sources[0].sitemaps[0]",
+     "valid port"),
+    ("[cluster]\nredis = 'redis://h:99999/0'", "cluster.redis", "redis://host:6379/0"),
     ("[[sources]]\nname = 'a'", "sources[0].feeds", "at least one"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\ncron = 'every day'", "sources[0].cron", "crontab"),
     ("[[sources]]\nname = 'a'\nfeeds = ['https://x.org/f']\ninterval = '5m'\ncron = '* * * * *'", "sources[0].cron",
@@ -162,3 +166,9 @@ def test_the_readme_config_block_shows_the_defaults(tmp_path):
         part = re.search(rf"^\[{section}\]\n(.*?)(?=^\[|\Z)", block, re.S | re.M).group(1)
         keys = {f.name.replace("target_bytes", "target_mb") for f in dataclasses.fields(getattr(default, section))}
         assert {k for k in keys if not re.search(rf"^{k}\s*=", part, re.M)} == set(), section
+
+
+@pytest.mark.parametrize("zero", [0, "0s", "0m", " 0 h"])
+def test_a_zero_jitter_is_accepted_however_it_is_written(tmp_path, zero):
+    cfg = load(write(tmp_path, f"[schedule]\njitter = {zero!r}\n" if isinstance(zero, str) else f"[schedule]\njitter = {zero}\n"))
+    assert cfg.schedule.jitter == 0.0
