@@ -179,10 +179,32 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+_TEXT_SITEMAP_LINE = re.compile(r"https?://\S+", re.I)
+
+
+def _text_sitemap(body: bytes, base_url: str) -> list[Link] | None:
+    """The links of a text sitemap (sitemaps.org: UTF-8, one absolute URL per line), or None when
+    the body is not one: every non-empty line must be an http(s) URL and nothing else."""
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:16].lower()
+    if not head.startswith((b"http://", b"https://")):
+        return None
+    try:
+        lines = [line.strip() for line in body.decode("utf-8-sig").splitlines()]
+    except UnicodeDecodeError:
+        return None
+    lines = [line for line in lines if line]
+    if not all(_TEXT_SITEMAP_LINE.fullmatch(line) for line in lines):
+        return None
+    return [Link(url) for line in lines if (url := _join(base_url, line))]
+
+
 def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> Sitemap:
     """A sitemap index or urlset, keeping the Google News fields (news:title, news:language,
-    news:publication_date) that Scrapy's own sitemap parser drops."""
+    news:publication_date) that Scrapy's own sitemap parser drops; or a text sitemap (one URL per
+    line)."""
     body = maybe_gunzip(body, max_size)
+    if (text_links := _text_sitemap(body, base_url)) is not None:
+        return Sitemap("urlset", [], text_links)
     screen_xml(body)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              recover=True, remove_comments=True, remove_pis=True)

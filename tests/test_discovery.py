@@ -121,3 +121,13 @@ def test_json_feed():
         parse_feed(b'{"items": []}', "https://ex.org/f.json")
     with pytest.raises(DiscoveryError, match="RecursionError"):
         parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000, "https://ex.org/f.json")
+
+
+def test_a_text_sitemap_is_read_one_url_per_line():
+    body = "\ufeffhttps://ex.example/a.html\r\n\r\n  https://ex.example/b?id=2  \nhttp://ex.example/c\n".encode()
+    sm = parse_sitemap(body, "https://ex.example/sitemap.txt")
+    assert sm.kind == "urlset" and [lk.url for lk in sm.links] == [
+        "https://ex.example/a.html", "https://ex.example/b?id=2", "http://ex.example/c"]
+    # a text file that is not one URL per line is no sitemap
+    with pytest.raises(DiscoveryError):
+        parse_sitemap(b"https://ex.example/a.html is our best page\n", "https://ex.example/sitemap.txt")
