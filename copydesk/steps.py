@@ -157,6 +157,49 @@ def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(alts)) if alts else None
 
 
+# the earliest publication date believed from a feed or sitemap (htmldate's floor for a page's own)
+_EARLIEST = dt.datetime(1995, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def published(d: Doc) -> str | None:
+    """The record's ``published``: the page's own statement (cleaning: its metadata, never dates
+    of page furniture or links), else the date its feed or sitemap gave when the crawl discovered
+    it (``Page.hints["published"]``: RSS pubDate, Atom published/updated, RDF dc:date, JSON Feed
+    date_published, news:publication_date, a sitemap's lastmod). Where both have one, the page's
+    own wins (it is the article's, a feed entry may be a syndication or re-listing date); a page
+    date without a time of day takes the feed's time when the feed dates it the same day. A feed
+    date that is not ISO 8601, before 1995 or more than a day after the fetch is not used.
+    docs/corpus.md, `published`."""
+    a = d.article
+    assert a is not None
+    own = a.published
+    hint = d.page.hints.get("published") if d.page.hints else None
+    if not isinstance(hint, str) or (own and len(own) > 10):
+        return own
+    when = _discovery_time(hint, d.page.fetched_at)
+    if when is None:
+        return own
+    if own and own != when.date().isoformat():
+        return own
+    return when.date().isoformat() if len(hint.strip()) == 10 else when.isoformat()
+
+
+def _discovery_time(value: str, fetched_at: dt.datetime | None) -> dt.datetime | None:
+    """A feed's or sitemap's ISO 8601 date(-time), aware (a time without a zone, or a date alone, as
+    UTC); None when unreadable or implausible."""
+    s = value.strip()
+    try:
+        when = dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    latest = (fetched_at or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(days=1)
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.timezone.utc)
+    return when if _EARLIEST <= when <= latest else None
+
+
 class Filter(_Dropping):
     """config [filter]: keywords in title or text (``keyword_pattern``), languages, published since."""
 
@@ -175,7 +218,7 @@ class Filter(_Dropping):
                 return "filter_keywords"
         if self.languages and (a.language or "").lower() not in self.languages:
             return "filter_language"
-        if self.filter.too_old(a.published):
+        if self.filter.too_old(published(d)):
             return "filter_since"
         return None
 
@@ -227,7 +270,7 @@ class Store:
         assert a is not None and asg is not None
         rec = Record(
             id=d.id, url=d.url, source=d.page.source, site=d.site, title=a.title, text=d.text,
-            published=a.published, fetched_at=d.page.fetched_at, language=a.language,
+            published=published(d), fetched_at=d.page.fetched_at, language=a.language,
             word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
             similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
             authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
