@@ -231,12 +231,12 @@ def trafilatura_candidate(page: Any, url: str | None, mode: str, *, metadata: bo
 
     With `metadata` the Document also carries the page's metadata (dates read with htmldate's
     `date_params`): the fields copydesk keeps, read by cleaning.metadata on the same parsed page
-    (trafilatura's own metadata pass also reads categories, tags and a licence). Without a `url`
-    trafilatura extracts with the page's own canonical URL, so its metadata pass runs as it is.
+    (trafilatura's own metadata pass also reads categories, tags and a licence, and its dates with
+    htmldate, which takes a footer's copyright year for a publication date).
     """
     options = _TRAFILATURA_MODES[mode]
     try:
-        if not metadata or url is None:
+        if not metadata:
             return trafilatura.bare_extraction(
                 page, url=url, include_comments=False, deduplicate=False, with_metadata=metadata,
                 include_tables=True, date_extraction_params=date_params, **options,

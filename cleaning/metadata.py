@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import lxml.html
-import trafilatura.metadata
 from htmldate.core import DATE_ATTRIBUTES, ITEMPROP_ATTRS_ORIGINAL
 from htmldate.extractors import COMPLETE_URL, try_date_expr
 from htmldate.validators import get_max_date, get_min_date
@@ -286,7 +285,3 @@ def _url_date(url: str | None, earliest: dt.datetime, latest: dt.datetime) -> dt
     except ValueError:
         return None
     return when if earliest <= when <= latest else None
-
-
-# trafilatura's own metadata pass (a page extracted without a URL) reads dates as copydesk does
-trafilatura.metadata.find_date = published_date  # type: ignore[assignment]
