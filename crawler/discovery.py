@@ -45,9 +45,10 @@ class Link:
     """An article URL with what discovery knows about it."""
 
     url: str
-    published: str | None = None  # ISO 8601 (feed pubDate/updated, news:publication_date, lastmod)
+    published: str | None = None  # ISO 8601 (feed pubDate/updated, news:publication_date)
     title: str | None = None
     language: str | None = None
+    modified: str | None = None   # a sitemap's <lastmod>: when the page last changed, not its publication
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
         loc = _text(url, "loc")
         if not loc:
             continue
-        published, title, lang = _text(url, "lastmod"), None, None
+        published, title, lang, modified = None, None, None, _text(url, "lastmod")
         news = next((c for c in url if _local(c.tag) == "news"), None)
         if news is not None:
             published = _text(news, "publication_date") or published
@@ -238,7 +239,7 @@ def parse_sitemap(body: bytes, base_url: str, *, max_size: int = 50_000_000) -> 
                 lang = (_text(pub, "language") or "")[:2].lower() or None
         url = _join(base_url, loc)
         if url:
-            links.append(Link(url, published, title, lang))
+            links.append(Link(url, published, title, lang, modified))
     return Sitemap("urlset", [], links)
 
 

@@ -177,7 +177,8 @@ class NewsSpider(scrapy.Spider):
 
     @staticmethod
     def _prefilter(link: Link, spec: SourceSpec) -> str | None:
-        if published_before(link.published, spec.since):
+        # a page changed (lastmod) before `since` was published before it too
+        if published_before(link.published or link.modified, spec.since):
             return "filter_since"
         if spec.languages and link.language and link.language not in spec.languages:
             return "filter_language"

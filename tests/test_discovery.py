@@ -54,7 +54,8 @@ def test_google_news_fields_kept():
     a, b = sm.links
     assert (a.url, a.title, a.language, a.published) == ("https://ex.org/a.html", "Un titre", "fr",
                                                          "2026-11-03T09:00:00+00:00")
-    assert b.published == "2026-10-01" and b.title is None
+    # a plain <lastmod> is when the page changed, not a publication date
+    assert b.published is None and b.modified == "2026-10-01" and b.title is None
 
 
 def test_index_and_gzip():

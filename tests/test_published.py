@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from copydesk.demo.synth import paragraphs
 from copydesk.storage import Corpus
-from sites import Route, Site
+from sites import Route, Site, sitemap
 from tests.run_cli import copydesk
 
 UTC = dt.timezone.utc
@@ -131,7 +131,10 @@ def test_the_feed_or_news_sitemap_dates_a_page_that_has_no_date_of_its_own(tmp_p
             "/a/own.html": Route(page(804, "Own date", head='<meta property="article:published_time" '
                                                             'content="2026-11-20T07:00:00Z">')),
             "/2026/11/25/day.html": Route(page(805, "Day only")),
+            "/a/plain.html": Route(page(806, "Ferry timetable changes")),
         })
+        # a plain sitemap's <lastmod> says when the page changed: no publication date
+        site.routes["/plain.xml"] = Route(sitemap([site.url("/a/plain.html")]), content_type="application/xml")
         site.routes["/feed.xml"] = rss([(site.url("/a/rss.html"), "Tue, 01 Dec 2026 10:00:00 +0100"),
                                         (site.url("/a/own.html"), "Wed, 02 Dec 2026 10:00:00 +0000"),
                                         (site.url("/2026/11/25/day.html"), "Wed, 25 Nov 2026 16:40:00 +0000")])
@@ -150,13 +153,14 @@ def test_the_feed_or_news_sitemap_dates_a_page_that_has_no_date_of_its_own(tmp_p
             f"<news:title>Observatory dome repaired</news:title></news:news></url></urlset>".encode(),
             content_type="application/xml")
         docs = crawl(tmp_path, f'[[sources]]\nname = "s"\nfeeds = ["{site.url("/feed.xml")}", '
-                               f'"{site.url("/rdf.xml")}"]\nsitemaps = ["{site.url("/news.xml")}"]\n')
+                               f'"{site.url("/rdf.xml")}"]\nsitemaps = ["{site.url("/news.xml")}", "{site.url("/plain.xml")}"]\n')
     assert {p: d["published"] for p, d in docs.items()} == {
         "/a/rss.html": dt.datetime(2026, 12, 1, 9, tzinfo=UTC),
         "/a/rdf.html": dt.datetime(2026, 12, 1, 0, 15, tzinfo=UTC),
         "/a/news.html": dt.datetime(2026, 12, 2, 5, 30, tzinfo=UTC),
         "/a/own.html": dt.datetime(2026, 11, 20, 7, tzinfo=UTC),
         "/2026/11/25/day.html": dt.datetime(2026, 11, 25, 16, 40, tzinfo=UTC),
+        "/a/plain.html": None,
     }
 
 
