@@ -31,9 +31,10 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
     c = config.crawl
     return {
         # the crawl's dupefilter, asked once per discovered link (crawler/spider.py): Scrapy's own,
-        # on fingerprints of canonical URLs; a shared one plugs in here
+        # on fingerprints of canonical URLs, which also drops an article another crawl of the process
+        # is fetching (`serve`'s overlapping runs: crawler/inflight.py); a shared one plugs in here
         "REQUEST_FINGERPRINTER_CLASS": "copydesk.scrapy_settings.UrlKeyFingerprinter",
-        "DUPEFILTER_CLASS": "scrapy.dupefilters.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "copydesk.crawler.inflight.SharedDupeFilter",
         "BOT_NAME": "copydesk",
         "USER_AGENT": c.user_agent,
         "ROBOTSTXT_OBEY": c.obey_robots,          # Scrapy's default is False
@@ -41,6 +42,11 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.per_host_concurrency,
         # one download slot per host name, and a slot's limit that holds with a delay of 0
         "DOWNLOADER": "copydesk.crawler.downloader.HostDownloader",
+        # ... and one limit and Crawl-delay per host for all the crawls of a process (`serve` runs
+        # each source as a crawl of its own: crawler/hostgate.py)
+        "COPYDESK_HOST_GATE": True,
+        # a stopping crawl starts no request from its downloader's queues (crawler/downloader.py)
+        "COPYDESK_STOP_HANDS_BACK": True,
         "DOWNLOAD_TIMEOUT": c.timeout,
         "DOWNLOAD_MAXSIZE": c.max_page_bytes,     # also bounds decompressed size (gzip bombs)
         "DOWNLOAD_WARNSIZE": 0,
@@ -120,7 +126,11 @@ def cluster_scrapy_settings(config: Config, worker: str, *, consume: bool) -> di
     shared = frontier_settings(cluster.redis, prefix=keys_prefix(cluster.name), lease_seconds=cluster.lease_seconds,
                                max_deliveries=cluster.max_deliveries, shared_meta={"kind": "article"}, worker=worker,
                                consume=consume, keep_open=consume)
-    merged = {**base, **shared, "CLUSTER_HOST_CONCURRENCY": config.crawl.per_host_concurrency}
+    # the process-wide host gate and in-flight filter are the cluster's on Redis here
+    # (crawler.politeness, the frontier); a stopping worker's queued requests keep their leases and
+    # cluster slots as before
+    merged = {**base, **shared, "CLUSTER_HOST_CONCURRENCY": config.crawl.per_host_concurrency,
+              "COPYDESK_HOST_GATE": False, "COPYDESK_STOP_HANDS_BACK": False}
     for key in ("SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES"):
         merged[key] = {**base.get(key, {}), **shared[key]}
     return merged

@@ -107,7 +107,11 @@ class PoliteThrottle(AutoThrottle):
 
         host = host_key(request)  # the download slot (crawler.downloader): one per host name
         self.crawl_delays[host] = max(float(delay), self.crawl_delays.get(host, 0.0))
-        slot = self.crawler.engine.downloader.slots.get(host)
+        downloader = self.crawler.engine.downloader
+        gate = getattr(downloader, "gate", None)  # the process's (crawler.hostgate): other crawls wait too
+        if gate is not None:
+            gate.set_floor(host, downloader, self.crawl_delays[host])
+        slot = downloader.slots.get(host)
         if slot is not None:
             _pin(slot, self.crawl_delays[host])
         log.info("robots.txt of %s asks for Crawl-delay %.2fs", request.url, delay)
