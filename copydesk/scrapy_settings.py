@@ -89,6 +89,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},  # http(s) only
         "DOWNLOADER_MIDDLEWARES": {
             "copydesk.crawler.middlewares.SafetyMiddleware": 50,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "copydesk.crawler.robots.RobotsMiddleware": 100,   # an unavailable robots.txt disallows (RFC 9309)
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "copydesk.crawler.middlewares.BackoffRetryMiddleware": 550,

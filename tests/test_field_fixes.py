@@ -218,3 +218,26 @@ def test_a_malformed_link_is_counted_and_the_links_after_it_are_read(tmp_path):
         assert stored == good
         last = status(cfg)["sources"][0]["last_run"]
         assert last["status"] == "completed" and last["counts"]["skipped"] == {"bad_url": 4}, last
+
+
+def test_a_robots_txt_that_answers_5xx_disallows_the_host_for_the_run(tmp_path):
+    """RFC 9309: a robots.txt answering 503 means "disallow everything" for now, not "allow
+    everything": neither the feed nor its article is requested, the article-less run fails with
+    robots_unavailable (a failure, not a skip for good), and once robots.txt answers, the next run
+    stores the article. A 404 robots.txt still means no rules."""
+    with Site() as site:
+        site.routes["/robots.txt"] = Route(b"<h1>Service unavailable</h1>", status=503)
+        site.routes["/private/story.html"] = Route(article_html(495).encode())
+        site.routes["/rss.xml"] = Route(rss([(site.url("/private/story.html"), "s", DATE)]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'corpus = "c"\n[crawl]\nretries = 0\n[[sources]]\nname = "s"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 3, r.stderr  # the source's only feed could not be read
+        assert [h.path for h in site.log] == ["/robots.txt"]
+        assert "robots.txt of" in r.stderr and "unavailable (HTTP 503)" in r.stderr and "Traceback" not in r.stderr
+        last = status(cfg)["sources"][0]["last_run"]
+        assert last["status"] == "failed" and last["counts"]["failed"] == {"robots_unavailable": 1}, last
+        site.routes["/robots.txt"] = Route(b"", status=404)
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        assert [urlsplit(d["url"]).path for d in Corpus(tmp_path / "c").documents()] == ["/private/story.html"]
