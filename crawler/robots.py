@@ -1,12 +1,12 @@
 """robots.txt as RFC 9309 reads an unavailable one: Scrapy's RobotsTxtMiddleware, except that a
-robots.txt answering 5xx, or not answering at all (a timeout, a refused or lost connection), makes
-the host "disallow everything" for the rest of the crawl instead of "allow everything".
+robots.txt answering 5xx makes the host "disallow everything" for the rest of the crawl instead of
+"allow everything".
 
 Such a refusal is not a verdict on the URL: its requests fail as ``robots_unavailable`` (a failure,
 retried by later runs, like any outage), not ``robots_disallowed`` (a skip, for good). A 4xx
-robots.txt still means no rules (RFC 9309 2.3.1.3), and a robots.txt refused by copydesk's own
-safety rules (an internal address) is left to Scrapy, whose request for the URL meets the same
-refusal.
+robots.txt still means no rules (RFC 9309 2.3.1.3). A robots.txt that does not answer at all (a
+refused connection, a DNS error, a timeout) is left to Scrapy (no rules): the host's own requests
+then fail the same way, each with that reason, so nothing is fetched from it either.
 """
 from __future__ import annotations
 
@@ -38,12 +38,6 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             self._unavailable(netloc, f"HTTP {response.status}")
             return
         await super()._parse_robots(response, netloc, request)
-
-    def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if isinstance(exc, IgnoreRequest):
-            super()._robots_error(exc, netloc)
-        else:
-            self._unavailable(netloc, type(exc).__name__)
 
     def _unavailable(self, netloc: str, why: str) -> None:
         log.warning("robots.txt of %s unavailable (%s): nothing is fetched from it this run", netloc, why)
