@@ -47,8 +47,8 @@ REASONS: tuple[Reason, ...] = (
     # -- failed: retried by later runs ----------------------------------------------------------
     Reason("consent_wall", FAILED, "a cookie-consent wall instead of the article: redirected to a consent page, or a "
            "short text that is a consent notice (copydesk/consent.py)"),
-    Reason("robots_unavailable", FAILED, "the host's robots.txt answered 5xx: nothing is fetched from the host that "
-           "run (RFC 9309), and its URLs are tried again by the next runs"),
+    Reason("robots_unavailable", FAILED, "the host's robots.txt answered 5xx or timed out: nothing is fetched from the "
+           "host that run (RFC 9309), and its URLs are tried again by the next runs"),
     Reason("http_NNN", FAILED, "the server answered with this HTTP status (404, 500 after retries, 403, ...)"),
     Reason("timeout", FAILED, "no complete answer within `crawl.timeout` (after retries)"),
     Reason("connection_refused", FAILED, "nothing listens at the host's address and port"),

@@ -1,12 +1,13 @@
 """robots.txt as RFC 9309 reads an unavailable one: Scrapy's RobotsTxtMiddleware, except that a
-robots.txt answering 5xx makes the host "disallow everything" for the rest of the crawl instead of
+robots.txt answering 5xx, or timing out, makes the host "disallow everything" for the rest of the crawl instead of
 "allow everything".
 
 Such a refusal is not a verdict on the URL: its requests fail as ``robots_unavailable`` (a failure,
 retried by later runs, like any outage), not ``robots_disallowed`` (a skip, for good). A 4xx
-robots.txt still means no rules (RFC 9309 2.3.1.3). A robots.txt that does not answer at all (a
-refused connection, a DNS error, a timeout) is left to Scrapy (no rules): the host's own requests
-then fail the same way, each with that reason, so nothing is fetched from it either.
+robots.txt still means no rules (RFC 9309 2.3.1.3). A robots.txt that times out is unavailable
+too. One whose host cannot be reached at all (a refused connection, a DNS error) is left to Scrapy
+(no rules): the host's own requests then fail the same way, each with that precise reason, so
+nothing is fetched from it either.
 """
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ class RobotsMiddleware(RobotsTxtMiddleware):
             self._unavailable(netloc, f"HTTP {response.status}")
             return
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if any("Timeout" in c.__name__ or "TimedOut" in c.__name__ for c in type(exc).__mro__):
+            self._unavailable(netloc, "timeout")  # the host answers, its robots.txt does not
+        else:
+            super()._robots_error(exc, netloc)
 
     def _unavailable(self, netloc: str, why: str) -> None:
         log.warning("robots.txt of %s unavailable (%s): nothing is fetched from it this run", netloc, why)
