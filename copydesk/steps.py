@@ -165,7 +165,7 @@ def published(d: Doc) -> str | None:
     """The record's ``published``: the page's own statement (cleaning: its metadata, never dates
     of page furniture or links), else the date its feed or sitemap gave when the crawl discovered
     it (``Page.hints["published"]``: RSS pubDate, Atom published/updated, RDF dc:date, JSON Feed
-    date_published, news:publication_date, a sitemap's lastmod). Where both have one, the page's
+    date_published, news:publication_date; not a sitemap's lastmod). Where both have one, the page's
     own wins (it is the article's, a feed entry may be a syndication or re-listing date); a page
     date without a time of day takes the feed's time when the feed dates it the same day. A feed
     date that is not ISO 8601, before 1995 or more than a day after the fetch is not used.

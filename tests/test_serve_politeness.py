@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from sites import Route, Site, rss
+from tests.test_serve import wait_until
 
 DATE = "Mon, 02 Nov 2026 08:00:00 GMT"
 
@@ -35,15 +36,6 @@ def serve(tmp_path: Path, sources: str, crawl: str = "") -> tuple[subprocess.Pop
 
 def source(name: str, feed: str) -> str:
     return f'[[sources]]\nname = "{name}"\nfeeds = ["{feed}"]\ninterval = "1h"\n'
-
-
-def wait_until(pred, timeout: float = 45) -> bool:
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def stop(proc: subprocess.Popen) -> tuple[int, float]:
