@@ -49,15 +49,31 @@ class Site:
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         route = self.routes.get(h.path)
-        counted = route is None or route.in_flight
+        counted = int(route is None or route.in_flight)
         with self._lock:
             self.in_flight += counted
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        send_response = h.send_response
+
+        def leave() -> None:
+            nonlocal counted
+            with self._lock:
+                self.in_flight -= counted
+                counted = 0
+
+        # A request leaves the count when its answer starts, not after the last byte: the client may
+        # take the whole answer and start its next request before this thread runs again, and that
+        # request must not look concurrent with this one (the interval counted here lies inside the
+        # client's own, so a peak seen here is a peak the client really had).
+        def answer_starts(*args: Any, **kwargs: Any) -> None:
+            leave()
+            send_response(*args, **kwargs)
+
+        h.send_response = answer_starts  # type: ignore[method-assign]
         try:
             status = self._answer(h)
         finally:
-            with self._lock:
-                self.in_flight -= counted
+            leave()
         self.log.append(Hit("GET", h.path, dict(h.headers.items()), status, time.time()))
 
     @property

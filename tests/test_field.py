@@ -58,7 +58,8 @@ def test_field_short(tmp_path):
     assert not report.violations, ("field test violations:\n  " + "\n  ".join(report.violations)
                                    + f"\nday reports: {json.dumps([d.__dict__ for d in report.days], default=str)[:3000]}"
                                    + "\nlast daemon output:\n" + report.log[-3000:])
-    assert len(report.days) == 3 and all(d.stored == d.expected > 0 for d in report.days)
+    assert len(report.days) == 3 and all(d.stored == d.expected > 0 for d in report.days), \
+        json.dumps([d.__dict__ for d in report.days], default=str)[:3000] + "\nlast daemon output:\n" + report.log[-3000:]
     assert {k.split()[0] for k in kills} == {"SIGTERM", "SIGKILL"}, kills
     assert len(report.startups) == 4
 

@@ -85,6 +85,7 @@ class DayReport:
     slow_answers: int                 # answers that took 5 ms or more
     events: list[str] = field(default_factory=list)       # kills, restarts, outages, the feed move
     violations: list[str] = field(default_factory=list)
+    unexpected: str = ""              # stored articles the day did not expect (not a violation: a lower bound)
 
 
 @dataclass
@@ -274,8 +275,9 @@ def _twice(read, corpus: Path):
         return read(corpus)
 
 
-def _check(world: FieldWorld, corpus: Path, settings: FieldSettings, day: int) -> tuple[list[str], int, int]:
-    """The corpus invariants; returns (violations, stored articles, expected articles)."""
+def _check(world: FieldWorld, corpus: Path, settings: FieldSettings, day: int) -> tuple[list[str], int, int, str]:
+    """The corpus invariants; returns (violations, stored articles, expected articles, the stored
+    articles not expected, described)."""
     v: list[str] = []
     try:    # one listing for all three readers: the daemon may add parts meanwhile
         rows, (n_duck, n_arrow) = _twice(_read_all, corpus)
@@ -326,7 +328,9 @@ def _check(world: FieldWorld, corpus: Path, settings: FieldSettings, day: int) -
     for name in ("offsite-stored", "moved-feed", "config-fixed", "all-stored"):
         if name in missing:
             v.append(f"{name}: {_describe(missing[name], world)}")
-    return v, len(stored), len(expected)
+    wanted = {(a.outlet, a.path) for a in expected}
+    extra = [a for a in world.articles() if (a.outlet, a.path) in stored - wanted]
+    return v, len(stored), len(expected), _describe(extra, world) if extra else ""
 
 
 class _Watch:
@@ -455,7 +459,7 @@ def run_field(settings: FieldSettings, workdir: Path, progress=None) -> FieldRep
                 time.sleep(0.3)
             dr.seconds = round(time.monotonic() - t0, 2)
             daemon.drain()
-            violations, dr.stored, dr.expected = _check(world, corpus, settings, day)
+            violations, dr.stored, dr.expected, dr.unexpected = _check(world, corpus, settings, day)
             if not done:
                 dr.events.append(f"time-out ({settings.day_timeout:.0f} s after the day began or the daemon restarted)")
             dr.violations += [f"{x.split(':', 1)[0]}: day {day}:{x.split(':', 1)[1]}" for x in violations]
