@@ -236,7 +236,8 @@ def _drop_headline(text: str, title: str | None) -> str:
     for i, line in enumerate(lines[:HEAD_LINES]):
         toks = _tokens(line)
         # the title tag often carries a " | Site name" suffix, so the line may be a prefix of it
-        if toks and len(toks) >= 3 and (toks == head or (len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):
+        # the whole headline, however short; a prefix only of 3 words or more
+        if toks and (toks == head or (len(toks) >= 3 and len(toks) >= 0.6 * len(head) and head[: len(toks)] == toks)):
             drop.add(i)
         elif _headline_with_labels(line, title):
             drop.add(i)

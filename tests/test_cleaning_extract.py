@@ -183,6 +183,17 @@ def test_a_heading_after_an_empty_in_page_anchor_is_kept():
     assert not _is_placeholder(lxml.html.fromstring("<a href='#main'>Skip to content</a>"))
 
 
+def test_a_one_or_two_word_headline_leaves_the_text():
+    """A short headline ("Ceasefire", "Budget passed") shown above the body is the title, not the
+    text's first line, as a longer one is (the whole headline: a prefix of it must still have 3 words)."""
+    for headline in ("Ceasefire", "Budget passed", "Tram line extension approved"):
+        markup = (f"<html><head><title>{headline} | The Harbour Gazette</title></head><body>"
+                  f"<article><h1>{headline}</h1>{BODY}</article></body></html>")
+        a = analyze(markup, "https://gazette.example/news/1")
+        assert isinstance(a, Article) and a.title == headline, (headline, a)
+        assert a.text.split("\n")[0] == PARAS[0], (headline, a.text[:200])
+
+
 def test_a_section_label_above_the_body_does_not_replace_the_headline():
     """The page's single <h1> is the title; a section label ("Transport") that heads the text and is
     the other half of <title> does not replace it (nor does the site's name shown the same way)."""
@@ -201,6 +212,36 @@ def test_the_site_name_comes_off_whatever_its_case_folding():
     assert without_site_name("Gießener ALLGEMEINE | Neue Brücke über die Lahn eröffnet", [name]) == \
         "Neue Brücke über die Lahn eröffnet"
     assert without_site_name("Tram (1) approved + more | X.Y", ["X.Y"]) == "Tram (1) approved + more"
+
+
+def _site_name_by_regex(title: str, site: str) -> str | None:
+    """The rule as a case-insensitive regex (what without_site_name computed before it tested strings)."""
+    import re
+
+    from copydesk.cleaning.headline import _SEPARATORS, _words
+
+    t = title.strip()
+    for sep in _SEPARATORS:
+        s, n = re.escape(sep), re.escape(site)
+        m = re.fullmatch(f"(.+?){s}{n}", t, re.I | re.S) or re.fullmatch(f"{n}{s}(.+)", t, re.I | re.S)
+        rest = m.group(1).strip() if m else ""
+        if rest and len(_words(rest)) >= len(_words(site)):
+            return rest
+    return title
+
+
+_TITLE_PARTS = st.sampled_from(["Tram", "tram", "TRAM", "Straße", "STRASSE", "über", "İzmir", "ǅ", "x", " ", "1",
+                                " | ", " - ", " — ", " / ", " :: "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TITLE_PARTS, max_size=8), st.lists(_TITLE_PARTS, min_size=1, max_size=3))
+def test_the_site_name_test_agrees_with_a_case_insensitive_regex(title_parts, site_parts):
+    from copydesk.cleaning.headline import without_site_name
+
+    title, site = "".join(title_parts), "".join(site_parts).strip()
+    if title.strip() and site:
+        assert without_site_name(title, [site]) == _site_name_by_regex(title, site), (title, site)
 
 
 def test_a_split_title_whose_other_half_is_not_shown_stays():
