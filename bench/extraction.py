@@ -7,6 +7,7 @@
     python bench/extraction.py --select rules,cascade     # several modes, interleaved page by page
     python bench/extraction.py --min-words 1              # the extraction alone, without the 50-word policy
     python bench/extraction.py --record                   # also each mode's description + text (the record)
+    python bench/extraction.py --sets fixtures --repeat 5  # time each page by the median of 5 rounds
     python bench/extraction.py CASES_DIR --pred OUT.jsonl [--worst 10] [--json] [--per-case FILE]
 
 The three development sets (bench/dev_sets.py): ../shared/bench/extraction/scrapinghub (token F1),
@@ -43,7 +44,8 @@ Metrics (the definitions of the benchmark scorer, per page, then averaged over p
                 cookies", ... anywhere; "Related ...", "Comments", "Copyright", "Read more", ...
                 opening a line of at most 12 words).
   empty         pages with empty output whose expected text is not empty.
-  ms/page       wall time of the extraction call alone, mean over pages. trafilatura's row runs
+  ms/page       wall time of the extraction call alone, mean over pages (with --repeat N, each
+                page's time is the median of its N rounds, the systems taking turns in each). trafilatura's row runs
                 with jusText's stoplist lookup as jusText ships it, although copydesk's import
                 replaced it in this process (cleaning.stoplists); --baseline-justext remembered
                 times it with copydesk's lookup too.
@@ -140,6 +142,7 @@ def load_cases(folder: Path) -> list[dict]:
 SELECT = ("rules",)  # cleaning.analyze's select= (--select), one system each
 MIN_WORDS = 50  # cleaning.analyze's min_words= (--min-words): the length policy on the result
 BASELINE_JUSTEXT = "shipped"  # --baseline-justext: trafilatura's row with jusText "shipped" or "remembered"
+REPEAT = 1  # --repeat: each page extracted this many times by each system in turn; its time is their median
 RECORD = False  # --record: a row more per mode, the record's description column and text together
 _DESCRIPTION: dict[str, str] = {}  # mode -> the description of the Article copydesk_text saw last
 
@@ -238,10 +241,15 @@ def run(folder: Path, *, baseline: bool = True, limit: int | None = None) -> dic
         results[name]["scores"].append({"id": case["id"], "url": case.get("url"), **score})
 
     for case, data in pages:
-        for name, fn in systems.items():
-            t0 = time.perf_counter()
-            text = fn(data, case.get("url"))
-            seconds = time.perf_counter() - t0
+        timed: dict[str, list[float]] = {name: [] for name in systems}
+        texts: dict[str, str] = {}
+        for _ in range(REPEAT):  # the systems in turn on the page, REPEAT rounds: one page's noise hits them alike
+            for name, fn in systems.items():
+                t0 = time.perf_counter()
+                texts[name] = fn(data, case.get("url"))
+                timed[name].append(time.perf_counter() - t0)
+        for name in systems:
+            text, seconds = texts[name], statistics.median(timed[name])
             keep(name, case, text, seconds)
             mode = next((m for m in SELECT if system_name(m) == name), None)
             if RECORD and mode is not None:
@@ -307,10 +315,15 @@ def main(argv: list[str] | None = None) -> int:
                          "sees the record (docs/cleaning.md, \"The standfirst and the headline\")")
     ap.add_argument("--min-words", type=int, default=50,
                     help="cleaning.analyze's min_words= (default 50, the pipeline's; 1: every text the extraction finds)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="extract each page N times with each system in turn and time it by the median (default 1)")
     ap.add_argument("--import-aeb", type=Path, metavar="CLONE",
                     help="convert a clone of scrapinghub/article-extraction-benchmark into CASES and exit")
     args = ap.parse_args(argv)
-    global SELECT, MIN_WORDS, BASELINE_JUSTEXT, RECORD
+    global SELECT, MIN_WORDS, BASELINE_JUSTEXT, RECORD, REPEAT
+    if args.repeat < 1:
+        ap.error("--repeat takes a count of 1 or more")
+    REPEAT = args.repeat
     BASELINE_JUSTEXT = args.baseline_justext
     RECORD = args.record
     SELECT = tuple(m for m in args.select.split(",") if m)

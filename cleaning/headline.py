@@ -73,6 +73,22 @@ def declared_site_names(tree: lxml.html.HtmlElement) -> list[str]:
     return [name.strip() for name in tree.xpath(_SITE_NAME_XPATH) if name.strip()]
 
 
+def _without_affix(title: str, folded: str, sep: str, site: str) -> str:
+    """What is left of ``title`` (``folded``: its casefold()) around a trailing ``sep + site`` or,
+    failing that, a leading ``site + sep``, the name in any case; "" when it has neither. String
+    tests: a regex per site name would be compiled anew for every site."""
+    suffix, prefix = (sep + site).casefold(), (site + sep).casefold()
+    if len(folded) == len(title) and len(suffix) == len(sep) + len(site):
+        if len(title) > len(suffix) and folded.endswith(suffix):
+            return title[:-len(suffix)]
+        if len(title) > len(prefix) and folded.startswith(prefix):
+            return title[len(prefix):]
+        return ""
+    s, n = re.escape(sep), re.escape(site)  # case folding changed a length ("ß"): the regex
+    m = re.fullmatch(f"(.+?){s}{n}", title, re.I | re.S) or re.fullmatch(f"{n}{s}(.+)", title, re.I | re.S)
+    return m.group(1) if m else ""
+
+
 def without_site_name(title: str | None, site_names: Sequence[str]) -> str | None:
     """``title`` without a leading "Site | " or a trailing " | Site" (" - ", " – ", " — ", ...) when
     "Site" is a site name the page declares (og:site_name, application-name): og:title and <title>
@@ -82,11 +98,10 @@ def without_site_name(title: str | None, site_names: Sequence[str]) -> str | Non
     if not title:
         return title
     t = title.strip()
+    folded = t.casefold()
     for site in site_names:
         for sep in _SEPARATORS:
-            s, n = re.escape(sep), re.escape(site)
-            m = re.fullmatch(f"(.+?){s}{n}", t, re.I | re.S) or re.fullmatch(f"{n}{s}(.+)", t, re.I | re.S)
-            rest = m.group(1).strip() if m else ""
+            rest = _without_affix(t, folded, sep, site).strip()
             # a headline is longer than the site's name; a shorter rest means a site that declares
             # its headline as its name (og:site_name set per page)
             if rest and len(_words(rest)) >= len(_words(site)):
