@@ -9,9 +9,12 @@ boilerplate is short, and that asymmetry keeps the false-positive rate low.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 from .model import count_words
 
@@ -338,9 +341,31 @@ def _link_like(line: str, words: int) -> bool:
     return not line.endswith(_END_PUNCT) or (words <= 14 and line.endswith("?"))
 
 
+_T = TypeVar("_T")
+# A page's candidate texts (trafilatura's passes, readability) share most of their lines, and a
+# site's pages share their furniture: the line tests below remember their last answers. Long lines
+# are not remembered, so the memory stays small (at most MEMO_LINES lines of MEMO_LINE_CHARS).
+MEMO_LINES = 2048
+MEMO_LINE_CHARS = 1000
+
+
+def _memo(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    remembered = functools.lru_cache(maxsize=MEMO_LINES)(fn)
+
+    def test(line: str) -> _T:
+        return remembered(line) if len(line) <= MEMO_LINE_CHARS else fn(line)
+
+    return test
+
+
+_line_words = _memo(count_words)
+_is_code = _memo(is_code)
+_line_rule = _memo(boilerplate_rule)
+
+
 def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = True) -> list[str]:
     """Drop boilerplate lines; drop link lists under their heading; cut a trailing comment section."""
-    counts = [count_words(line) for line in lines]
+    counts = [_line_words(line) for line in lines]
     total = sum(counts) or 1
     out: list[str] = []
     seen_words = 0
@@ -351,11 +376,11 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
         seen_words += words
         if "<" in line or "-->" in line or "[" in line:
             line = strip_shortcodes(strip_tags(line))
-            words = count_words(line)
+            words = _line_words(line)
             if not line:
                 i += 1
                 continue
-        if is_code(line):
+        if _is_code(line):
             i += 1
             continue
         if words <= 12 and _COMMENTS_HEADING.match(line):
@@ -365,13 +390,13 @@ def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = Tr
             continue
         if words <= 8 and _LIST_HEADING.match(line):
             i += 1
-            while i < n and _link_like(lines[i], counts[i]) and not is_code(lines[i]):
+            while i < n and _link_like(lines[i], counts[i]) and not _is_code(lines[i]):
                 if counts[i] <= 12 and _COMMENTS_HEADING.match(lines[i]):
                     break
                 seen_words += counts[i]
                 i += 1
             continue
-        if words <= 60 and (boilerplate_rule(line, words) is not None or is_byline(line)):
+        if words <= 60 and (_line_rule(line) is not None or is_byline(line)):
             i += 1
             continue
         if out and line == out[-1] and words <= 30:
