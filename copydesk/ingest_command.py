@@ -53,6 +53,7 @@ def clean(path: Path, *, url: str | None = None, as_json: bool = False) -> int:
     import sys
 
     from copydesk import cleaning
+    from copydesk.cleaning.model import record_words
 
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -67,14 +68,14 @@ def clean(path: Path, *, url: str | None = None, as_json: bool = False) -> int:
             return 1
         if as_json:
             out = dataclasses.asdict(result)
-            out["word_count"] = result.word_count
+            out["word_count"] = record_words(result.text)  # as the record will count it
             print(json.dumps(out, ensure_ascii=False, indent=2))
         else:
             print(result.text)
         return 0
     text = cleaning.clean_text(cleaning.decode_html(data))
     if as_json:
-        print(json.dumps({"text": text, "word_count": len(text.split())}, ensure_ascii=False, indent=2))
+        print(json.dumps({"text": text, "word_count": record_words(text)}, ensure_ascii=False, indent=2))
     else:
         print(text)
     return 0

@@ -27,7 +27,7 @@ from copydesk import dedup
 from copydesk.config import FilterSettings
 from copydesk.crawler.reasons import known
 from copydesk.documents import Doc
-from copydesk.cleaning.model import count_words
+from copydesk.cleaning.model import count_words, record_words
 from copydesk.storage import RawResponse, Record, doc_id, host, identity_url, url_key
 
 
@@ -271,7 +271,7 @@ class Store:
         rec = Record(
             id=d.id, url=d.url, source=d.page.source, site=d.site, title=a.title, text=d.text,
             published=published(d), fetched_at=d.page.fetched_at, language=a.language,
-            word_count=len(d.text.split()), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
+            word_count=record_words(d.text), cluster_id=asg.cluster_id, duplicate_of=asg.duplicate_of,
             similarity=None if asg.similarity is None else round(float(asg.similarity), 4),
             authors=list(a.authors), canonical_url=a.canonical_url, description=a.description)
         raw = d.warc or RawResponse(d.page.url, d.page.body, d.page.status, d.page.headers, d.page.fetched_at)

@@ -214,6 +214,17 @@ def test_the_site_name_comes_off_whatever_its_case_folding():
     assert without_site_name("Tram (1) approved + more | X.Y", ["X.Y"]) == "Tram (1) approved + more"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 \t\n\u00a0\u2003\x1c.-—'") + ["é", "ß", "日", "本", "カ", "ナ"]), max_size=40))
+def test_the_record_word_count_is_whitespace_words_and_each_ideograph(text):
+    """A record's word_count: exactly len(text.split()) on text without CJK (as corpora counted
+    before), one more word per ideograph or kana."""
+    from copydesk.cleaning.model import record_words
+
+    cjk = sum(c in "日本カナ" for c in text)
+    assert record_words(text) == len(text.translate({ord(c): " " for c in "日本カナ"}).split()) + cjk
+
+
 def _site_name_by_regex(title: str, site: str) -> str | None:
     """The rule as a case-insensitive regex (what without_site_name computed before it tested strings)."""
     import re

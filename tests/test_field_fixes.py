@@ -186,6 +186,9 @@ def test_an_article_in_a_script_without_spaces_is_stored_by_its_own_word_count(t
     assert r.returncode == 0, r.stderr
     docs = list(Corpus(tmp_path / "corpus").documents())
     assert len(docs) == 1 and sentence in docs[0]["text"]
+    # the record counts each ideograph too (a whitespace count gave 6, one per paragraph), and
+    # `clean --json` says what the record will say
+    assert docs[0]["word_count"] == json.loads(cleaned.stdout)["word_count"] > 300
 
 
 def test_a_malformed_link_is_counted_and_the_links_after_it_are_read(tmp_path):
