@@ -28,10 +28,16 @@ class LineTable:
         self.max_lines = max_lines_per_source
         self._tables: dict[str, dict[int, list[int]]] = {}
         self._clock = 0
+        # lines that are template lines of at least one source (never pruned: see _prune)
+        self._anywhere: set[int] = set()
 
     def is_boilerplate(self, source: str, h: int) -> bool:
         entry = self._tables.get(source, {}).get(h)
         return entry is not None and entry[0] >= self.min_clusters
+
+    def is_template_anywhere(self, h: int) -> bool:
+        """Whether some source uses this line in different stories (its own template)."""
+        return h in self._anywhere
 
     def record(self, source: str, hashes: list[int], cluster_id: str) -> None:
         table = self._tables.setdefault(source, {})
@@ -41,10 +47,14 @@ class LineTable:
             entry = table.get(h)
             if entry is None:
                 table[h] = [1, tag, self._clock]
+                if self.min_clusters <= 1:
+                    self._anywhere.add(h)
             else:
                 if entry[1] != tag:
                     entry[0] = min(entry[0] + 1, 255)
                     entry[1] = tag
+                    if entry[0] >= self.min_clusters:
+                        self._anywhere.add(h)
                 entry[2] = self._clock
         if len(table) > self.max_lines:
             self._prune(table)
@@ -80,4 +90,7 @@ class LineTable:
             for i, src in enumerate(sources):
                 sel = rows[col == i]
                 self._tables[src] = dict(zip(sel[:, 1].tolist(), sel[:, 2:].tolist()))
+            self._anywhere = set(rows[rows[:, 2] >= self.min_clusters, 1].tolist())
+        else:
+            self._anywhere = set()
         self._clock = clock

@@ -24,9 +24,11 @@ from . import persist
 from .boilerplate import LineTable
 from .columns import grown
 from .disk import IndexFiles
+from .facts import agreement, fact_shingles
 from .model import Assignment, Features, Sketch
 from .normalize import lines as normalized_lines
 from .preparer import DEFAULTS, PREPARER_OPTIONS, Preparer
+from .shingles import sample
 from .signatures import SCHEME
 from .state import IndexState
 from .verify import coverage, similarity
@@ -65,6 +67,7 @@ class Deduper:
         self.compact_min = int(o["compact_min"])
         self.prefilter, self.prefilter_perm = float(o["prefilter"]), int(o["prefilter_perm"])
         self.segments, self.seg_min, self.min_coverage = int(o["segments"]), float(o["seg_min"]), float(o["min_coverage"])
+        self.fact_agree, self.fact_min = float(o["fact_agree"]), int(o["fact_min"])
         self.lines = LineTable(min_clusters=int(o["template_clusters"]))
         self.params = {
             "format": persist.FORMAT, "scheme": SCHEME, "num_perm": self.signer.num_perm,
@@ -116,7 +119,7 @@ class Deduper:
             if hit is not None:
                 match = (hit, 1.0)
         else:
-            match = self._best_match(sketch)
+            match = self._best_match(sketch, text, source or "")
         if match is None:
             a = Assignment(doc_id, doc_id, None, None)
         else:
@@ -209,7 +212,61 @@ class Deduper:
     def _rep_sample(self, rep: int) -> np.ndarray:
         return self._s.sample(rep, None if self._files is None else self._files.read_sample)
 
-    def _best_match(self, sketch: Sketch) -> tuple[int, float] | None:
+    def _facts(self, sketch: Sketch, text: str, source: str) -> np.ndarray | None:
+        """Per sampled shingle of ``sketch``: whether it touches a number or a name (facts.py), in
+        the lines ``_sketch`` kept; None when the lines do not match the sketch's (a normalisation
+        corner case, or a word-shingle index: the fact check is then skipped)."""
+        if self.shingling.kind != "char" or self.shingling.spaces:
+            return None
+        hashes = sketch.line_hashes
+        boiler = [self.lines.is_boilerplate(source, h) for h in hashes]
+        if all(boiler):  # _sketch then keeps every line
+            boiler = [False] * len(hashes)
+        fact = fact_shingles(text, self.shingling, boiler.__getitem__, hashes)
+        return None if fact is None else np.isin(sketch.sample, fact)
+
+    def _same_facts(self, hits: np.ndarray, facts: np.ndarray | None) -> bool:
+        """False when the shared sentences carry other facts: at least ``fact_min`` fact shingles
+        sit in shared context and fewer than ``fact_agree`` of them occur in the other text."""
+        if facts is None:
+            return True
+        n, share = agreement(hits, facts)
+        return n < self.fact_min or share >= self.fact_agree
+
+    def _template_shingles(self, sketch: Sketch, text: str) -> np.ndarray | None:
+        """The sampled shingles of the text's lines that are some source's template lines (None:
+        no such line)."""
+        if not any(self.lines.is_template_anywhere(h) for h in sketch.line_hashes):
+            return None
+        lines = normalized_lines(text)
+        parts = [sample(self.shingling.hashes(line), self.sample_mod)
+                 for line, h in zip(lines, sketch.line_hashes) if self.lines.is_template_anywhere(h)]
+        return np.unique(np.concatenate(parts))
+
+    def _verified(self, mine: np.ndarray, theirs: np.ndarray, floor: float | None,
+                  facts: "_Lazy | None", drop: np.ndarray | None = None) -> float | None:
+        """The similarity of a candidate when it is above ``floor`` and passes every check
+        (threshold, coverage, the facts), else None. ``drop``: shingles left out of both samples
+        first (``_template_shingles``)."""
+        keep = None
+        if drop is not None:
+            keep = ~np.isin(mine, drop)
+            mine, theirs = mine[keep], theirs[~np.isin(theirs, drop)]
+        full, prefix = similarity(mine, theirs, self.prefix_slack)
+        sim = full if prefix < self.threshold + self.prefix_margin else max(full, prefix)
+        if sim < self.threshold or (floor is not None and sim <= floor):
+            return None
+        if coverage(mine, theirs, self.segments, self.seg_min) < self.min_coverage:
+            return None
+        if facts is not None:
+            mask = facts.get()
+            if mask is not None and keep is not None:
+                mask = mask[keep]
+            if not self._same_facts(np.isin(mine, theirs, assume_unique=True), mask):
+                return None
+        return sim
+
+    def _best_match(self, sketch: Sketch, text: str = "", source: str = "") -> tuple[int, float] | None:
         s = self._s
         reps, shared = s.index.query(sketch.band_keys)
         if reps.size == 0:
@@ -227,13 +284,19 @@ class Deduper:
             reps = reps[order]
         best: tuple[float, int] | None = None
         mine = sketch.sample
+        # the fact mask is computed at the first candidate that gets as far as the fact check
+        facts = _Lazy(lambda: self._facts(sketch, text, source)) if self.fact_agree > 0 and text else None
+        # a copy of an outlet's formulaic report elsewhere carries the outlet's template lines,
+        # which the stored report may have left out: a candidate that fails is compared again
+        # with those lines left out of both texts
+        drop = _Lazy(lambda: self._template_shingles(sketch, text)) if text else None
         for rep in sorted(reps.tolist()):
             theirs = self._rep_sample(rep)
-            full, prefix = similarity(mine, theirs, self.prefix_slack)
-            sim = full if prefix < self.threshold + self.prefix_margin else max(full, prefix)
-            if sim < self.threshold or (best is not None and sim <= best[0]):
-                continue
-            if coverage(mine, theirs, self.segments, self.seg_min) >= self.min_coverage:
+            floor = None if best is None else best[0]
+            sim = self._verified(mine, theirs, floor, facts)
+            if sim is None and drop is not None and drop.get() is not None:
+                sim = self._verified(mine, theirs, floor, facts, drop.get())
+            if sim is not None:
                 best = (sim, rep)
         if best is None:
             return None
@@ -344,3 +407,17 @@ class Deduper:
         exact = int(s.exact_of_slot.a[slot])
         if exact and s.exact.get(exact) == slot:
             del s.exact[exact]
+
+
+class _Lazy:
+    """A value computed at its first use."""
+
+    __slots__ = ("_make", "_done", "_value")
+
+    def __init__(self, make) -> None:
+        self._make, self._done, self._value = make, False, None
+
+    def get(self):
+        if not self._done:
+            self._value, self._done = self._make(), True
+        return self._value

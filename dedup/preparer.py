@@ -16,6 +16,7 @@ DEFAULTS: dict[str, float | int | str | bool] = dict(
     lead_words=60, lead_bands=16, sample_mod=4, short_words=50, max_candidates=100,
     max_reps=4, rep_growth=0.0, template_clusters=2, prefix_slack=0.1,
     segments=8, seg_min=0.4, min_coverage=0.6, prefix_margin=0.06, compact_min=10_000, prefilter=0.2, prefilter_perm=64,
+    fact_agree=0.5, fact_min=6,
 )
 
 PREPARER_OPTIONS = ("shingle", "ngram", "spaces", "num_perm", "seed", "bands", "rows", "lead_words", "lead_bands",
