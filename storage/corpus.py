@@ -291,7 +291,9 @@ def warc_member(raw: RawResponse) -> bytes:
     standard .warc.gz layout. Pure and picklable, so extraction workers can do the compression."""
     buf = _Buffer()
     writer = WARCWriter(buf, gzip=False, warc_version="1.1")
-    headers = {"WARC-Date": iso(raw.fetched_at or utcnow())}
+    # WARC 1.1 allows a fraction of a second: re-extraction from raw/ gives the record's fetched_at back
+    headers = {"WARC-Date": (raw.fetched_at or utcnow()).astimezone(dt.timezone.utc).isoformat(
+        timespec="microseconds").replace("+00:00", "Z")}
     if raw.status is None:
         rec = writer.create_warc_record(raw.url, "resource", payload=io.BytesIO(raw.body), length=len(raw.body),
                                         warc_content_type="text/html", warc_headers_dict=headers)

@@ -104,5 +104,9 @@ def test_ingest_warc_and_bad_paths(ingested, tmp_path):
     r = copydesk("ingest", "--corpus", tmp_path / "again", *warcs)
     assert r.returncode == 0, r.stderr
     assert len(list(Corpus(tmp_path / "again").documents())) == len(list(Corpus(corpus).documents()))
+    # each record comes back with its fetched_at to the microsecond (the WARC-Date keeps the fraction)
+    before = {d["id"]: d["fetched_at"] for d in Corpus(corpus).documents()}
+    after = {d["id"]: d["fetched_at"] for d in Corpus(tmp_path / "again").documents()}
+    assert after == before and any(t.microsecond for t in before.values())
     r = copydesk("ingest", "--corpus", tmp_path / "x", tmp_path / "does-not-exist")
     assert r.returncode == 2 and "does-not-exist" in r.stderr
