@@ -228,6 +228,25 @@ def load_config(args: argparse.Namespace, *, need_sources: bool = False) -> Conf
     return cfg
 
 
+def refuse_cluster(cfg: Config, command: str) -> None:
+    """`crawl` and `ingest` store into the corpus alone: with a [cluster] config the cluster's Redis
+    would never learn what they stored, and its daemons would fetch all of it again (and a worker
+    host would start a corpus of its own). They refuse, exit 2, naming what to do instead
+    (docs/scale-out.md, "One-off commands")."""
+    if cfg.cluster is None:
+        return
+    where = cfg.path or "the config"
+    if command == "crawl":
+        instead = ("run `copydesk serve` with this config instead (a source that has never completed a run is "
+                   "crawled at once); to crawl into a single-machine corpus, use a config without [cluster] "
+                   "(`copydesk cluster migrate` seeds Redis from it later)")
+    else:
+        instead = ("ingest into the corpus before it joins the cluster, with a config without [cluster], then seed "
+                   "Redis from it with `copydesk cluster migrate` (docs/scale-out.md, \"One-off commands\")")
+    raise UsageError(f"`copydesk {command}` does not take part in a cluster ({where} has a [cluster] section): "
+                     f"Redis would not learn what it stored and the cluster would fetch it again; {instead}")
+
+
 # OSErrors that mean "this path cannot be used as given" (a read-only or foreign corpus, a file where a
 # directory belongs): one line naming the path, exit status 2, like any other bad argument.
 _PATH_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST)
@@ -314,7 +333,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     workers.start_early()
     from copydesk import ingest_command
 
-    return ingest_command.ingest(load_config(args), args.paths, args.source)
+    cfg = load_config(args)
+    refuse_cluster(cfg, "ingest")
+    return ingest_command.ingest(cfg, args.paths, args.source)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -340,6 +361,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from copydesk import runner
 
     cfg = load_config(args, need_sources=True)
+    refuse_cluster(cfg, "crawl")
     names = args.source or [s.name for s in cfg.sources]
     for n in names:
         cfg.source(n)

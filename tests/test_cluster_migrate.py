@@ -188,3 +188,44 @@ def test_a_cluster_serve_on_the_migrated_corpus_refetches_nothing_it_stored(craw
     assert {p: len(site.requested(p)) for p in ARTICLES} == before, "no stored (or deleted) article fetched again"
     assert len(site.requested("/news/new.html")) == 1
     assert len(stored) == len(ARTICLES)
+
+
+def test_crawl_and_ingest_refuse_a_cluster_config_and_a_backfill_joins_through_migrate(crawled, tmp_path):
+    """`crawl` and `ingest` store into the corpus alone: on a [cluster] config Redis would never learn
+    what they stored and the cluster's daemons would fetch it all again. They refuse (one line naming
+    what to do instead, exit 2) and touch nothing; the documented path for a backfill into a migrated
+    cluster is an ingest with the single-machine config, then `cluster migrate` again."""
+    site, server, cfg, corpus = crawled
+    assert copydesk("cluster", "migrate", "-c", cfg).returncode == 0  # whatever ran before
+    rows, feed_hits = state_rows(corpus), len(site.requested("/rss.xml"))
+    backfill = site.url("/news/backfill.html")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "backfill.html").write_text(article_html(77, canonical=backfill))
+
+    for args, instead in ((["crawl", "-c", cfg], "copydesk serve"), (["ingest", "-c", cfg, saved], "cluster migrate")):
+        r = copydesk(*args)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+        assert lines[0].startswith(f"copydesk: `copydesk {args[0]}` does not take part in a cluster") and \
+            "[cluster]" in lines[0] and instead in lines[0], lines[0]
+    assert state_rows(corpus) == rows and len(site.requested("/rss.xml")) == feed_hits, "refused: nothing done"
+
+    single = write_config(tmp_path / "single.toml", site, None, corpus=str(corpus))
+    r = copydesk("ingest", "-c", single, "--source", "wire", saved)
+    assert r.returncode == 0, r.stderr
+    conn = Connection(server.url)
+    try:
+        store = RedisSeenStore(conn, P)
+        assert store.decision(url_key(backfill)) is None
+        r = copydesk("cluster", "migrate", "-c", cfg)
+        assert r.returncode == 0 and "stored URLs (1 documents)" in r.stdout, r.stdout + r.stderr
+        assert store.decision(url_key(backfill)).status == "stored", "the cluster never fetches the backfill"
+    finally:
+        conn.close()
+
+    # the corpus commands on the writer's host take the cluster config as they take the single one
+    for args in (["status", "-c", cfg], ["stories", "-c", cfg, "--json"], ["export", "-c", cfg, tmp_path / "x.parquet"],
+                 ["report", "-c", cfg, "-o", tmp_path / "r.html"], ["repair", "-c", cfg]):
+        r = copydesk(*args)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, (args, r.stderr)
