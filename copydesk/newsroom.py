@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from copydesk.errors import UsageError
 from copydesk.storage import stories as st
 from copydesk.storage.corpus import STATE
+from copydesk.storage.state import NOT_CRAWLS
 
 UTC = dt.timezone.utc
 
@@ -259,8 +260,8 @@ def _pivot_copy(daily: pa.Table) -> pa.Table:
 
 
 def crawl_health(root: Path, since: dt.datetime | None) -> tuple[list[dict[str, Any]], pa.Table]:
-    """Per source: runs by status, requests, 304s and their share, the last success; and failed
-    URLs by source and reason. Aggregated by SQLite from the state database (read-only)."""
+    """Per source: runs by status, requests, 304s and their share, the last success (crawl runs only:
+    an `ingest` credited to a source is no run of its crawl); and failed URLs by source and reason. Aggregated by SQLite from the state database (read-only)."""
     path = root / STATE / "state.sqlite3"
     empty = pa.table({"source": pa.array([], pa.string()), "reason": pa.array([], pa.string()),
                       "n": pa.array([], pa.int64())})
@@ -273,7 +274,8 @@ def crawl_health(root: Path, since: dt.datetime | None) -> tuple[list[dict[str, 
             "SELECT source, count(*), sum(status='completed'), sum(status='failed'), sum(status='interrupted'),"
             " coalesce(sum(json_extract(counts, '$.requests')), 0), coalesce(sum(json_extract(counts, '$.not_modified')), 0),"
             " max(CASE WHEN status='completed' THEN finished_at END), max(started_at)"
-            " FROM runs WHERE started_at >= ? AND status != 'running' GROUP BY source ORDER BY source", (t0,)).fetchall()
+            " FROM runs WHERE started_at >= ? AND status != 'running' AND kind NOT IN " + NOT_CRAWLS +
+            " GROUP BY source ORDER BY source", (t0,)).fetchall()
         fails = db.execute("SELECT source, reason, count(*) FROM errors WHERE outcome='failed' AND at >= ?"
                            " GROUP BY source, reason ORDER BY source, count(*) DESC", (t0,)).fetchall()
     finally:

@@ -200,6 +200,14 @@ def render_cluster(console: Any, c: dict[str, Any]) -> None:
     console.print(t)
 
 
+def _run_status(run: dict[str, Any]) -> str:
+    """A run's status as the table shows it; an ingest credited to a source (`ingest --source NAME`)
+    is labelled: it fetched nothing from the source and does not move its next run."""
+    if not run:
+        return "-"
+    return f"{run['status']} (ingest)" if run.get("kind") == "ingest" else run["status"]
+
+
 def render_corpus(console: Any, info: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -230,7 +238,7 @@ def render_corpus(console: Any, info: dict[str, Any]) -> None:
         r = s.get("last_run") or {}
         c = r.get("counts") or {}
         t.add_row(s["name"], short(r.get("started")) if r else "never", f"{r['duration_s']}s" if r else "-",
-                  r.get("status", "-"), str(c.get("stored_new", "-")), str(c.get("stored_copy", "-")),
+                  _run_status(r), str(c.get("stored_new", "-")), str(c.get("stored_copy", "-")),
                   str(sum((c.get("skipped") or {}).values())) if c else "-",
                   str(sum((c.get("failed") or {}).values())) if c else "-",
                   short(s.get("next_run")))

@@ -27,6 +27,8 @@ from copydesk.storage.urls import rekeyed_by_v2, url_key, url_key_v1
 
 # 2: URL keys of storage.urls URL_KEY_VERSION 2; a version-1 database gets its decisions copied under them when opened (_rekey)
 SCHEMA_VERSION = 2
+# run kinds that fetched nothing from their source: never its last completed run (the schedule)
+NOT_CRAWLS = "('ingest', 'repair')"
 
 log = logging.getLogger("copydesk.state")
 
@@ -420,9 +422,12 @@ class StateStore:
 
     def last_completed(self, source: str) -> float | None:
         """When the last run of ``source`` that went through started (for the schedule): a `degraded`
-        run (some of its feeds failed) went through; a `failed` or `interrupted` one did not."""
+        run (some of its feeds failed) went through; a `failed` or `interrupted` one did not. Only
+        crawls count: an `ingest --source NAME` (a backfill credited to the source) fetched nothing
+        from it, so a source that was only ingested into has never completed a run."""
         row = self.db.execute("SELECT max(started_at) FROM runs WHERE source=?"
-                              " AND status IN ('completed', 'degraded')", (source,)).fetchone()
+                              " AND status IN ('completed', 'degraded') AND kind NOT IN " + NOT_CRAWLS,
+                              (source,)).fetchone()
         return row[0]
 
     def recent_errors(self, n: int = 10) -> list[dict[str, Any]]:

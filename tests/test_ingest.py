@@ -110,3 +110,58 @@ def test_ingest_warc_and_bad_paths(ingested, tmp_path):
     assert after == before and any(t.microsecond for t in before.values())
     r = copydesk("ingest", "--corpus", tmp_path / "x", tmp_path / "does-not-exist")
     assert r.returncode == 2 and "does-not-exist" in r.stderr
+
+
+def test_an_ingest_credited_to_a_source_is_not_its_crawl_run(tmp_path):
+    """`ingest --source wire` (a backfill credited to configured source `wire`) fetched nothing from
+    it: `status` labels it an ingest and the never-crawled source is still due at once, and `serve`
+    crawls it at once (it waited a whole interval), after which the next run is an interval away."""
+    import datetime as dt
+    import signal
+    import sys
+    import time
+
+    from copydesk.demo.synth import article_html
+    from tests.sites import Route, Site, rss
+
+    paths = [f"/news/{i}.html" for i in range(3)]
+    with Site({p: Route(article_html(300 + i).encode()) for i, p in enumerate(paths)}) as site:
+        site.routes["/rss.xml"] = Route(rss([(site.url(p), p, "Mon, 02 Nov 2026 08:00:00 GMT") for p in paths]),
+                                        content_type="application/rss+xml")
+        cfg = tmp_path / "copydesk.toml"
+        cfg.write_text(f'corpus = "corpus"\n[schedule]\ninterval = "1h"\njitter = "0s"\n'
+                       f'[[sources]]\nname = "wire"\nfeeds = ["{site.url("/rss.xml")}"]\n')
+        saved = tmp_path / "saved"
+        saved.mkdir()
+        for i in range(2):
+            (saved / f"old{i}.html").write_text(article_html(900 + i))
+        assert copydesk("ingest", "-c", cfg, "--source", "wire", saved).returncode == 0
+
+        def status() -> dict:
+            r = copydesk("status", "-c", cfg, "--json")
+            assert r.returncode == 0, r.stderr
+            return json.loads(r.stdout)["sources"][0]
+
+        def at(ts: str) -> float:
+            return dt.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+
+        s = status()
+        assert s["last_run"]["kind"] == "ingest" and s["last_run"]["counts"]["stored_new"] == 2
+        assert at(s["next_run"]) <= time.time() + 2, "a source that was only ingested into is due at once"
+        assert "completed (ingest)" in copydesk("status", "-c", cfg).stdout
+
+        started = time.time()
+        p = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = started + 45
+            while len(list(Corpus(tmp_path / "corpus").documents())) < 5:
+                assert p.poll() is None and time.time() < deadline, "serve crawls the never-crawled source at once"
+                time.sleep(0.3)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(timeout=30) == 0, p.stderr.read()[-2000:]
+        assert len(site.requested("/rss.xml")) == 1
+        s = status()
+        assert s["last_run"]["kind"] == "serve"
+        assert at(s["next_run"]) >= started + 3600 - 5, "after its first crawl the source waits its interval"
