@@ -2,7 +2,8 @@
 
 Exit status (README.md, "Exit status"): 0 done; 1 anything else fatal; 2 bad config or arguments (the
 message names the key), a corpus in use by another copydesk process, or a corpus or port that cannot
-be used; 130 stopped by Ctrl-C; 141 output closed early (`copydesk status | head`).
+be used; 3 a crawl whose source's discovery failed, or an ingest with an input file it could not read
+in full; 130 stopped by Ctrl-C; 141 output closed early (`copydesk status | head`).
 
 Subcommands are rows of ``SUBCOMMANDS``: a name, a help line, a function adding its arguments and a
 function running it. Keep the logic in the command's own module; a `cmd_x` here only parses and calls.

@@ -25,6 +25,15 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+def name_problem(name: str) -> str | None:
+    """What is wrong with ``name`` as a source name (``[[sources]] name``, `ingest --source`, and
+    ``[cluster] name``): None when it is letters, digits, '-', '_' or '.', at most 64, not starting
+    with '-', '_' or '.'. The one rule for every name copydesk stores or puts in a key."""
+    if _SOURCE_NAME.fullmatch(name):
+        return None
+    return f"use letters, digits, '-', '_' or '.' (at most 64, starting with a letter or digit), got {_short(name)}"
+
+
 class ConfigError(ValueError):
     """A bad config: ``key`` names the offending key, the message says what is wrong."""
 
@@ -289,8 +298,8 @@ def _cluster(r: _Reader) -> ClusterSettings:
     if not ok:
         raise ConfigError(r.key("redis"), f"expected a URL like 'redis://host:6379/0' (redis, rediss or unix), got {_short(url)}")
     name = r.string("name", "copydesk", allow_empty=False)
-    if not _SOURCE_NAME.fullmatch(name):
-        raise ConfigError(r.key("name"), f"use letters, digits, '-', '_' or '.' (at most 64), got {_short(name)}")
+    if problem := name_problem(name):
+        raise ConfigError(r.key("name"), problem)
     worker = r.string("worker", f"{socket.gethostname()}-{os.getpid()}", allow_empty=False)
     if not re.fullmatch(r"[^\s|]{1,128}", worker):
         raise ConfigError(r.key("worker"), f"expected an id without spaces or '|' (at most 128), got {_short(worker)}")
@@ -303,8 +312,8 @@ def _cluster(r: _Reader) -> ClusterSettings:
 
 def _source(r: _Reader) -> Source:
     name = r.string("name", None, allow_empty=False)
-    if not _SOURCE_NAME.fullmatch(name):
-        raise ConfigError(r.key("name"), f"use letters, digits, '-', '_' or '.' (at most 64), got {name!r}")
+    if problem := name_problem(name):
+        raise ConfigError(r.key("name"), problem)
     feeds = _urls(r, "feeds")
     sitemaps = _urls(r, "sitemaps")
     start_urls = _urls(r, "start_urls")

@@ -77,6 +77,10 @@ REASONS: tuple[Reason, ...] = (
     Reason("sitemap_too_deep", FAILED, "a sitemap index nested more than 3 deep"),
     Reason("parse_timeout", FAILED, "parsing a feed or sitemap took longer than `crawl.extract_timeout`"),
     Reason("parse_error:Name", FAILED, "the feed or sitemap parser raised this exception"),
+    # local input (`copydesk ingest`): a file, not a URL
+    Reason("not_a_warc", FAILED, "`ingest`: a .warc/.warc.gz file that is not a WARC file: nothing is read from it"),
+    Reason("truncated_warc", FAILED, "`ingest`: a WARC file that breaks off inside a record (a download cut short): "
+           "the complete records before the cut are ingested"),
     Reason("error", FAILED, "a failure of no known kind (the log has its details)"),
 )
 

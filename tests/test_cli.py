@@ -210,3 +210,22 @@ def test_unreachable_robots_txt_is_one_line(tmp_path):
     robots = [line for line in r.stderr.splitlines() if "robots" in line]
     assert len(robots) == 1, r.stderr
     assert f"http://127.0.0.1:{port}/robots.txt" in robots[0] and "refused" in robots[0]
+
+
+def test_clean_of_a_binary_file_is_one_line_as_ingest_skips_it(tmp_path):
+    """`clean` uses ingest's binary test (cleaning's looks_binary, reason `binary`): a gzip of an
+    article is refused in one line with status 1, not printed as text; `ingest` skips the same bytes."""
+    import gzip
+
+    gz = tmp_path / "story.html"
+    gz.write_bytes(gzip.compress(page(3, site="cli", url="https://cli.example/3.html").encode()))
+    for as_json in ([], ["--json"]):
+        r = copydesk("clean", str(gz), *as_json)
+        assert r.returncode == 1 and r.stdout == ""
+        assert one_line_error(r) == f"copydesk: {gz}: not an article (binary)"
+    r = copydesk("ingest", "--corpus", str(tmp_path / "corpus"), str(gz))
+    assert r.returncode == 0 and "skipped: binary 1" in r.stdout, r.stdout + r.stderr
+    text = tmp_path / "old-scraper.txt"  # plain text is still post-cleaned and printed
+    text.write_text("A line of plain text from an older scraper, kept as it is.\n")
+    r = copydesk("clean", str(text))
+    assert r.returncode == 0 and "older scraper" in r.stdout

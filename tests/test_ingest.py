@@ -165,3 +165,77 @@ def test_an_ingest_credited_to_a_source_is_not_its_crawl_run(tmp_path):
         s = status()
         assert s["last_run"]["kind"] == "serve"
         assert at(s["next_run"]) >= started + 3600 - 5, "after its first crawl the source waits its interval"
+
+
+# -- input files that cannot be read in full: counted with a reason, one line each, exit status 3 ------------
+def _warc(path: Path, n: int, *, gz: bool = True) -> list[int]:
+    """A WARC file of ``n`` HTML responses (distinct synthetic stories); the offset after each record."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from copydesk.demo.synth import page
+
+    ends = []
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=gz)
+        for i in range(n):
+            url = f"https://warc.example/2026/story-{i}.html"
+            h = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(page(40 + i, site="warc", url=url)
+                                                                                     .encode()), http_headers=h))
+            ends.append(f.tell())
+    return ends
+
+
+def _problem_lines(r: subprocess.CompletedProcess) -> list[str]:
+    assert "Traceback" not in r.stderr and "WARNING" not in r.stderr, r.stderr  # nor warcio's own warnings
+    return [line for line in r.stderr.splitlines() if line.strip()]
+
+
+def test_ingest_a_file_that_is_not_a_warc(tmp_path):
+    """Counted as failed (`not_a_warc`) with one line naming it; the other inputs are ingested; exit 3."""
+    from copydesk.demo.synth import page
+
+    bad = tmp_path / "export.warc"
+    bad.write_bytes(b"<html><body>a saved page, not a WARC file</body></html>\n" * 20)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "p.html").write_text(page(7, site="cli", url="https://cli.example/7.html"))
+    r = copydesk("ingest", "--corpus", tmp_path / "corpus", bad, tmp_path / "pages")
+    assert r.returncode == 3, r.stderr
+    assert _problem_lines(r) == [f"copydesk: {bad}: not a WARC file (it does not start with 'WARC/'): nothing read from it"]
+    assert "failed:  not_a_warc 1" in r.stdout
+    assert len(list(Corpus(tmp_path / "corpus").documents())) == 1
+
+
+@pytest.mark.parametrize("gz", [True, False], ids=["warc.gz", "warc"])
+def test_ingest_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path, gz):
+    name = "cut.warc.gz" if gz else "cut.warc"
+    ends = _warc(tmp_path / "full", 6, gz=gz)
+    data = (tmp_path / "full").read_bytes()
+    for cut_at, complete in ((ends[3] + (ends[4] - ends[3]) // 2, 4), (ends[1] + 30, 2)):  # in a block, in a header
+        (tmp_path / name).write_bytes(data[:cut_at])
+        corpus = tmp_path / f"corpus{complete}"
+        r = copydesk("ingest", "--corpus", corpus, tmp_path / name)
+        assert r.returncode == 3, r.stderr
+        assert _problem_lines(r) == [f"copydesk: {tmp_path / name}: truncated after {complete} complete record(s) "
+                                     "(those are ingested; the rest of the file cannot be read)"]
+        assert "failed:  truncated_warc 1" in r.stdout
+        urls = sorted(d["url"] for d in Corpus(corpus).documents())
+        assert urls == [f"https://warc.example/2026/story-{i}.html" for i in range(complete)]
+    (tmp_path / name).write_bytes(data)  # the whole file: no problem
+    r = copydesk("ingest", "--corpus", tmp_path / "whole", tmp_path / name)
+    assert r.returncode == 0 and not _problem_lines(r), r.stderr
+    assert len(list(Corpus(tmp_path / "whole").documents())) == 6
+
+
+@pytest.mark.parametrize("name", ["", "my source", "../x", ".x", "a" * 65])
+def test_ingest_source_follows_the_config_rule_for_source_names(tmp_path, name):
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "p.html").write_text("<html><body><p>x</p></body></html>")
+    r = copydesk("ingest", "--source", name, "--corpus", tmp_path / "corpus", tmp_path / "pages")
+    assert r.returncode == 2
+    assert _problem_lines(r) == [f"copydesk: --source: use letters, digits, '-', '_' or '.' (at most 64, starting "
+                                 f"with a letter or digit), got {name!r}"]
+    assert not (tmp_path / "corpus").exists()
