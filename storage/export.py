@@ -10,7 +10,8 @@ each record is exported once) and writes the file atomically (temporary name, fs
   that look at quotes); ``authors`` as a JSON array; timestamps as in ``jsonl``; null as an empty field.
 
 Selection: ``since`` <= ``fetched_at`` < ``until`` (UTC), ``source`` in ``sources``, and
-``duplicate_of`` null with ``unique_only``.
+``duplicate_of`` null with ``unique_only``. A name in ``sources`` that no record has is an error
+(ExportError naming it and listing the corpus's sources), not an empty file.
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def export(root: Path, out: Path, *, fmt: str = "parquet", since: dt.datetime | 
         raise ExportError(f"{out.parent} does not exist: no directory to write {out.name} in")
     if since is not None and until is not None and since >= until:
         raise ExportError("--since must be before --until")
+    if sources:
+        unknown_sources(Path(root), sources)
     batches = selected(Path(root), since=since, until=until, sources=sources, unique_only=unique_only)
     n = 0
     with atomic_file(out) as f:
@@ -96,6 +99,20 @@ def export(root: Path, out: Path, *, fmt: str = "parquet", since: dt.datetime | 
             text.flush()
             text.detach()
     return n
+
+
+def unknown_sources(root: Path, sources: list[str]) -> None:
+    """ExportError naming the first of ``sources`` that no record of the corpus has (a typo would
+    otherwise export an empty file), with the corpus's sources; one pass over the `source` column."""
+    known: set[str] = set()
+    for b in Corpus(root).batches(columns=["source"]):
+        known.update(pc.unique(b.column("source")).to_pylist())
+    missing = [s for s in sources if s not in known]
+    if missing:
+        names = sorted(n for n in known if n is not None)
+        shown = ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
+        raise ExportError(f"--source {missing[0]}: no document of the corpus has this source "
+                          f"(its sources: {shown or 'none, the corpus is empty'})")
 
 
 def iso(t: dt.datetime) -> str:

@@ -100,3 +100,15 @@ def test_export_bad_arguments_are_one_line(corpus, tmp_path):
     r = run("--corpus", tmp_path / "nothing-here", tmp_path / "x.parquet")
     assert r.returncode == 2 and "not a corpus" in r.stderr
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_export_unknown_source_is_an_error(corpus, tmp_path):
+    """A --source no record has (a typo) is exit status 2 naming it and the corpus's sources, no empty file."""
+    out = tmp_path / "typo.jsonl"
+    r = run("--corpus", corpus, "--format", "jsonl", "--source", "wire", "--source", "wier", out)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == ("copydesk: --source wier: no document of the corpus has this source "
+                                "(its sources: farm, wire)")
+    assert not out.exists()
+    r = run("--corpus", corpus, "--format", "jsonl", "--source", "wire", out)  # a known one still works
+    assert r.returncode == 0 and len(out.read_text().splitlines()) == 12
