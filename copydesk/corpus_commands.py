@@ -51,6 +51,8 @@ def compact(cfg: Config, *, day: str | None = None) -> int:
     from copydesk.storage import compact as storage_compact
     from copydesk.storage.state import StateStore
 
+    if day is not None:
+        _day(day)
     _need_corpus(cfg)
     with CorpusLock(cfg.corpus, command="copydesk compact"):
         state = StateStore(cfg.corpus / "_state" / "state.sqlite3")
@@ -70,6 +72,18 @@ def compact(cfg: Config, *, day: str | None = None) -> int:
         f"{sum(d.records for d in done)} document(s) in {time.monotonic() - t:.1f}s" if done
         else f"{cfg.corpus}: nothing to compact (no closed day with 2 or more parts)")
     return 0
+
+
+def _day(value: str) -> None:
+    """`compact --day`: a calendar date written YYYY-MM-DD (a day directory's name), else UsageError."""
+    import re
+
+    try:
+        ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and dt.date.fromisoformat(value) is not None
+    except ValueError:  # 2026-02-30
+        ok = False
+    if not ok:
+        raise UsageError(f"--day: expected a date like 2026-11-20 (YYYY-MM-DD), got {value!r}")
 
 
 def _date(value: str | None, flag: str) -> dt.datetime | None:

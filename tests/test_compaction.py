@@ -192,6 +192,16 @@ def test_copydesk_compact_command(tmp_path):
     assert r.returncode == 2 and "not a closed day" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("day", ["06/12/2026", "2026-6-12", "2026-02-30", "yesterday", "2026-06-12T00:00:00Z"])
+def test_compact_day_that_is_no_date_says_so(tmp_path, day):
+    """A malformed --day is named as malformed (not as "not a closed day"), before the corpus is touched."""
+    build(tmp_path / "corpus")
+    r = subprocess.run([sys.executable, "-m", "copydesk.cli", "compact", "--corpus", str(tmp_path / "corpus"),
+                        "--day", day], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"copydesk: --day: expected a date like 2026-11-20 (YYYY-MM-DD), got {day!r}"
+
+
 def test_serve_compacts_closed_days_after_a_run(tmp_path):
     from copydesk.demo import DemoWorld
     from copydesk.verify import verify
