@@ -68,11 +68,14 @@ def on_start(root: Path, state: StateStore, deduper: dedup.Deduper, clock: Calla
              manifest: Callable[[], None]) -> tuple[dict[str, int], dict[str, int]]:
     """What a pipeline does with a corpus before its first page; returns (upgraded, repaired)
     counts. A format-1 corpus is upgraded first (storage/upgrade.py); a rewrite of parts (upgrade,
-    compaction) stopped before its state transaction is finished (storage/registry.py), a takedown
-    stopped after its tombstone too (storage/delete.py); then ``repair_state``. ``manifest``
+    compaction) stopped before its state transaction is finished (storage/registry.py); the
+    takedowns of corpus/_state/takedowns.jsonl the state lacks (a state rebuilt by `copydesk
+    repair`) get their tombstones back, and a takedown stopped after its tombstone is finished
+    (storage/delete.py); then ``repair_state``. ``manifest``
     rewrites corpus/manifest.json when any of it changed the corpus."""
     upgraded = storage_upgrade.upgrade(root, state).counts()
     storage_registry.reconcile(root, state)
+    storage_delete.restore(root, state)
     storage_delete.finish_pending(root, state)
     repaired = repair_state(root, state, deduper, clock, manifest)
     if upgraded["parts_converted"]:

@@ -7,7 +7,9 @@ templates — and only does the start-up reconciliation (part files the state do
 registered, documents missing from the dedup index re-indexed); a dedup index that does not load is
 moved aside and rebuilt from the part files, the state kept. A state that is damaged is moved
 aside, not deleted, into `_state/broken-<time>/`, and a new state store and index are built from the
-part files; what only the state knew is then relearned by the next crawls (skipped URLs are decided
+part files; the takedowns come back from `_state/takedowns.jsonl` (storage/delete.py: every
+takedown is appended there before the state records it, and the old state's tombstones the log
+lacks are appended before it is moved aside); what else only the state knew is relearned by the next crawls (skipped URLs are decided
 again, feeds are fetched once without validators, site templates are learned again). `--force`
 does that rebuild even on a healthy state.
 """
@@ -22,6 +24,7 @@ from copydesk import report
 from copydesk.config import Config
 from copydesk.errors import UsageError
 from copydesk.storage import CorpusLock, StateError, StateStore
+from copydesk.storage import delete as storage_delete
 from copydesk.storage.corpus import STATE
 
 log = logging.getLogger("copydesk.repair")
@@ -79,6 +82,8 @@ def run(cfg: Config, *, force: bool = False) -> int:
             return 0
         if problem is not None:
             log.warning("rebuilding: %s", problem)
+        # the takedowns must outlive the state: what its tombstones hold that the log lacks goes there first
+        storage_delete.salvage(cfg.corpus, cfg.corpus / STATE / "state.sqlite3")
         aside = _move_aside(cfg.corpus, ("state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm", "dedup"))
         pipe = Pipeline(cfg, kind="repair", workers=0)
         repaired = pipe.repaired

@@ -5,7 +5,9 @@ What moves to Redis, through ``RedisSeenStore`` (what every worker asks before f
 decisions (stored with their document ids, skipped with the configuration fingerprint that caused
 the skip, failed with their attempts and the source's retry list, deleted), the fetch validators
 (ETag/Last-Modified of feeds and sitemaps, with their fingerprints) and each source's last run and
-last completed run (the schedule). What stays: the corpus itself, the dedup index, the templates and
+last completed run (the schedule). The takedowns are the state's tombstones, with any the state
+lacks from corpus/_state/takedowns.jsonl (a state that `copydesk repair` rebuilt has them back
+already: every writer's start restores them). What stays: the corpus itself, the dedup index, the templates and
 the error history — the writer's, on this disk: the migrated corpus directory becomes the cluster
 writer's corpus.
 
@@ -33,6 +35,7 @@ import redis
 from copydesk.config import ClusterSettings, Config
 from copydesk.errors import UsageError
 from copydesk.storage import CorpusLock, StateStore, StoredDoc
+from copydesk.storage import delete as storage_delete
 from copydesk.storage.atomic import write_atomic
 from copydesk.storage.corpus import STATE
 from copydesk.storage.urls import URL_KEY_VERSION, rekeyed_by_v2, url_key, url_key_v1
@@ -89,6 +92,8 @@ def migrate(cfg: Config, *, batch: int = BATCH) -> Summary:
             _record_origin(conn, prefix, cfg.corpus, _claim_origin(conn, prefix, cfg.corpus, cfg.cluster))
             state = StateStore(state_path)
             try:
+                # the takedowns of corpus/_state/takedowns.jsonl the state lacks (storage/delete.py)
+                storage_delete.restore(cfg.corpus, state)
                 summary = _copy(state, RedisSeenStore(conn, prefix), batch)
                 conn.call(lambda r: r.set(prefix + URL_KEYS, URL_KEY_VERSION))  # copied with today's keys
             finally:
