@@ -89,6 +89,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},  # http(s) only
         "DOWNLOADER_MIDDLEWARES": {
             "copydesk.crawler.middlewares.SafetyMiddleware": 50,
+            # a redirect to an article URL already decided (stored, taken down) is not followed
+            "copydesk.crawler.middlewares.KnownRedirectMiddleware": 60,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "copydesk.crawler.robots.RobotsMiddleware": 100,   # an unavailable robots.txt disallows (RFC 9309)
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,

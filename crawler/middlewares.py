@@ -10,6 +10,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
@@ -135,6 +136,39 @@ def _pin(slot: Any, crawl_delay: float) -> None:
     slot.jitter = 0.0
     if slot.delay < crawl_delay:
         slot.delay = crawl_delay
+
+
+class KnownTarget(IgnoreRequest):
+    """A redirect of an article request to a URL already decided: not followed (the spider's
+    errback skips the URL that redirected as ``redirect_known``)."""
+
+
+class KnownRedirectMiddleware:
+    """A redirect (HTTP 3xx or meta refresh) of an article request to a URL that is decided already
+    (stored, taken down with `copydesk delete`, skipped for good, failed too often: the sink's
+    ``is_known``, as for every discovered link) is not followed: the target is not requested, and
+    the URL that redirected is skipped as ``redirect_known`` (never fetched again). Scrapy's
+    redirect middlewares make the redirect a new Request that goes through the whole downloader
+    chain again; this runs right after SafetyMiddleware, before robots.txt. (The crawl's
+    dupefilter is not asked: a redirect's retries carry the same URL, and a loop must still be
+    reported as ``redirect_loop``.)"""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownRedirectMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        redirects = request.meta.get("redirect_urls")
+        source = request.meta.get("source")
+        if not redirects or request.meta.get("kind") != "article" or source is None:
+            return None
+        sink = getattr(self.crawler.spider, "sink", None)
+        if sink is not None and sink.is_known(request.url, source):
+            raise KnownTarget(f"redirect to a known URL not followed: {request.url}")
+        return None
 
 
 class SafetyMiddleware:

@@ -44,6 +44,8 @@ REASONS: tuple[Reason, ...] = (
     Reason("bad_url", SKIPPED, "a link in a feed, sitemap or section page that is no valid URL (a port out of range "
            "or not a number, an unterminated IPv6 address): counted for the run, the other links are read"),
     Reason("deleted", SKIPPED, "taken down with `copydesk delete`: never fetched or stored again"),
+    Reason("redirect_known", SKIPPED, "redirects to an article URL already decided (stored, taken down, skipped for "
+           "good): the redirect is not followed"),
     # -- failed: retried by later runs ----------------------------------------------------------
     Reason("consent_wall", FAILED, "a cookie-consent wall instead of the article: redirected to a consent page, or a "
            "short text that is a consent notice (copydesk/consent.py)"),

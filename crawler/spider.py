@@ -31,6 +31,7 @@ from twisted.python.failure import Failure
 from copydesk.crawler.discovery import (DiscoveryError, Link, parse_feed, parse_sitemap, robots_sitemaps,
                                        w3c_timestamp)
 from copydesk.crawler.domains import Domains
+from copydesk.crawler.middlewares import KnownTarget
 from copydesk.crawler.reasons import failure_reason
 from copydesk.crawler.sink import CrawlSink, Page, SourceSpec, Validators, published_before
 
@@ -358,6 +359,9 @@ class NewsSpider(scrapy.Spider):
         page fetched again, to be stored itself (returned)."""
         request = failure.request
         src, kind = request.meta.get("source"), request.meta.get("kind")
+        if failure.check(KnownTarget):  # a redirect to a URL decided already (stored, taken down, ...)
+            self.sink.skip(src, request.meta["redirect_urls"][0], "redirect_known")
+            return []
         reason = failure_reason(failure)
         if kind != ARTICLE and src:
             self.sink.count(src, "discovery_failed")

@@ -6,6 +6,8 @@
   short in that log (a crash while appending) does not lose the takedowns around it; a takedown made
   before the log existed is kept from the old state; a repaired corpus migrated to a cluster takes
   its takedowns to Redis.
+* A new link that redirects to a deleted (or stored) article does not have the article requested:
+  the redirect is not followed, and the redirecting URL is skipped as `redirect_known`.
 """
 from __future__ import annotations
 
@@ -147,3 +149,29 @@ def test_a_repaired_corpus_migrated_to_a_cluster_keeps_its_takedowns(tmp_path):
             assert d is not None and d.status == "deleted"
         finally:
             conn.close()
+
+
+def test_a_redirect_to_a_deleted_or_stored_article_is_not_followed(tmp_path):
+    with Site() as site:
+        cfg = crawled(tmp_path, site, [ARTICLES[0], ARTICLES[5]])
+        corpus = tmp_path / "corpus"
+        assert copydesk("delete", "-c", cfg, "--url", site.url(ARTICLES[5])).returncode == 0
+        site.routes["/r/5"] = Route(redirect=site.url(ARTICLES[5]))  # new links to the deleted article
+        site.routes["/r/0"] = Route(redirect=site.url(ARTICLES[0]))  # ... and to a stored one
+        site.routes["/r/1"] = Route(redirect=site.url(ARTICLES[1]))  # ... and to a new one: followed
+        site.routes["/rss.xml"] = feed(site, [ARTICLES[0], "/r/5", "/r/0", "/r/1"])
+        hits = {p: site.routes[p].hits for p in ARTICLES}
+        r = copydesk("crawl", "-c", cfg)
+        assert r.returncode == 0, r.stderr
+        assert site.routes[ARTICLES[5]].hits == hits[ARTICLES[5]], "the deleted article was requested"
+        assert site.routes[ARTICLES[0]].hits == hits[ARTICLES[0]], "a stored article was requested again"
+        assert site.routes[ARTICLES[1]].hits == hits[ARTICLES[1]] + 1
+        assert urls_of(corpus) == {site.url(ARTICLES[0]), site.url(ARTICLES[1])}
+        assert decision(corpus, site.url("/r/5")) == ("skipped", "redirect_known")
+        assert decision(corpus, site.url("/r/0")) == ("skipped", "redirect_known")
+
+        redirects = {p: site.routes[p].hits for p in ("/r/5", "/r/0", "/r/1")}
+        assert redirects == {"/r/5": 1, "/r/0": 1, "/r/1": 1}
+        assert copydesk("crawl", "-c", cfg).returncode == 0
+        assert {p: site.routes[p].hits for p in redirects} == redirects, "a decided redirect is not requested again"
+        assert site.routes[ARTICLES[5]].hits == hits[ARTICLES[5]]
