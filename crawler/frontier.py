@@ -35,7 +35,8 @@ from twisted.internet import task
 
 from copydesk.crawler.leases import (DOWNLOADING, META_KEY, SCRAPING, FrontierAckMiddleware, Lease, LeaseBook,
                                      report_left_to_claimer)
-from copydesk.crawler.outage import outage
+from copydesk.crawler.outage import DataLost, guarded, outage
+from copydesk.crawler.pipelines import NotHandedOn
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,11 @@ def default_worker() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def connect(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=False, socket_timeout=10, socket_connect_timeout=5,
-                                health_check_interval=30)
+def connect(url: str, prefix: str = "copydesk:default:") -> redis.Redis:
+    """A client of the cluster whose keys start with ``prefix``: a Redis that lost the cluster's data
+    pauses it as an outage does (crawler.outage.guarded)."""
+    return guarded(url, prefix, decode_responses=False, socket_timeout=10, socket_connect_timeout=5,
+                   health_check_interval=30)
 
 
 # -- JSON for requests (bytes, bytes-keyed dicts and datetimes tagged; nothing else is guessed) -------
@@ -198,8 +201,9 @@ class RedisDupeFilter(BaseDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisDupeFilter:
         s = crawler.settings
-        return cls(connect(s["FRONTIER_REDIS_URL"]), Keys(s.get("FRONTIER_PREFIX", "copydesk:default:")),
-                   crawler.request_fingerprinter, s["FRONTIER_REDIS_URL"])
+        prefix = s.get("FRONTIER_PREFIX", "copydesk:default:")
+        return cls(connect(s["FRONTIER_REDIS_URL"], prefix), Keys(prefix), crawler.request_fingerprinter,
+                   s["FRONTIER_REDIS_URL"])
 
     def fingerprint(self, request: Request) -> bytes:
         return self.fingerprinter.fingerprint(request)
@@ -250,6 +254,7 @@ class StreamScheduler:
         self.keep_open = s.getbool("FRONTIER_KEEP_OPEN", False)
         self.poll_seconds = s.getfloat("FRONTIER_POLL_SECONDS", 0.5)
         self.outage = outage(s["FRONTIER_REDIS_URL"])
+        self._losses = self.outage.losses
         # what a Redis outage held back, retried every poll: requests not yet queued (with the
         # lease of the response that yielded them, settled once they are) and entries not yet acked
         self.unqueued: deque[tuple[Request, Lease | None]] = deque()
@@ -278,13 +283,15 @@ class StreamScheduler:
             raise ValueError(f"StreamScheduler needs SPIDER_MIDDLEWARES {{{mw!r}: 0}} (frontier_settings() has it)")
         from scrapy.utils.misc import build_from_crawler, load_object
         dupefilter = build_from_crawler(load_object(s["DUPEFILTER_CLASS"]), crawler)
-        return cls(crawler, connect(s["FRONTIER_REDIS_URL"]), dupefilter)
+        return cls(crawler, connect(s["FRONTIER_REDIS_URL"], s.get("FRONTIER_PREFIX", "copydesk:default:")), dupefilter)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self, spider: Spider) -> None:
         self.spider = spider
         try:
             self.client.xgroup_create(self.keys.stream, GROUP, id="0", mkstream=True)
+        except REDIS_ERRORS as e:  # paused; the group is created again when the queue is read (outage.guarded)
+            self.outage.went_down(e)
         except redis.ResponseError as e:
             if "BUSYGROUP" not in str(e):
                 raise
@@ -308,6 +315,8 @@ class StreamScheduler:
             logger.warning("frontier: %d request(s) not queued (redis unavailable)", len(self.unqueued))
         try:
             self._hand_back()
+        except DataLost:  # the queue is gone with the cluster's data: nothing to hand back
+            pass
         except REDIS_ERRORS as e:
             logger.warning("frontier: leases not handed back (%s); they expire after the lease time", e)
         if hasattr(self.df, "close"):
@@ -317,7 +326,8 @@ class StreamScheduler:
     def _hand_back(self) -> None:
         """On a graceful stop, the leases not done go back to the queue at once (a copy queued,
         the original acked and deleted, in one transaction) rather than after the lease expires."""
-        pending = [lease for lease in self.book.leases.values() if not lease.lost]  # a lost one is another's
+        self._after_loss()
+        pending = [lease for lease in self.book.leases.values() if not (lease.lost or lease.gone)]  # a lost one is another's
         pending += [lease for lease, _ in self.buffer if lease.entry not in self.book.leases]
         if pending:
             pipe = self.client.pipeline(transaction=True)
@@ -432,7 +442,26 @@ class StreamScheduler:
         self._pending_until = time.monotonic() + 0.2
         return True
 
+    def _after_loss(self) -> None:
+        """Redis lost the cluster's data (crawler.outage) since this was last asked: the entries this
+        worker read are gone with the queue. Those not started are dropped; those under way finish
+        (their pages are published once the cluster is reseeded) and are neither renewed nor acked.
+        Their sources' next discovery queues again whatever the writer had not stored."""
+        if self.outage.losses == self._losses:
+            return
+        self._losses = self.outage.losses
+        for lease in self.book.leases.values():
+            lease.gone = True
+        if self.buffer or self.book.leases:
+            logger.warning("frontier: the queue was lost with the cluster's data: %d request(s) read from it dropped, "
+                           "%d under way finish unacknowledged; the next discovery queues again what was not stored",
+                           len(self.buffer), len(self.book.leases))
+        self.buffer.clear()
+        self.unacked = []
+        self._claim_cursor = "0-0"
+
     def next_request(self) -> Request | None:
+        self._after_loss()
         if self.local:
             return self.local.popleft()
         if not self.consume:
@@ -505,7 +534,8 @@ class StreamScheduler:
 
     def _tick(self) -> None:
         """Renew this worker's leases (every third of the lease)."""
-        held = [e for e, lease in self.book.leases.items() if not lease.lost]
+        self._after_loss()
+        held = [e for e, lease in self.book.leases.items() if not (lease.lost or lease.gone)]
         held += [lease.entry for lease, _ in self.buffer]
         try:
             lost = {e.decode() for e in self._renew(keys=[self.keys.stream, GROUP], args=[self.worker, *held])} if held else set()
@@ -538,6 +568,7 @@ class StreamScheduler:
         """Queue what an outage held back, ack what it kept from being acked, and wake an idle
         consumer so it reads the stream (new entries, expired leases) rather than at Scrapy's 5 s
         heartbeat."""
+        self._after_loss()
         self._queue_held()
         if self.unacked:
             try:
@@ -550,6 +581,9 @@ class StreamScheduler:
 
     # -- acks ---------------------------------------------------------------------------------
     def _ack(self, lease: Lease) -> None:
+        self._after_loss()
+        if lease.gone:  # its entry went with the cluster's data
+            return
         if lease.lost:  # the entry is the claimer's now: it acks it
             self._report_lost(lease)
             return
@@ -561,7 +595,8 @@ class StreamScheduler:
             mine = self._ack_script(keys=[self.keys.stream, GROUP], args=[lease.entry, self.worker])
         except REDIS_ERRORS as e:  # acked at the next poll after the outage
             self.outage.went_down(e)
-            self.unacked.append(lease.entry)
+            if not isinstance(e, DataLost):  # else its entry is gone
+                self.unacked.append(lease.entry)
             return
         if not mine:  # lost and done before a renewal could notice
             self.counts["lost"] += 1
@@ -595,7 +630,10 @@ class StreamScheduler:
         if lease is not None and lease.state == DOWNLOADING:
             lease.state = SCRAPING
 
-    def _item_settled(self, item: Any, response: Any = None, **_: Any) -> None:
+    def _item_settled(self, item: Any, response: Any = None, exception: Any = None, **_: Any) -> None:
+        if isinstance(exception, NotHandedOn):  # dropped unrecorded (a stop while Redis was unavailable)
+            self._item_failed(item, response)
+            return
         self.book.settled(self.book.lease_of_response(response))
 
     def _item_failed(self, item: Any, response: Any = None, **_: Any) -> None:

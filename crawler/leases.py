@@ -37,6 +37,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
 
+from copydesk.crawler.outage import StoppedWaiting
+
 logger = logging.getLogger("copydesk.crawler.frontier")
 
 META_KEY = "frontier_entry"  # the stream entry id of a leased request, in its meta
@@ -53,10 +55,16 @@ class Lease:
     output_done: bool = False   # the callback/errback ran to its end (or raised)
     abandoned: bool = False     # something could not be recorded: never ack, let the lease expire
     lost: bool = False          # another worker claimed it (renewed too late): no more renewals
+    gone: bool = False          # Redis lost the cluster's data: its entry is gone (no renewal, no ack)
 
 
 class LeaseLost(IgnoreRequest):
     """A leased request's lease was claimed by another worker before its download started."""
+
+
+class StoppedBeforeDownload(IgnoreRequest):
+    """The crawl stopped while a leased request waited for Redis (a host slot during an outage): not
+    a failure of its URL; not acked, so it comes back to the queue (crawler.politeness)."""
 
 
 def report_left_to_claimer(entry: str, url: str) -> None:
@@ -124,6 +132,9 @@ class LeaseBook:
             for out in result:
                 self._count(lease, out)
                 yield out
+        except StoppedWaiting:  # a decision not recorded: not acked
+            lease.abandoned = True
+            raise
         finally:
             self.output_done(lease)
 
@@ -132,6 +143,9 @@ class LeaseBook:
             async for out in result:
                 self._count(lease, out)
                 yield out
+        except StoppedWaiting:  # a decision not recorded: not acked
+            lease.abandoned = True
+            raise
         finally:
             self.output_done(lease)
 
@@ -173,12 +187,16 @@ class LeaseBook:
             if lease is None or lease.state != DOWNLOADING:
                 # a response a spider middleware rejected: its output passes FrontierAckMiddleware
                 return original(failure) if original else failure
-            if failure.check(LeaseLost):  # another worker's now: not acked, nothing recorded here
+            if failure.check(LeaseLost, StoppedBeforeDownload):  # not acked, nothing recorded here
                 lease.abandoned = True
                 book.output_done(lease)
                 return None
             try:
                 out = original(failure) if original else failure
+            except StoppedWaiting:  # the daemon stopped while the failure waited for Redis: not recorded, not acked
+                lease.abandoned = True
+                book.output_done(lease)
+                return None
             except BaseException:
                 book.output_done(lease)
                 raise
@@ -227,6 +245,17 @@ class FrontierAckMiddleware:
             yield from result
             return
         yield from found[0]._track_sync(found[1], result)
+
+    def process_spider_exception(self, response: Any, exception: BaseException) -> Any:
+        """A callback stopped while waiting for Redis (the daemon is stopping): nothing was recorded and
+        the lease is not acked (``_track_sync``); one line, not a traceback."""
+        if isinstance(exception, StoppedWaiting):
+            found = self._lease(response)
+            if found is not None:
+                found[1].abandoned = True
+            logger.info("%s: not recorded (%s)", getattr(response, "url", "?"), exception)
+            return []
+        return None
 
     async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         found = self._lease(response)

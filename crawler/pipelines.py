@@ -11,7 +11,17 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from copydesk.crawler.outage import StoppedWaiting
 from copydesk.crawler.sink import CrawlSink, Page
+
+
+class NotHandedOn(DropItem):
+    """The daemon stopped while the page waited for Redis: not handed on, its frontier entry not
+    acked (crawler.frontier: it comes back after its lease). Logged in one line, at DEBUG by Scrapy."""
+
+    def __init__(self, page: Page):
+        super().__init__(f"{page.url}: not published (the daemon stopped while redis was unavailable)",
+                         log_level="DEBUG")
 
 
 class CorpusPipeline:
@@ -32,5 +42,8 @@ class CorpusPipeline:
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, Page):
             raise DropItem(f"not a page: {type(item).__name__}")
-        await self.sink.submit(item)
+        try:
+            await self.sink.submit(item)
+        except StoppedWaiting:
+            raise NotHandedOn(item) from None
         return {"url": item.url, "source": item.source}

@@ -24,13 +24,12 @@ from typing import Any
 
 import redis
 from scrapy import Request, signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
 from copydesk.crawler.downloader import host_key
-from copydesk.crawler.leases import lost_before_download
+from copydesk.crawler.leases import StoppedBeforeDownload, lost_before_download
 from copydesk.crawler.outage import outage
 
 
@@ -141,7 +140,8 @@ class ClusterPolitenessMiddleware:
         # reactor must not let a slot expire under a running download) and renewed while its
         # download runs, so a killed worker's slots free after that, not after the download timeout
         lease = s.getfloat("FRONTIER_LEASE_SECONDS")
-        slots = HostSlots(connect(s["FRONTIER_REDIS_URL"]), s.get("FRONTIER_PREFIX", "copydesk:default:"),
+        prefix = s.get("FRONTIER_PREFIX", "copydesk:default:")
+        slots = HostSlots(connect(s["FRONTIER_REDIS_URL"], prefix), prefix,
                           token_seconds=s.getfloat("CLUSTER_SLOT_SECONDS") or (max(lease, MIN_SLOT_SECONDS) if lease
                                                                                else s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30))
         return cls(crawler, slots)
@@ -183,7 +183,7 @@ class ClusterPolitenessMiddleware:
             except REDIS_ERRORS as e:  # paused, not failed: the download waits for Redis
                 self.outage.went_down(e)
                 if not self.crawler.crawling:  # the crawl is stopping: it must not wait for Redis
-                    raise IgnoreRequest("crawl stopped while redis was unavailable") from None
+                    raise StoppedBeforeDownload("crawl stopped while redis was unavailable") from None
                 grant = Grant(None, 0.5)
             else:
                 self.outage.came_back()

@@ -42,7 +42,7 @@ def article_site(hosts: int, articles: int, delay: float) -> HostsSite:
     return site
 
 
-def write_config(tmp: Path, site: HostsSite, server: RedisServer, worker: str) -> Path:
+def write_config(tmp: Path, site: HostsSite, server: RedisServer, worker: str, interval: str = "1h") -> Path:
     """The cluster's config (one corpus path: the writer's), with the worker's own user agent so
     the server can tell the daemons apart; the worker id is given with `serve --worker`."""
     sources = "".join(f'[[sources]]\nname = "h{i}"\nsitemaps = ["{site.base[a]}/sitemap.xml"]\n'
@@ -50,13 +50,14 @@ def write_config(tmp: Path, site: HostsSite, server: RedisServer, worker: str) -
     cfg = tmp / f"{worker}.toml"
     cfg.write_text(f'corpus = "{tmp / "corpus"}"\n'
                    f'[crawl]\nuser_agent = "copydesk-test/{worker}"\nper_host_concurrency = {LIMIT}\ncheckpoint_interval = "1s"\nretries = 0\n'
-                   f'[schedule]\ninterval = "1h"\njitter = "1s"\n'
+                   f'[schedule]\ninterval = "{interval}"\njitter = "1s"\n'
                    f'[cluster]\nredis = "{server.url}"\nname = "{NAME}"\nlease_seconds = "{LEASE}s"\n' + sources)
     return cfg
 
 
-def start_serve(tmp: Path, site: HostsSite, server: RedisServer, worker: str, *extra: str) -> subprocess.Popen:
-    cfg = write_config(tmp, site, server, worker)
+def start_serve(tmp: Path, site: HostsSite, server: RedisServer, worker: str, *extra: str,
+                interval: str = "1h") -> subprocess.Popen:
+    cfg = write_config(tmp, site, server, worker, interval)
     p = subprocess.Popen([sys.executable, "-m", "copydesk.cli", "serve", "-c", str(cfg), "--worker", worker, *extra],
                          cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(tmp / f"{worker}.log", "w"))
     STARTED.append(p)
@@ -239,6 +240,45 @@ def test_a_redis_restart_pauses_the_cluster_and_loses_nothing_stored(tmp_path):
     for w in procs:
         log = (tmp_path / f"{w}.log").read_text()
         assert log.count("redis unavailable at") == 1 and log.count("redis back: resuming") == 1, log[-3000:]
+
+
+LOST = "redis lost the cluster's data (no copydesk:t:origin): pausing; run `copydesk cluster migrate` to reseed it"
+
+
+def test_redis_that_lost_its_data_pauses_the_cluster_in_one_line_until_cluster_migrate_reseeds_it(tmp_path):
+    """docs/scale-out.md, "Failures": Redis restarted without its data (no AOF) under two daemons. Each
+    logs one line and pauses (the writer closes the corpus for the migration); `cluster migrate` from
+    the writer's corpus reseeds Redis; the daemons resume and the sources' next discovery queues
+    again what was lost with the queue: every article stored exactly once, no traceback."""
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis") as server, article_site(4, 80, delay=0.05) as site:
+        procs = {w: start_serve(tmp_path, site, server, w, interval="4s") for w in ("w1", "w2")}
+        wait_until(lambda: started(server, site, corpus, 20, 5), 60, "the crawl under way", tmp_path)
+        server.restart()  # no AOF, no snapshot: it comes back empty
+        logs = {w: tmp_path / f"{w}.log" for w in procs}
+        wait_until(lambda: all(LOST in f.read_text() for f in logs.values()), 30, "both daemons paused", tmp_path)
+        paused = {w: f.read_text() for w, f in logs.items()}
+        keys = sorted(client(server).keys())  # what the daemons wrote before they noticed, if anything
+        time.sleep(2)  # paused: nothing written to Redis (only the marker is looked for)
+        assert sorted(client(server).keys()) == keys
+        deadline = time.monotonic() + 20
+        while True:  # the writer gives the corpus up as it notices
+            r = subprocess.run([sys.executable, "-m", "copydesk.cli", "cluster", "migrate", "-c",
+                                str(tmp_path / "w1.toml")], cwd=ROOT, capture_output=True, text=True)
+            if r.returncode == 0 or "in use by" not in r.stderr or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: crawl_done(server, site, corpus), 60, "every article stored", tmp_path,
+                   lambda: redis_state(server))
+        stop_all(procs, tmp_path)
+    assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
+    for w, f in logs.items():
+        log = f.read_text()
+        assert "Traceback" not in log and "Unhandled error" not in log, log[-3000:]
+        assert log.count(LOST) == 1 and paused[w].count(LOST) == 1, log[-3000:]
+        assert "redis holds the cluster's data again: resuming" in log, log[-3000:]
+        assert "giving the writer role up" not in log, log[-3000:]
 
 
 def test_a_daemon_that_may_not_write_fetches_but_never_opens_the_corpus(tmp_path):

@@ -50,11 +50,13 @@ class Lease:
 
 class Keeper:
     """Renews a lease every third of its ttl in a thread; sets ``lost`` when a renewal finds the
-    lease gone or held by another (the holder must then stop acting on it)."""
+    lease gone or held by another (the holder must then stop acting on it), or Redis lost the
+    cluster's data (``data_lost`` too: the lease went with it)."""
 
     def __init__(self, lease: Lease, stop: threading.Event | None = None):
         self.lease = lease
         self.lost = threading.Event()
+        self.data_lost = False
         self._stop = stop or threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease:{lease.key}", daemon=True)
@@ -64,15 +66,20 @@ class Keeper:
         return self
 
     def _run(self) -> None:
-        from .connection import Stopped
+        from .connection import DataLost, Stopped
 
-        while not (self._done.wait(self.lease.ttl_ms / 3000) or self._stop.is_set()):
-            try:
-                if not self.lease.renew():
+        with self.lease.conn.raising_lost():
+            while not (self._done.wait(self.lease.ttl_ms / 3000) or self._stop.is_set()):
+                try:
+                    if not self.lease.renew():
+                        self.lost.set()
+                        return
+                except Stopped:
+                    return
+                except DataLost:
+                    self.data_lost = True
                     self.lost.set()
                     return
-            except Stopped:
-                return
 
     def close(self) -> None:
         self._done.set()

@@ -17,6 +17,12 @@ has is not written; re-running changes no key. Refused (exit 2, nothing written)
 process holds the corpus (its daemon: the corpus lock is held for the whole migration), and when
 Redis holds this cluster name's keys that did not come from this corpus — the corpus' id is in
 corpus/_state/cluster.json and in P+"origin", both written by the first migration.
+
+P+"origin" is also the daemons' marker that Redis holds the cluster's data (crawler.outage): it is
+written last, after the copy and the consumer groups, so daemons paused because Redis lost the data
+resume only once the migration has put it back. A corpus that has its cluster.json while Redis
+has no origin is seeded again (Redis lost its data, or a migration was cut short). A cluster
+started empty gets both from its first writer (``ensure_origin``).
 """
 from __future__ import annotations
 
@@ -41,6 +47,8 @@ from copydesk.storage.corpus import STATE
 from copydesk.storage.urls import URL_KEY_VERSION, rekeyed_by_v2, url_key, url_key_v1
 
 from .connection import Connection, keys_prefix, safe_url
+from .docstream import GROUP as DOCS_GROUP
+from .docstream import docs_key
 from .seen import RedisSeenStore
 
 BATCH = 5000
@@ -89,7 +97,8 @@ def migrate(cfg: Config, *, batch: int = BATCH) -> Summary:
         conn = _connect(cfg.cluster)
         try:
             prefix = keys_prefix(cfg.cluster.name)
-            _record_origin(conn, prefix, cfg.corpus, _claim_origin(conn, prefix, cfg.corpus, cfg.cluster))
+            origin = _claim_origin(conn, prefix, cfg.corpus, cfg.cluster)
+            _record_origin(cfg.corpus, origin)
             state = StateStore(state_path)
             try:
                 # the takedowns of corpus/_state/takedowns.jsonl the state lacks (storage/delete.py)
@@ -98,6 +107,7 @@ def migrate(cfg: Config, *, batch: int = BATCH) -> Summary:
                 conn.call(lambda r: r.set(prefix + URL_KEYS, URL_KEY_VERSION))  # copied with today's keys
             finally:
                 state.close()
+            _seal(conn, prefix, origin)
         finally:
             conn.close()
     summary.seconds = time.monotonic() - t0
@@ -129,6 +139,10 @@ def _claim_origin(conn: Connection, prefix: str, corpus: Path, c: ClusterSetting
             raise UsageError(f"redis at {safe_url(c.redis)} already holds cluster {c.name!r}, migrated from "
                              f"{theirs['corpus']} on {theirs['host']}, not from {corpus}: {start_over}")
         return theirs
+    if mine is not None:
+        # this corpus was the cluster's, and Redis has no origin: Redis lost the cluster's data (what
+        # paused daemons wrote since is theirs), or a migration was cut short: seeded again
+        return mine
     if next(iter(conn.call(lambda r: r.scan(0, match=prefix + "*", count=1000))[1]), None) is not None:
         raise UsageError(f"redis at {safe_url(c.redis)} already holds data of cluster {c.name!r} that was not "
                          f"migrated from {corpus}: {start_over}")
@@ -137,14 +151,43 @@ def _claim_origin(conn: Connection, prefix: str, corpus: Path, c: ClusterSetting
             "host": socket.gethostname(), "at": time.time()}
 
 
-def _record_origin(conn: Connection, prefix: str, corpus: Path, origin: dict[str, Any]) -> None:
-    """Before the copy, the corpus' file first: a migration cut short at any point is finished by
-    a re-run (the origins match, or Redis is still empty)."""
-    text = json.dumps(origin)
+def _record_origin(corpus: Path, origin: dict[str, Any]) -> None:
+    """Before the copy, the corpus' file: a migration cut short at any point is finished by a re-run
+    (the corpus has its file and Redis no origin yet)."""
     path = corpus / STATE / ORIGIN_FILE
     if not path.exists():
-        write_atomic(path, (text + "\n").encode())
-    conn.call(lambda r: r.set(prefix + "origin", text, nx=True))
+        write_atomic(path, (json.dumps(origin) + "\n").encode())
+
+
+def _seal(conn: Connection, prefix: str, origin: dict[str, Any]) -> None:
+    """After the copy: the frontier's and the doc stream's consumer groups (Redis that lost its data
+    lost them too), then P+"origin", the marker paused daemons wait for."""
+    from copydesk.crawler.frontier import GROUP as FRONTIER_GROUP
+    from copydesk.crawler.frontier import Keys
+
+    def groups(r: Any) -> None:
+        for key, group in ((Keys(prefix).stream, FRONTIER_GROUP), (docs_key(prefix), DOCS_GROUP)):
+            try:
+                r.xgroup_create(key, group, id="0", mkstream=True)
+            except redis.ResponseError as e:
+                if "BUSYGROUP" not in str(e):
+                    raise
+    conn.call(groups)
+    conn.call(lambda r: r.set(prefix + "origin", json.dumps(origin), nx=True))
+
+
+def ensure_origin(conn: Connection, prefix: str, corpus: Path) -> None:
+    """At a writer's start, holding its corpus: P+"origin" is there (nothing to do); or this corpus
+    was in the cluster (its cluster.json) and Redis lost the cluster's data: ``DataLost`` (logged
+    once; the daemons pause until `cluster migrate`); or a cluster started empty: its origin is
+    recorded, as a first migration would."""
+    if conn.call(lambda r: r.exists(prefix + "origin")):
+        return
+    if (corpus / STATE / ORIGIN_FILE).exists():
+        raise conn.data_lost(prefix + "origin")
+    origin = {"id": uuid.uuid4().hex, "corpus": str(corpus.resolve()), "host": socket.gethostname(), "at": time.time()}
+    _record_origin(corpus, origin)
+    conn.call(lambda r: r.set(prefix + "origin", json.dumps(origin), nx=True))
 
 
 # -- the copy -------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class ClusterNode:
         assert cfg.cluster is not None
         self.cfg, self.worker, self.prefix = cfg, cfg.cluster.worker, keys_prefix(cfg.cluster.name)
         self.stop = threading.Event()
-        self.conn = Connection(cfg.cluster.redis, stop=self.stop)
+        self.conn = Connection(cfg.cluster.redis, stop=self.stop, prefix=self.prefix)
         self.registry = Registry(self.conn, self.prefix, self.worker)
         self.seen = RedisSeenStore(self.conn, self.prefix, self.worker, alive=self.registry.alive)
         self.extractor = Extractor(None, timeout=cfg.crawl.extract_timeout)
