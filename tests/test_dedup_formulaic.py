@@ -95,7 +95,7 @@ def test_ingest_stores_formulaic_reports_as_five_stories(tmp_path):
     for k, e in enumerate(F.QUAKES[:5]):
         (pages / f"report-{k}.html").write_text(F.html(F.quake_bulletin(e), "Survey Wire"), encoding="utf-8")
     corpus = tmp_path / "corpus"
-    r = copydesk("ingest", "--corpus", corpus, "--source", "Survey Wire", pages)
+    r = copydesk("ingest", "--corpus", corpus, "--source", "survey-wire", pages)
     assert r.returncode == 0, r.stderr
     reprints = tmp_path / "reprints"
     reprints.mkdir()
@@ -104,7 +104,7 @@ def test_ingest_stores_formulaic_reports_as_five_stories(tmp_path):
         if n:  # the second paper adds a line of its own
             paras.insert(4, "Our reporter in Port Averin said shops on the harbour front opened as usual.")
         (reprints / f"copy-{n}.html").write_text(F.html(paras, outlet), encoding="utf-8")
-    r = copydesk("ingest", "--corpus", corpus, "--source", "Reprints", reprints)
+    r = copydesk("ingest", "--corpus", corpus, "--source", "reprints", reprints)
     assert r.returncode == 0, r.stderr
 
     table = pads.dataset(str(corpus / "documents"), format="parquet", partitioning="hive").to_table(
