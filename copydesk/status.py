@@ -6,12 +6,14 @@ so it works for a user who may only read the corpus, and while a daemon writes i
 holds the corpus, and its schedule, come from the lock file (storage.lock.holder).
 
 With a [cluster] config it also shows the cluster (copydesk.cluster.registry.cluster_status: one
-pipelined read): workers, the frontier, docs waiting for the writer, the writer lease. A worker host
+pipelined read): workers, the frontier, docs waiting for the writer, the writer lease; the sources'
+runs and recent errors merge what the cluster keeps in Redis (``_merge_shared``). A worker host
 has no corpus (the writer holds it): there, status shows the cluster alone. Redis unreachable: one
 line and exit status 2, like a missing corpus.
 """
 from __future__ import annotations
 
+import calendar
 import json
 import time
 from pathlib import Path
@@ -55,17 +57,21 @@ def daemon_info(corpus: Path) -> dict[str, Any]:
     return out
 
 
-def cluster_info(settings: ClusterSettings) -> dict[str, Any]:
-    """The cluster as `status` shows it; UsageError (one line) when Redis cannot be asked."""
+def cluster_info(settings: ClusterSettings, shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The cluster as `status` shows it; UsageError (one line) when Redis cannot be asked.
+    ``shared``: filled with the runs and errors the cluster keeps in Redis (cluster.seen.status_view)."""
     import redis
 
     from copydesk.cluster.connection import client, keys_prefix, safe_url
     from copydesk.cluster.registry import cluster_status
+    from copydesk.cluster.seen import status_view
 
     where = safe_url(settings.redis)
     c = client(settings.redis, socket_timeout=5.0)
     try:
         out = cluster_status(c, keys_prefix(settings.name))
+        if shared is not None:
+            shared.update(status_view(c, keys_prefix(settings.name)))
     except redis.RedisError as e:
         raise UsageError(f"redis unavailable at {where}: cannot show the cluster ({type(e).__name__}: {e})") from None
     finally:
@@ -77,14 +83,17 @@ def collect(cfg: Config) -> dict[str, Any]:
     """Everything `status` shows (`--json` prints this)."""
     if cfg.cluster is None:
         return collect_corpus(cfg)
-    cluster = cluster_info(cfg.cluster)
+    shared: dict[str, Any] = {}
+    cluster = cluster_info(cfg.cluster, shared)
     if not cfg.corpus.exists():  # a worker host: the writer's host holds the corpus
         return {"corpus": str(cfg.corpus), "corpus_here": False, "cluster": cluster}
-    return {**collect_corpus(cfg), "corpus_here": True, "cluster": cluster}
+    return {**collect_corpus(cfg, shared), "corpus_here": True, "cluster": cluster}
 
 
-def collect_corpus(cfg: Config) -> dict[str, Any]:
-    """The corpus and its daemon (everything `status` shows without a cluster)."""
+def collect_corpus(cfg: Config, shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The corpus and its daemon (everything `status` shows without a cluster). ``shared``: a
+    cluster's runs and errors in Redis (cluster.seen.status_view), merged with the writer's corpus
+    state (``_merge_shared``)."""
     from copydesk.schedule import next_run
 
     check_corpus(cfg.corpus)
@@ -116,6 +125,8 @@ def collect_corpus(cfg: Config) -> dict[str, Any]:
         manifest = cfg.corpus / "manifest.json"
         if manifest.exists():
             info["manifest"] = json.loads(manifest.read_text())
+    if shared:
+        last, completed = _merge_shared(info, last, completed, shared)
 
     daemon_runs = info["daemon"].get("next_runs") if info["daemon"].get("running") else None
     for name in names + [n for n in last if n not in names]:
@@ -133,6 +144,72 @@ def collect_corpus(cfg: Config) -> dict[str, Any]:
             entry["next_run"] = _ts(next_run(cfg, src, completed.get(name)))
         info["sources"].append(entry)
     return info
+
+
+Runs = dict[str, dict[str, Any]]
+
+
+def _merge_shared(info: dict[str, Any], local: Runs, completed: dict[str, float | None],
+                  shared: dict[str, Any]) -> tuple[Runs, dict[str, float | None]]:
+    """A cluster's view of its sources (docs/scale-out-serve.md): a source's run is counted by three
+    roles. Discovery records its run in Redis (requests, discovered, known); the writer's run in its
+    corpus counts what it stored; the shared fetch crawl fetches the articles in no run of a source,
+    its failures and skips are only the error rows in Redis (run 0). The last run shown is the
+    discovery run merged with the writer's run of the same round (started after it) and the fetch
+    crawl's rows since it started; the next run comes from the cluster's last completed run. Recent
+    errors are the cluster's (the writer's are mirrored into Redis) merged with the corpus's own."""
+    errors = shared.get("errors") or []
+    runs = dict(local)
+    for name, d in (shared.get("last") or {}).items():
+        w = local.get(name)
+        if w is not None and w["started_at"] < d["started_at"]:
+            w = None  # the writer stored nothing of this round (yet)
+        elif w is not None and w.get("kind") == "ingest":
+            continue  # an ingest credited to the source since: shown as is
+        runs[name] = _merged_run(d, w, [e for e in errors if e.get("source") == name and not e.get("run")
+                                        and (e.get("at") or 0) >= d["started_at"]])
+    done = {**completed, **(shared.get("completed") or {})}  # the cluster schedules from Redis
+    rows = [e for e in errors if e.get("outcome") == "failed"]
+    seen = {(e.get("source"), e.get("url"), e.get("reason")) for e in rows}
+    for e in info["recent_errors"]:  # already formatted; the writer's rows are in Redis too
+        if (e["source"], e["url"], e["reason"]) not in seen:
+            rows.append({**e, "at": calendar.timegm(time.strptime(e["at"], "%Y-%m-%dT%H:%M:%SZ")) if e["at"] else None})
+    rows.sort(key=lambda e: e.get("at") or 0, reverse=True)
+    info["recent_errors"] = [{k: e.get(k) for k in ("at", "source", "url", "outcome", "reason", "detail")}
+                             | {"at": _ts(e.get("at"))} for e in rows[:10]]
+    return runs, done
+
+
+def _merged_run(d: dict[str, Any], w: dict[str, Any] | None, fetch_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Discovery's run ``d`` + the writer's run ``w`` (or None) + the fetch crawl's error rows."""
+    counts: dict[str, Any] = {}
+    for run in (d, w):
+        for k, v in ((run or {}).get("counts") or {}).items():
+            if isinstance(v, dict):
+                acc = counts.setdefault(k, {})
+                for r, n in v.items():
+                    acc[r] = acc.get(r, 0) + n
+            elif isinstance(v, (int, float)) and k != "elapsed_s":
+                counts[k] = counts.get(k, 0) + v
+            elif k not in counts:
+                counts[k] = v
+    urls: set[tuple[str | None, str | None]] = set()
+    for e in fetch_rows:  # one per URL and outcome: the round's fetch failures and skips
+        if (e.get("url"), e.get("outcome")) in urls or e.get("outcome") not in ("failed", "skipped"):
+            continue
+        urls.add((e.get("url"), e.get("outcome")))
+        acc = counts.setdefault(e["outcome"], {})
+        acc[e.get("reason")] = acc.get(e.get("reason"), 0) + 1
+    # the fetch crawl keeps no per-source request count: one request per article page the writer
+    # got or the fetch crawl failed or skipped
+    counts["requests"] = ((d.get("counts") or {}).get("requests", 0) + len(urls)
+                          + ((w or {}).get("counts") or {}).get("pages", 0))
+    end = max(d["started_at"] + _took(d), w["started_at"] + _took(w) if w else 0,
+              max((e.get("at") or 0 for e in fetch_rows), default=0))
+    counts["elapsed_s"] = round(end - d["started_at"], 3)
+    status = d["status"] if d["status"] != "completed" or w is None else w["status"]
+    return {"kind": d.get("kind"), "started_at": d["started_at"], "finished_at": end, "status": status,
+            "counts": counts}
 
 
 def _took(run: dict[str, Any]) -> float:

@@ -4,7 +4,9 @@ worker that sent it, and counts requests in flight per host), measured at the se
 writer's corpus. docs/scale-out-serve.md."""
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -300,3 +302,49 @@ def test_a_daemon_that_may_not_write_fetches_but_never_opens_the_corpus(tmp_path
         fetched = site.article_fetches()
     assert set(fetched) == set(site.articles) and {u for u, n in fetched.items() if n > 1} <= lost_by(tmp_path, procs)
     assert stored_urls(corpus) == Counter({u: 1 for u in site.articles})
+
+
+def status(cfg: Path, *extra: str) -> str:
+    return subprocess.run([sys.executable, "-m", "copydesk.cli", "status", "-c", str(cfg), *extra], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_status_on_the_cluster_merges_discovery_the_writer_and_the_fetch_crawls_failures(tmp_path):
+    """`copydesk status` on the cluster (docs/scale-out-serve.md): the last run shows discovery's
+    counts (from Redis) merged with what the writer stored, the two article links that answered 404
+    (failed in the shared fetch crawl, recorded only in Redis) as failed by reason and in recent
+    errors, and the next run from the cluster's last completed run."""
+    corpus = tmp_path / "corpus"
+    with RedisServer(tmp_path / "redis") as server, article_site(1, 8, delay=0.001) as site:
+        base = site.base[site.addresses[0]]
+        missing = [base + "/a/missing1.html", base + "/a/missing2.html"]  # not in site.pages: 404
+        site.pages[base + "/sitemap.xml"] = sitemap(site.articles + missing)
+        procs = {"w1": start_serve(tmp_path, site, server, "w1")}
+        wait_until(lambda: crawl_done(server, site, corpus) and all(site.article_fetches()[u] for u in missing),
+                   60, "every article stored and both missing links fetched", tmp_path, lambda: redis_state(server))
+        c = client(server)
+        wait_until(lambda: c.hexists(PREFIX + "runs:last", "h0") and c.llen(PREFIX + "errors") >= 2, 20,
+                   "the discovery run and the failures recorded", tmp_path)
+        db = corpus / "_state" / "state.sqlite3"
+        wait_until(lambda: db.exists() and any(r[0] == "completed" for r in sqlite3.connect(db).execute(
+            "SELECT status FROM runs WHERE source='h0'")), 30, "the writer's run ended", tmp_path)
+        info, table = json.loads(status(tmp_path / "w1.toml", "--json")), status(tmp_path / "w1.toml")
+        stop_all(procs, tmp_path)
+        # stopped, status computes the next run: from the cluster's last completed run (what the
+        # daemons schedule from), not the writer's; moved back to tell the two apart
+        completed = float(c.hget(PREFIX + "runs:last_completed", "h0")) - 600
+        c.hset(PREFIX + "runs:last_completed", "h0", repr(completed))
+        stopped = json.loads(status(tmp_path / "w1.toml", "--json"))
+    src = next(s for s in info["sources"] if s["name"] == "h0")
+    counts = src["last_run"]["counts"]
+    assert counts["discovered"] == len(site.articles) + 2 and counts["discovery_ok"] == 1, counts
+    assert counts["requests"] >= len(site.articles) + 3, counts  # the sitemap, the articles, the 404s
+    assert counts["stored_new"] == len(site.articles), counts
+    assert counts["failed"] == {"http_404": 2}, counts
+    errs = {e["url"]: e for e in info["recent_errors"]}
+    assert set(missing) <= set(errs) and all(errs[u]["reason"] == "http_404" and errs[u]["source"] == "h0"
+                                             for u in missing), info["recent_errors"]
+    assert "missing1.html" in table and "http_404" in table, table
+    assert src["next_run"] is not None
+    assert next(s for s in stopped["sources"] if s["name"] == "h0")["next_run"] == \
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(completed + 3600))

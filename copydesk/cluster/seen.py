@@ -98,6 +98,21 @@ def _decision(v: bytes | None) -> Decision | None:
     return Decision("deleted", f[1] or None, f[2] or None, 0)
 
 
+def status_view(client: Any, prefix: str) -> dict[str, Any]:
+    """What `copydesk status` merges into the writer's corpus state (one pipelined read of a plain
+    client; a RedisError is the caller's): each source's last run (discovery's, ``finish_run``), its
+    last completed run (the cluster's schedule) and the error rows of ``commit_checkpoint`` (oldest
+    first; a row of the fetch crawl has run 0: it belongs to no run of a source)."""
+    p = client.pipeline(transaction=False)
+    p.hgetall(prefix + "runs:last")
+    p.hgetall(prefix + "runs:last_completed")
+    p.lrange(prefix + "errors", 0, -1)
+    last, completed, errors = p.execute()
+    return {"last": {k.decode(): json.loads(v) for k, v in last.items()},
+            "completed": {k.decode(): float(v) for k, v in completed.items()},
+            "errors": [json.loads(e) for e in errors]}
+
+
 class RedisSeenStore:
     """Implements storage.seen.SeenStore. ``worker``: this daemon's id (owner of the runs it
     starts); ``alive(worker) -> bool`` tells ``close_dangling_runs`` whose runs to leave alone
