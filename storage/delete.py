@@ -257,10 +257,7 @@ def restore(root: Path, state: StateStore) -> dict[str, int]:
                 " attempts=0, config_fp=NULL WHERE urls.status != 'stored'",
                 [(k, u, r or "deleted", i, t) for k, u, i, r, t in rows])
         log.warning("restored %d tombstone(s) of takedowns recorded in %s", len(rows), log_path(root))
-    missing = [r for r in _tombstones(state.db) if r[0] not in logged]
-    for doc_id, (reason, at, urls) in _by_doc(missing).items():
-        append_record(root, doc_id, urls, reason, at)
-    return {"tombstones_restored": len(rows), "takedowns_logged": len(_by_doc(missing))}
+    return {"tombstones_restored": len(rows), "takedowns_logged": _log_unlogged(root, state.db, logged)}
 
 
 def salvage(root: Path, state_path: Path) -> int:
@@ -276,13 +273,18 @@ def salvage(root: Path, state_path: Path) -> int:
                     "none" if not logged else f"{len(logged)} URL(s)")
         return 0
     try:
-        rows = [r for r in _tombstones(old.db) if r[0] not in logged]
+        return _log_unlogged(root, old.db, logged)
     except sqlite3.DatabaseError as e:
         log.warning("the tombstones of %s cannot be read (%s)", state_path, e)
         return 0
     finally:
         old.close()
-    by_doc = _by_doc(rows)
+
+
+def _log_unlogged(root: Path, db: sqlite3.Connection, logged: set[str]) -> int:
+    """Append to the log the takedowns of ``db``'s tombstones whose keys are not in ``logged``;
+    returns how many."""
+    by_doc = _by_doc(r for r in _tombstones(db) if r[0] not in logged)
     for doc_id, (reason, at, urls) in by_doc.items():
         append_record(root, doc_id, urls, reason, at)
     return len(by_doc)

@@ -22,6 +22,7 @@ from copydesk.storage.urls import url_key
 from copydesk.verify import verify
 from tests.run_cli import copydesk
 from tests.sites import Route, Site, rss
+from tests.test_cluster_migrate import write_config  # the config, with or without [cluster]
 
 TAKEDOWNS = "takedowns.jsonl"  # in corpus/_state (storage/delete.py)
 ARTICLES = [f"/news/{i}.html" for i in range(6)]
@@ -32,23 +33,10 @@ def feed(site: Site, paths: list[str]) -> Route:
     return Route(rss([(site.url(p), p, DATE) for p in paths]), content_type="application/rss+xml")
 
 
-def write_config(path: Path, site: Site, cluster: str = "") -> Path:
-    path.write_text(f"""
-corpus = "corpus"
-[crawl]
-retries = 0
-timeout = "2s"
-[[sources]]
-name = "wire"
-feeds = ["{site.url('/rss.xml')}"]
-{cluster}""")
-    return path
-
-
-def crawled(tmp_path: Path, site: Site, listed: list[str], cluster: str = "") -> Path:
+def crawled(tmp_path: Path, site: Site, listed: list[str]) -> Path:
     site.routes.update({p: Route(article_html(i).encode()) for i, p in enumerate(ARTICLES)})
     site.routes["/rss.xml"] = feed(site, listed)
-    cfg = write_config(tmp_path / "copydesk.toml", site, cluster)
+    cfg = write_config(tmp_path / "copydesk.toml", site, None)
     r = copydesk("crawl", "-c", cfg)
     assert r.returncode == 0, r.stderr[-3000:]
     return cfg
@@ -139,7 +127,7 @@ def test_a_repaired_corpus_migrated_to_a_cluster_keeps_its_takedowns(tmp_path):
         gone = site.url(ARTICLES[3])
         assert copydesk("delete", "-c", cfg, "--url", gone).returncode == 0
         assert copydesk("repair", "-c", cfg, "--force").returncode == 0
-        cluster = write_config(tmp_path / "cluster.toml", site, f'[cluster]\nredis = "{server.url}"\nname = "tk"\n')
+        cluster = write_config(tmp_path / "cluster.toml", site, server.url, name="tk")
         r = copydesk("cluster", "migrate", "-c", cluster)
         assert r.returncode == 0, r.stderr
         assert " 1 deleted;" in r.stdout, r.stdout
