@@ -27,6 +27,7 @@ from copydesk.cleaning import analyze, candidates, postclean, rules, second_opin
 SWEEP: list[tuple[Any, str, list[float]]] = [
     (rules, "FULL_PASS_FACTOR", [1, 3]),
     (rules, "LAYOUT_ROW_WORDS", [40, 100]),
+    (rules, "UNWRAP_KEEPS", [0.3, 0.7]),
     (rules, "SECOND_OPINION_COVERAGE", [0.3, 0.6]),
     (second_opinion, "READABILITY_GAIN", [1.2, 1.7, float("inf")]),
     (second_opinion, "READABILITY_CONTAINMENT", [0.6, 0.9]),

@@ -135,7 +135,11 @@ def _cascade(markup: str, url: str | None, rules: Any, names: tuple[str, ...], a
     texts, _doc = candidates.extract_candidates(tree, markup, url, rest, post_clean=post_clean)
     texts.update(reused)  # readability comes last either way (extract_candidates runs it last)
     if "tp_fast" in names:
-        texts = {"tp_fast": rules.fast_text, **texts}
+        fast_text = rules.fast_text
+        if fast_text is None:  # the rules read the page with its layout tables unwrapped, without a fast pass
+            fast = candidates.trafilatura_candidate(rules.page, url, rules.fast_mode)
+            fast_text = candidates.post(fast.text if fast else "", post_clean)
+        texts = {"tp_fast": fast_text, **texts}
     if max((count_words(t) for t in texts.values()), default=0) < article_words:
         return rules.text  # every candidate is short: the rules' text (after damaged-HTML recovery) stays
     return _choose(texts, evidence, lang, article_words)

@@ -14,7 +14,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .model import count_words
 
@@ -349,8 +349,12 @@ MEMO_LINES = 2048
 MEMO_LINE_CHARS = 1000
 
 
+_MEMOS: list[Any] = []
+
+
 def _memo(fn: Callable[[str], _T]) -> Callable[[str], _T]:
     remembered = functools.lru_cache(maxsize=MEMO_LINES)(fn)
+    _MEMOS.append(remembered)
 
     def test(line: str) -> _T:
         return remembered(line) if len(line) <= MEMO_LINE_CHARS else fn(line)
@@ -361,6 +365,12 @@ def _memo(fn: Callable[[str], _T]) -> Callable[[str], _T]:
 _line_words = _memo(count_words)
 _is_code = _memo(is_code)
 _line_rule = _memo(boilerplate_rule)
+
+
+def forget_lines() -> None:
+    """Empty the line tests' memory: bench/extraction.py --repeat times each round of a page as its first."""
+    for remembered in _MEMOS:
+        remembered.cache_clear()
 
 
 def filter_lines(lines: list[str], *, cut_comments: bool = True, head: bool = True) -> list[str]:

@@ -12,6 +12,10 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     the lines of promo and related boxes set into the article column dropped
     (candidates.inline_box_texts)
 
+A page laid out with tables (layout_tables) is first read with them unwrapped (read_unwrapped: the
+full pass); when that reading holds the page (UnwrappedReading.holds_page) it is the text and none
+of the passes before the layout-table step runs; otherwise it serves that step.
+
 A page that declares itself a forum thread (schema.org DiscussionForumPosting) is read in balanced
 mode: precision mode prunes its posts as comments. On a page whose prose is not in <p>s, the full
 pass is also asked when the fast text covers under 45 % of the page's prose counted in every
@@ -21,7 +25,8 @@ took a box beside the article).
 The page's placeholder anchors (<a> without href) are unwrapped before any pass
 (parse.drop_placeholder_anchors), and every <br> gets a line break after it
 (parse.separate_br_lines). The text of the first (fast precision) pass is kept too: the
-cascade reuses it as the `tp_fast` candidate when it escalates, instead of computing it again; and
+cascade reuses it as the `tp_fast` candidate when it escalates, instead of computing it again
+(unless the unwrapped reading made the fast pass unnecessary); and
 so is the parsed page (one parse serves both trafilatura passes, their metadata and the cascade's
 page evidence).
 """
@@ -36,6 +41,7 @@ import lxml.html
 
 from . import candidates
 from .headline import declared_site_names, shown_headline, without_site_name
+from .metadata import page_metadata
 from .model import count_words
 from .parse import drop_placeholder_anchors, parse_html, recovery_trees, separate_br_lines, trafilatura_tree
 from .second_opinion import READABILITY_CONTAINMENT, _containment, choose, readability_text, reads_as_prose
@@ -45,6 +51,7 @@ from .second_opinion import READABILITY_CONTAINMENT, _containment, choose, reada
 # ("Thresholds"), measured by bench/rules_thresholds.py.
 FULL_PASS_FACTOR = 2  # the full pass runs when the fast pass has under this many x min_words
 LAYOUT_ROW_WORDS = 60  # a table row (or cell) of this many words means a layout table
+UNWRAP_KEEPS = 0.5  # the reading with layout tables unwrapped must keep this share of the words it replaces
 SECOND_OPINION_COVERAGE = 0.45  # readability (and, under 2 x min_words, the full pass) is asked when the text has under this share of the page's <p> words
 
 
@@ -53,7 +60,8 @@ class RulesResult:
     text: str  # post-cleaned, headline not yet dropped
     doc: Any  # trafilatura's Document with the page's metadata (None when trafilatura failed)
     # post-cleaned text of the first pass (trafilatura, fast; precision when favoured, except on a forum thread)
-    fast_text: str
+    # None when the page was read with its layout tables unwrapped and no fast pass ran
+    fast_text: str | None
     # the page as trafilatura's loader parsed it, placeholder anchors unwrapped, a line break after each
     # <br> (parse.separate_br_lines), otherwise unchanged
     # (each trafilatura call worked on its own copy), for the cascade's page evidence; the markup
@@ -62,6 +70,7 @@ class RulesResult:
     # readability-lxml's post-cleaned text of the page itself (copydesk's parse, `<br>`s separated), when the
     # second opinion was asked on it: the cascade reuses it as its `readability` candidate
     readability: str | None = None
+    fast_mode: str = "tp_fast"  # the trafilatura mode of the first pass (candidates._TRAFILATURA_MODES)
 
 
 def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precision: bool = True,
@@ -77,11 +86,24 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         if favor_precision and is_forum_thread(page):
             # a forum thread's posts are its content, and precision mode prunes them as comments
             fast_mode, full_mode = "t_fast", "t_full"
-    doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
-    text = fast_text = candidates.post(doc.text if doc else "", post_clean)
-    words = count_words(text)
     paragraph_words = page_paragraph_words(markup)
-    if words < FULL_PASS_FACTOR * min_words and not _covers_page(words, paragraph_words, min_words):
+    # a page laid out with tables is read with them unwrapped first: when that reading holds the
+    # page, the fast pass (which would give the tables' rows, then this same reading) is not run
+    unwrapped_reading = None
+    if not isinstance(page, str) and layout_tables(page):
+        unwrapped_reading = read_unwrapped(_parse(markup), url, full_mode, post_clean)
+    fast_text: str | None = None
+    if unwrapped_reading is not None and unwrapped_reading.holds_page(page, min_words):
+        # the page's metadata as the fast pass reads it (htmldate's extensive search without date_params)
+        doc = merge_meta(unwrapped_reading.doc, page_metadata(page, url, date_params, extensive=True))
+        text, words = unwrapped_reading.text, count_words(unwrapped_reading.text)
+    else:
+        doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)
+        text = fast_text = candidates.post(doc.text if doc else "", post_clean)
+        words = count_words(text)
+    if fast_text is None:
+        pass  # the unwrapped reading holds the page: neither the full pass nor recovery is asked
+    elif words < FULL_PASS_FACTOR * min_words and not _covers_page(words, paragraph_words, min_words):
         full = candidates.trafilatura_candidate(page, url, full_mode, metadata=doc is None, date_params=date_params)
         full_text = candidates.post(full.text if full else "", post_clean)
         full_words = count_words(full_text)
@@ -114,19 +136,22 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
             if words >= min_words:
                 break
 
-    unwrapped = False  # the text is trafilatura's reading of the page with its layout tables unwrapped
+    # the text is trafilatura's reading of the page with its layout tables unwrapped
+    unwrapped = fast_text is None
     table_rows = _has_layout_table_rows(text)
     if table_rows:
-        if tree is None:
-            tree, from_page = _parse(markup), True
-        if tree is not None and unwrap_layout_tables(tree):
-            alt_doc = candidates.trafilatura_candidate(tree, url, full_mode)
-            alt_text = candidates.post(alt_doc.text if alt_doc else "", post_clean)
+        if tree is not None or unwrapped_reading is None:
+            # a recovery tree, or a page whose layout tables only copydesk's parse shows
+            if tree is None:
+                tree, from_page = _parse(markup), True
+            unwrapped_reading = read_unwrapped(tree, url, full_mode, post_clean)
+        if unwrapped_reading is not None:
             # the guard against unwrapping losing the article compares what trafilatura extracted,
             # before the line filters: teasers the filters drop from the unwrapped text were
             # inside the table row too, where no filter could reach them
-            if count_words(alt_doc.text if alt_doc else "") >= 0.5 * words:
-                doc, text, words = merge_meta(alt_doc, doc), alt_text, count_words(alt_text)
+            if unwrapped_reading.raw_words >= UNWRAP_KEEPS * words:
+                doc, text = merge_meta(unwrapped_reading.doc, doc), unwrapped_reading.text
+                words = count_words(text)
                 table_rows = _has_layout_table_rows(text)
                 unwrapped = not table_rows
             tree = None  # changed: not the page any more
@@ -170,7 +195,40 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         boxes = candidates.inline_box_texts(page)
         if boxes:
             text = "\n".join(line for line in text.split("\n") if candidates.norm_line(line) not in boxes)
-    return RulesResult(text, doc, fast_text, page, readability)
+    return RulesResult(text, doc, fast_text, page, readability, fast_mode)
+
+
+@dataclass
+class UnwrappedReading:
+    """trafilatura's full pass over the page with its layout tables unwrapped (unwrap_layout_tables)."""
+
+    doc: Any  # trafilatura's Document (no metadata), or None
+    text: str  # post-cleaned
+    raw_words: int  # words of trafilatura's text before the line filters
+
+    def holds_page(self, page: lxml.html.HtmlElement, min_words: int) -> bool:
+        """The reading can stand for `page` without a fast pass on the page as it is.
+
+        It has an article's worth of words, no layout-table rows, and keeps UNWRAP_KEEPS of the
+        words of every text of the page: as no extraction of the page has more words than that,
+        this reading would also pass the guard that takes it in place of a fast text made of
+        layout-table rows.
+        """
+        if count_words(self.text) < min_words or _has_layout_table_rows(self.text):
+            return False
+        body = page.find("body")
+        return self.raw_words >= UNWRAP_KEEPS * count_words(" ".join((body if body is not None else page).itertext()))
+
+
+def read_unwrapped(tree: lxml.html.HtmlElement | None, url: str | None, mode: str,
+                   post_clean: bool) -> UnwrappedReading | None:
+    """trafilatura's `mode` pass over `tree` with its layout tables unwrapped (`tree` is changed),
+    or None when it has no layout table."""
+    if tree is None or not unwrap_layout_tables(tree):
+        return None
+    doc = candidates.trafilatura_candidate(tree, url, mode)
+    raw = doc.text if doc else ""
+    return UnwrappedReading(doc, candidates.post(raw, post_clean), count_words(raw))
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement | None:
@@ -273,13 +331,9 @@ def _has_layout_table_rows(text: str) -> bool:
 _TABLE_PARTS = ("table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption")
 
 
-def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int | None = None) -> int:
-    """Turn tables used for page layout into plain <div>s, so the article cell reads as paragraphs.
-
-    A layout table holds a nested table or a cell of prose (`min_cell_words`, default
-    LAYOUT_ROW_WORDS, or more); data
-    tables hold short cells. Returns how many tables were unwrapped.
-    """
+def layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int | None = None) -> list[lxml.html.HtmlElement]:
+    """The tables of `tree` used for page layout: a layout table holds a nested table or a cell of
+    prose (`min_cell_words`, default LAYOUT_ROW_WORDS, or more); data tables hold short cells."""
     if min_cell_words is None:
         min_cell_words = LAYOUT_ROW_WORDS
     layout = []
@@ -289,6 +343,13 @@ def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int | None
             len(c.text_content().split()) >= min_cell_words for c in cells
         ):
             layout.append(table)
+    return layout
+
+
+def unwrap_layout_tables(tree: lxml.html.HtmlElement, min_cell_words: int | None = None) -> int:
+    """Turn tables used for page layout (layout_tables) into plain <div>s, so the article cell reads
+    as paragraphs. Returns how many tables were unwrapped."""
+    layout = layout_tables(tree, min_cell_words)
     for table in layout:
         for el in table.iter(*_TABLE_PARTS):
             el.tag = "div"

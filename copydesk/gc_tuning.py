@@ -21,12 +21,18 @@ log = logging.getLogger("copydesk")
 YOUNG_THRESHOLD = 10_000
 
 
-def settle_gc() -> None:
-    """Call once the process has loaded what it keeps (before the crawl or ingest starts): collects
-    once, moves every live object out of the collector's sight (``gc.freeze``) and makes young
-    collections rarer. Later garbage is collected as usual."""
+def freeze_heap() -> None:
+    """Collect once, then move every live object out of the collector's sight (``gc.freeze``): later
+    collections walk only what is allocated after this. Before a fork, it also keeps the children's
+    collections from writing to the parent's pages (Python's gc documentation)."""
     gc.collect()
     gc.freeze()
+
+
+def settle_gc() -> None:
+    """Call once the process has loaded what it keeps (before the crawl or ingest starts): freezes
+    the heap (freeze_heap) and makes young collections rarer. Later garbage is collected as usual."""
+    freeze_heap()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
     log.debug("gc: %d objects frozen, thresholds %s", gc.get_freeze_count(), gc.get_threshold())

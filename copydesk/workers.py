@@ -6,11 +6,12 @@ import multiprocessing
 import threading
 from multiprocessing.context import BaseContext
 
-# what the forkserver imports (and loads: the language model) once for every worker forked from it
-PRELOAD = ["copydesk.cleaning.warm", "copydesk.pipeline"]
+# what the forkserver imports (and loads: the language model) once for every worker forked from it;
+# copydesk.preloaded, last, freezes what the others loaded
+PRELOAD = ["copydesk.cleaning.warm", "copydesk.pipeline", "copydesk.preloaded"]
 # the long-lived daemon's forkserver loads dateparser's locales too (~2 s at every pool start: in a
 # one-off crawl, ingest or demo that is paid for nothing unless a page has a date in words)
-DAEMON_PRELOAD = ["copydesk.cleaning.preload", "copydesk.pipeline"]  # preload imports cleaning.warm
+DAEMON_PRELOAD = ["copydesk.cleaning.preload", "copydesk.pipeline", "copydesk.preloaded"]  # preload imports cleaning.warm
 
 _long_lived = False
 

@@ -81,10 +81,13 @@ ex = Extractor(1)
 locales = "len(__import__('dateparser.languages.loader', fromlist=['_']).LocaleDataLoader._loaded_locales)"
 langid = "__import__('py3langid.langid', fromlist=['_']).IDENTIFIER is not None"
 before, model = ex.call(eval, locales).result(), ex.call(eval, langid).result()
+frozen = ex.call(eval, "__import__('gc').get_freeze_count()").result()
+union = ex.call(eval, "__import__('trafilatura.external', fromlist=['_']).JT_STOPLIST is not None").result()
 article = ex.call(analyze, sys.argv[2], "https://harbour.test/notice").result()
 after = ex.call(eval, locales).result()
 ex.close()
-print(json.dumps({"before": before, "model": model, "after": after, "article": repr(article)}))
+print(json.dumps({"before": before, "model": model, "after": after, "article": repr(article), "frozen": frozen,
+                  "union": union}))
 """
 
 
@@ -101,6 +104,11 @@ def test_a_daemons_workers_start_with_dateparsers_locales_and_extract_the_same()
     assert daemon["model"] and short["model"]       # the language model: preloaded for both
     assert short["after"] >= 100                      # the page needed dateparser: that worker loaded it
     assert "published='2024-" in daemon["article"] and daemon["article"] == short["article"]
+    # before its first page, a worker has trafilatura's union of jusText's stoplists (built in the
+    # forkserver, not on the first short page of every worker) and the forkserver's heap frozen
+    # (copydesk.preloaded: its collections do not walk it)
+    assert daemon["union"] and short["union"]
+    assert daemon["frozen"] > 50_000 and short["frozen"] > 50_000
 
 
 def test_the_daemons_preload_is_the_warm_up_plus_dateparser():

@@ -1,0 +1,72 @@
+"""A page laid out with tables is read with them unwrapped first (cleaning.rules.read_unwrapped).
+
+Before, every page got trafilatura's fast pass on the page as it is, and a page laid out with tables
+then got a second, full pass with its layout tables unwrapped when the first pass's text was
+layout-table rows. Now the unwrapped reading comes first, and when it holds the page (an article's
+worth of words, no layout rows, at least half the words of every text of the page) the fast pass
+is not run at all; the texts are the same on all 629 pages of the three development sets
+(BENCHMARKS.md, "Session 15"). The pages are copydesk's own fixtures (tests/fixtures/cleaning).
+"""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from copydesk import cleaning
+from copydesk.cleaning.parse import sanitize, trafilatura_tree
+from copydesk.cleaning.rules import rules_extract
+from tests.test_cleaning_layouts import CASES, FIXTURES, token_f1
+
+# pages laid out with tables whose unwrapped reading holds the page
+HELD = ["004-table-bridge-inspection", "015-table-hospital-waits", "027-table-theatre-reopens",
+        "100-layoutrow-canal-lock", "112-teasersidebar-glacier-survey", "113-teasersidebar-bike-share",
+        "114-teasersidebar-de-bibliothek", "115-teasersidebar-harbour-seals"]
+# pages laid out with tables whose unwrapped reading is only the furniture row (about a third of the page)
+NOT_HELD = ["101-layoutrow-night-trains", "102-layoutrow-school-meals", "103-layoutrow-glacier-survey"]
+extract_module = importlib.import_module("copydesk.cleaning.extract")  # the package's `extract` is the function
+
+
+def markup(cid: str) -> str:
+    return sanitize((FIXTURES / CASES[cid]["html_path"]).read_text(encoding="utf-8"))
+
+
+def rules(cid: str):
+    return rules_extract(markup(cid), CASES[cid]["url"], min_words=extract_module.ARTICLE_WORDS,
+                         date_params=extract_module._date_params())
+
+
+@pytest.mark.parametrize("cid", HELD)
+def test_a_page_laid_out_with_tables_is_read_unwrapped_without_a_fast_pass(cid):
+    assert rules(cid).fast_text is None  # before: the fast pass ran on every page
+    article = cleaning.extract((FIXTURES / CASES[cid]["html_path"]).read_bytes(), CASES[cid]["url"])
+    assert token_f1(article.text, CASES[cid]["expected_text"]) >= 0.9
+
+
+@pytest.mark.parametrize("cid", NOT_HELD)
+def test_an_unwrapped_reading_that_misses_the_article_leaves_the_fast_pass_its_turn(cid):
+    result = rules(cid)
+    assert result.fast_text  # the fast pass ran: its layout rows led to readability's text
+    article = cleaning.extract((FIXTURES / CASES[cid]["html_path"]).read_bytes(), CASES[cid]["url"])
+    assert token_f1(article.text, CASES[cid]["expected_text"]) >= 0.9
+
+
+def test_a_page_without_layout_tables_gets_the_fast_pass():
+    from copydesk.cleaning.rules import layout_tables
+
+    plain = next(cid for cid in sorted(CASES) if "-wordpress-" in cid)
+    page = trafilatura_tree(markup(plain))
+    assert not layout_tables(page)
+    assert rules(plain).fast_text
+
+
+@pytest.mark.parametrize("cid", HELD[-2:])
+def test_the_cascade_and_the_metadata_do_not_need_the_skipped_pass(cid):
+    """The cascade's `tp_fast` candidate is computed when the rules skipped it; title and date come
+    from the page itself, as they did from the fast pass."""
+    data = (FIXTURES / CASES[cid]["html_path"]).read_bytes()
+    by_rules = cleaning.extract(data, CASES[cid]["url"])
+    by_cascade = cleaning.extract(data, CASES[cid]["url"], select="cascade")
+    assert token_f1(by_cascade.text, CASES[cid]["expected_text"]) >= 0.95
+    assert by_rules.title and by_rules.published
+    assert (by_cascade.title, by_cascade.published) == (by_rules.title, by_rules.published)
