@@ -18,7 +18,7 @@ from .model import count_words
 
 _BLOCKS = (
     "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "dd", "dt",
-    "figcaption", "section", "article", "table", "ul", "ol", "header", "footer",
+    "figcaption", "section", "article", "table", "ul", "ol", "header", "footer", "td", "th",
 )
 _SENTENCE_END = re.compile(r"[.!?…。！？\"'”»)]$")
 _WORD = re.compile(r"\w+")
