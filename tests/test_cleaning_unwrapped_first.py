@@ -89,3 +89,44 @@ def test_readability_gives_each_table_cell_a_line_of_its_own():
     cid = NOT_HELD[0]
     article = cleaning.extract((FIXTURES / CASES[cid]["html_path"]).read_bytes(), CASES[cid]["url"])
     assert not article.text.startswith("Contact") and article.title not in article.text.split("\n")[:3]
+
+
+def league_page() -> str:
+    """A page laid out with tables whose article cell holds a data table (own text)."""
+    paragraphs = "".join(
+        f"<p>{text}</p>" for text in (
+            "Harbour Rovers moved to the top of the coastal league on Saturday after a late goal at the "
+            "old quarry ground settled a tense afternoon in front of a record crowd of nearly four thousand.",
+            "The winner came three minutes from time when the substitute striker turned sharply on the edge "
+            "of the area and drove a low shot past the goalkeeper, who had kept his side level all afternoon.",
+            "Their manager said afterwards that the squad had trained all week for exactly that kind of match "
+            "and that the supporters who travelled along the coast road had carried the players to the finish.",
+            "The table after the weekend's matches shows how close the title race has become with only six "
+            "rounds left, and the two leaders meet each other at the harbour ground at the end of the month.",
+        ))
+    rows = "".join(f"<tr><td>{pos}</td><td>{team}</td><td>{played}</td><td>{points}</td></tr>"
+                   for pos, team, played, points in (("1", "Harbour Rovers", "20", "44"), ("2", "Quarry Town", "20", "43"),
+                                                     ("3", "Mill Lane Athletic", "19", "38"), ("4", "Northgate United", "20", "31")))
+    article = (f"<article><h1>Rovers go top with late winner</h1>{paragraphs}"
+               f"<table class='standings'><tr><th>Pos</th><th>Team</th><th>P</th><th>Pts</th></tr>{rows}</table></article>")
+    nav = "".join(f"<a href='/{s}'>{s.title()}</a><br>" for s in ("news", "sport", "weather", "letters", "contact"))
+    blurb = ("The Coast Courier is published every weekday by Coast Courier Media from its office on Quay Street. "
+             "Send your news, photographs and letters to the newsroom, or call the front desk between nine and five "
+             "on weekdays for subscriptions, advertising and back issues of the paper and its weekend magazine.")
+    return (f"<html><head><title>Rovers go top with late winner | Coast Courier</title></head><body>"
+            f"<table width='100%'><tr><td colspan='2'>{blurb}</td></tr>"
+            f"<tr><td width='150' valign='top'>{nav}</td><td valign='top'>{article}</td></tr></table></body></html>")
+
+
+def test_a_data_table_inside_a_table_layout_keeps_the_fast_pass_and_its_cells():
+    """Unwrapping turns every table part under a layout table into a <div>, the article's own data
+    table too, and trafilatura then drops its short cells: a page whose layout tables hold another
+    table is not read unwrapped first (found on pages written for the check: a league table, a
+    key-facts box, race results were lost)."""
+    html = league_page()
+    result = rules_extract(sanitize(html), "https://courier.test/sport/rovers", min_words=extract_module.ARTICLE_WORDS,
+                           date_params=extract_module._date_params())
+    assert result.fast_text  # the fast pass ran
+    article = cleaning.extract(html.encode(), "https://courier.test/sport/rovers")
+    assert "late goal at the old quarry ground" in article.text
+    assert "Mill Lane Athletic" in article.text and "Quarry Town" in article.text
