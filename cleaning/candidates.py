@@ -255,6 +255,16 @@ def trafilatura_candidate(page: Any, url: str | None, mode: str, *, metadata: bo
         return None
 
 
+def trafilatura_metadata(page: Any, url: str | None, mode: str, date_params: dict[str, Any] | None = None) -> Any:
+    """The page's metadata as trafilatura_candidate(page, url, mode, metadata=True) reads it, without a
+    pass over its text (a Document without text), or None when a library raises on the page, as it
+    then is from trafilatura_candidate."""
+    try:
+        return page_metadata(page, url, date_params, extensive=_TRAFILATURA_MODES[mode]["fast"])
+    except Exception:  # a library bug on one odd page must not cost the page
+        return None
+
+
 _JUSTEXT_LANGS = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
     "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian_Bokmal", "nb": "Norwegian_Bokmal",

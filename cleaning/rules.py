@@ -41,7 +41,6 @@ import lxml.html
 
 from . import candidates
 from .headline import declared_site_names, shown_headline, without_site_name
-from .metadata import page_metadata
 from .model import count_words
 from .parse import drop_placeholder_anchors, parse_html, recovery_trees, separate_br_lines, trafilatura_tree
 from .second_opinion import READABILITY_CONTAINMENT, _containment, choose, readability_text, reads_as_prose
@@ -94,8 +93,8 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
         unwrapped_reading = read_unwrapped(_parse(markup), url, full_mode, post_clean)
     fast_text: str | None = None
     if unwrapped_reading is not None and unwrapped_reading.holds_page(page, min_words):
-        # the page's metadata as the fast pass reads it (htmldate's extensive search without date_params)
-        doc = merge_meta(unwrapped_reading.doc, page_metadata(page, url, date_params, extensive=True))
+        # the page's metadata as the fast pass reads it (and, as there, none when a library raises on it)
+        doc = merge_meta(unwrapped_reading.doc, candidates.trafilatura_metadata(page, url, fast_mode, date_params))
         text, words = unwrapped_reading.text, count_words(unwrapped_reading.text)
     else:
         doc = candidates.trafilatura_candidate(page, url, fast_mode, metadata=True, date_params=date_params)

@@ -15,7 +15,7 @@ import pytest
 
 from copydesk import cleaning
 from copydesk.cleaning.parse import sanitize, trafilatura_tree
-from copydesk.cleaning.rules import rules_extract
+from copydesk.cleaning.rules import UnwrappedReading, rules_extract
 from tests.test_cleaning_layouts import CASES, FIXTURES, token_f1
 
 # pages laid out with tables whose unwrapped reading holds the page
@@ -130,3 +130,44 @@ def test_a_data_table_inside_a_table_layout_keeps_the_fast_pass_and_its_cells():
     article = cleaning.extract(html.encode(), "https://courier.test/sport/rovers")
     assert "late goal at the old quarry ground" in article.text
     assert "Mill Lane Athletic" in article.text and "Quarry Town" in article.text
+
+
+def test_the_cascade_computes_the_skipped_fast_pass_when_it_escalates(monkeypatch):
+    """On a page the unwrapped reading holds, an escalated cascade gets the `tp_fast` candidate the
+    rules' fast pass would have given (the gate escalates on none of HELD by itself: forced here)."""
+    cid = HELD[0]
+    with monkeypatch.context() as m:
+        m.setattr(UnwrappedReading, "holds_page", lambda self, page, min_words: False)
+        fast_text = rules(cid).fast_text  # the fast pass, as the rules ran it before the unwrapped reading
+    assert fast_text and rules(cid).fast_text is None
+    seen = {}
+    choose = extract_module._choose
+
+    def spy(texts, *args):
+        seen.update(texts)
+        return choose(texts, *args)
+
+    monkeypatch.setattr(extract_module.cascade, "at_risk", lambda *args, **kwargs: True)
+    monkeypatch.setattr(extract_module, "_choose", spy)
+    article = cleaning.extract((FIXTURES / CASES[cid]["html_path"]).read_bytes(), CASES[cid]["url"], select="cascade")
+    assert seen["tp_fast"] == fast_text
+    assert token_f1(article.text, CASES[cid]["expected_text"]) >= 0.9
+
+
+def test_a_library_raising_on_the_metadata_does_not_cost_a_page_read_unwrapped():
+    """The metadata of a page the unwrapped reading holds is read as the fast pass reads it, and, as
+    there, a library raising on it costs the metadata, not the page (htmldate raises ValueError on
+    this <time datetime>, which Python's int() reads as the year 122024)."""
+    story = "".join(f"<p>Sentence {i} of the harbour story says what the council decided about the ferry pier"
+                    " and when the repairs start.</p>" for i in range(10))
+    nav = "<table><tr><td><a href='/'>Home</a></td><td><a href='/news'>News</a></td></tr></table>"
+    page = ("<html><head><title>Ferry pier closes</title></head><body><table><tr><td>" + nav + "</td><td><article>"
+            "<h1>Ferry pier closes</h1><time datetime='\u0661\u06622024-13-45'>March</time>" + story
+            + "</article></td></tr></table></body></html>")
+    url = "https://harbour.test/ferry"
+    assert rules_extract(sanitize(page), url, min_words=extract_module.ARTICLE_WORDS,
+                         date_params=extract_module._date_params()).fast_text is None  # read unwrapped
+    for select in ("rules", "cascade"):
+        article = cleaning.analyze(page, url, select=select)
+        assert isinstance(article, cleaning.Article) and "Sentence 9 of the harbour story" in article.text
+        assert article.published is None
