@@ -171,3 +171,28 @@ def test_a_library_raising_on_the_metadata_does_not_cost_a_page_read_unwrapped()
         article = cleaning.analyze(page, url, select=select)
         assert isinstance(article, cleaning.Article) and "Sentence 9 of the harbour story" in article.text
         assert article.published is None
+
+
+@pytest.mark.parametrize("cid", HELD)
+def test_skipping_the_fast_pass_changes_no_article_field(cid, monkeypatch):
+    """What the change claims: on a page the unwrapped reading holds, the Article is the one the way
+    before gives (the fast pass, then the layout-table step taking the same unwrapped reading)."""
+    data, url = (FIXTURES / CASES[cid]["html_path"]).read_bytes(), CASES[cid]["url"]
+    short = {select: cleaning.analyze(data, url, select=select, min_words=1) for select in ("rules", "cascade")}
+    monkeypatch.setattr(UnwrappedReading, "holds_page", lambda self, page, min_words: False)
+    assert rules(cid).fast_text is not None
+    for select, article in short.items():
+        assert cleaning.analyze(data, url, select=select, min_words=1) == article
+
+
+def test_a_page_of_short_table_rows_is_read_unwrapped_where_the_fast_text_was_rows():
+    """Not a pure speed-up: the old guard was asked only when the fast text had a row of 60+ words,
+    so a page laid out with tables whose rows are shorter kept its fast text, `| ... |` lines. The
+    unwrapped reading holds such a page and is taken instead."""
+    story = [f"Sentence {i} of the harbour story says what the council decided about the ferry pier and when"
+             " the repairs start, and who pays for them." for i in range(6)]
+    nav = "<table><tr><td><a href='/'>Home</a></td><td><a href='/news'>News</a></td></tr></table>"
+    page = ("<html><head><title>Ferry pier closes</title></head><body><table><tr><td>" + nav + "</td></tr>"
+            + "".join(f"<tr><td>{s}</td></tr>" for s in story) + "</table></body></html>")
+    article = cleaning.analyze(page, "https://harbour.test/ferry", min_words=1)
+    assert article.text.split("\n") == story  # the old way: "| Sentence 0 ... them. |" and so on
