@@ -197,6 +197,10 @@ def rules_extract(markup: str, url: str | None, *, min_words: int, favor_precisi
     return RulesResult(text, doc, fast_text, page, readability, fast_mode)
 
 
+# the text of a page that an extraction can hold: not its scripts' and styles' (no extractor keeps them)
+_PAGE_TEXT = lxml.etree.XPath(".//text()[not(parent::script or parent::style)]")
+
+
 @dataclass
 class UnwrappedReading:
     """trafilatura's full pass over the page with its layout tables unwrapped (unwrap_layout_tables)."""
@@ -209,14 +213,15 @@ class UnwrappedReading:
         """The reading can stand for `page` without a fast pass on the page as it is.
 
         It has an article's worth of words, no layout-table rows, and keeps UNWRAP_KEEPS of the
-        words of every text of the page: as no extraction of the page has more words than that,
+        words of every text of the page outside its scripts and styles (_PAGE_TEXT): as no
+        extraction of the page has more words than that,
         this reading would also pass the guard that takes it in place of a fast text made of
         layout-table rows.
         """
         if count_words(self.text) < min_words or _has_layout_table_rows(self.text):
             return False
         body = page.find("body")
-        return self.raw_words >= UNWRAP_KEEPS * count_words(" ".join((body if body is not None else page).itertext()))
+        return self.raw_words >= UNWRAP_KEEPS * count_words(" ".join(_PAGE_TEXT(body if body is not None else page)))
 
 
 def read_unwrapped(tree: lxml.html.HtmlElement | None, url: str | None, mode: str,

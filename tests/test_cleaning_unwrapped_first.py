@@ -196,3 +196,14 @@ def test_a_page_of_short_table_rows_is_read_unwrapped_where_the_fast_text_was_ro
             + "".join(f"<tr><td>{s}</td></tr>" for s in story) + "</table></body></html>")
     article = cleaning.analyze(page, "https://harbour.test/ferry", min_words=1)
     assert article.text.split("\n") == story  # the old way: "| Sentence 0 ... them. |" and so on
+
+
+def test_an_inline_script_does_not_stop_the_unwrapped_reading_holding_the_page():
+    """The words a reading must keep are counted in the page's text, not in its scripts' code (an
+    inline script of the size of an analytics snippet used to send HELD[0] the long way)."""
+    cid = HELD[0]
+    script = "<script>" + " ".join(f"var v{i} = track('slot {i}', {{id: {i}}});" for i in range(400)) + "</script>"
+    page = markup(cid).replace("</body>", script + "</body>")
+    result = rules_extract(page, CASES[cid]["url"], min_words=extract_module.ARTICLE_WORDS,
+                           date_params=extract_module._date_params())
+    assert result.fast_text is None and result.text == rules(cid).text
