@@ -144,13 +144,23 @@ def _parse(value: str | None, earliest: dt.datetime, latest: dt.datetime, extens
         except ValueError:
             when = None
     if when is None:
-        parsed = try_date_expr(value, "%Y-%m-%d", extensive, earliest, latest)
+        parsed = _date_expr(value, extensive, earliest, latest)
         if parsed is None and _ISO_DAY.match(value):
-            parsed = try_date_expr(value[:10], "%Y-%m-%d", False, earliest, latest)
+            parsed = _date_expr(value[:10], False, earliest, latest)
         when = dt.datetime.fromisoformat(parsed) if parsed else None
     if when is None or not earliest <= when.replace(tzinfo=None) <= latest:
         return None
     return when
+
+
+def _date_expr(value: str, extensive: bool, earliest: dt.datetime, latest: dt.datetime) -> str | None:
+    """htmldate's try_date_expr, or None where it raises: on "١٢2024-13-45" (Python's int() reads
+    Arabic-Indic digits) it makes a datetime whose UTC offset timestamp() refuses (ValueError), and
+    the page lost every field of its metadata and trafilatura's pass that carried them."""
+    try:
+        return try_date_expr(value, "%Y-%m-%d", extensive, earliest, latest)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _offset(zone: str | None) -> str:
@@ -270,7 +280,7 @@ def _byline_date(tree: lxml.html.HtmlElement, earliest: dt.datetime, latest: dt.
         if m := _BEFORE_FIRST_DIGIT.search(text):
             tries += [text[m.start():], text[m.end() - 1:]]
         for attempt in dict.fromkeys(tries):
-            parsed = try_date_expr(attempt, "%Y-%m-%d", extensive, earliest, latest)
+            parsed = _date_expr(attempt, extensive, earliest, latest)
             if parsed:
                 return dt.datetime.fromisoformat(parsed)
     return None

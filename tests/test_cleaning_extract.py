@@ -84,6 +84,19 @@ def test_metadata_from_a_wordpress_page():
     assert art.word_count == count_words(c["expected_text"]) == 132  # "3,000" is two word tokens
 
 
+def test_a_date_htmldate_raises_on_costs_the_date_only():
+    """htmldate raises ValueError on <time datetime="١٢2024-13-45"> (int() reads Arabic-Indic digits);
+    that cost the page its whole metadata and trafilatura's fast pass, which carries it."""
+    story = "".join(f"<p>Sentence {i} of the harbour story says what the council decided about the ferry"
+                    " pier and when the repairs start.</p>" for i in range(10))
+    html = ("<html><head><title>Ferry pier closes</title><meta name='author' content='Ann Lee'></head><body>"
+            "<article><h1>Ferry pier closes</h1><time datetime='\u0661\u06622024-13-45'>March</time>"
+            + story + "</article></body></html>")
+    art = analyze(html, "https://harbour.test/ferry")
+    assert isinstance(art, Article)
+    assert (art.title, art.authors, art.published) == ("Ferry pier closes", ["Ann Lee"], None)
+
+
 @pytest.mark.parametrize("part,lang", [("de-radweg", "de"), ("es-mercado", "es"), ("fr-vendanges", "fr")])
 def test_language_and_repaired_text_of_non_english_pages(part, lang):
     c, html = case(part)
