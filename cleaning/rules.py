@@ -12,8 +12,8 @@ rules. It is the first, cheap stage of copydesk's cascade (cleaning.cascade) and
     the lines of promo and related boxes set into the article column dropped
     (candidates.inline_box_texts)
 
-A page laid out with tables (layout_tables) is first read with them unwrapped (read_unwrapped: the
-full pass); when that reading holds the page (UnwrappedReading.holds_page) it is the text and none
+A page laid out with tables (layout_tables) that hold no other table (reads_unwrapped_first) is first
+read with them unwrapped (read_unwrapped: the full pass); when that reading holds the page (UnwrappedReading.holds_page) it is the text and none
 of the passes before the layout-table step runs; otherwise it serves that step.
 
 A page that declares itself a forum thread (schema.org DiscussionForumPosting) is read in balanced
@@ -50,7 +50,7 @@ from .second_opinion import READABILITY_CONTAINMENT, _containment, choose, reada
 # ("Thresholds"), measured by bench/rules_thresholds.py.
 FULL_PASS_FACTOR = 2  # the full pass runs when the fast pass has under this many x min_words
 LAYOUT_ROW_WORDS = 60  # a table row (or cell) of this many words means a layout table
-UNWRAP_KEEPS = 0.5  # the reading with layout tables unwrapped must keep this share of the words it replaces
+UNWRAP_KEEPS = 0.5  # the reading with layout tables unwrapped keeps this share of the words it replaces (or of the page's, to skip the fast pass)
 SECOND_OPINION_COVERAGE = 0.45  # readability (and, under 2 x min_words, the full pass) is asked when the text has under this share of the page's <p> words
 
 
@@ -214,9 +214,8 @@ class UnwrappedReading:
 
         It has an article's worth of words, no layout-table rows, and keeps UNWRAP_KEEPS of the
         words of every text of the page outside its scripts and styles (_PAGE_TEXT): as no
-        extraction of the page has more words than that,
-        this reading would also pass the guard that takes it in place of a fast text made of
-        layout-table rows.
+        extraction of the page has more words than that, this reading would also pass the guard
+        that takes it in place of a fast text made of layout-table rows.
         """
         if count_words(self.text) < min_words or _has_layout_table_rows(self.text):
             return False
@@ -359,7 +358,7 @@ def reads_unwrapped_first(page: lxml.html.HtmlElement) -> bool:
     whole, so it keeps its turn (on 35 table-laid-out pages written for the check, 5 lost their
     data table when they were read unwrapped first; BENCHMARKS.md, "Session 15").
     """
-    layout = layout_tables(page)
+    layout = set(layout_tables(page))
     return bool(layout) and all(inner in layout for table in layout for inner in table.iter("table"))
 
 
