@@ -280,9 +280,12 @@ def _absolute(candidate: str | None, base: str | None) -> str | None:
     if not candidate:
         return None
     candidate = candidate.strip()
-    if base:
-        candidate = urljoin(base, candidate)
-    parts = urlsplit(candidate)
+    try:
+        if base:
+            candidate = urljoin(base, candidate)
+        parts = urlsplit(candidate)
+    except ValueError:  # a host in brackets that is no IP address ("http://[…]/"): no URL
+        return None
     return candidate if parts.scheme in ("http", "https") and parts.netloc else None
 
 

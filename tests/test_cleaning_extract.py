@@ -429,3 +429,15 @@ def test_canonical_url_is_resolved_against_the_page(href, expected):
             f"<body><article><h1>Council votes to plant trees</h1>{body}</article></body></html>")
     a = analyze(page, url="http://127.0.0.41:8041/news/2026/12/a.html", min_words=1)
     assert isinstance(a, Article) and a.canonical_url == expected
+
+
+@pytest.mark.parametrize("href", ["http://[…]/story", "//[not-an-address]/x"])
+def test_a_canonical_url_with_a_bracketed_non_address_host_is_no_url(href):
+    """urllib raises ValueError on a host in brackets that is no IP address; the page keeps its
+    article, without a canonical URL (found by tests/test_fuzz_cleaning.py in CI)."""
+    body = "".join(f"<p>{s} The council said the plan would be ready by spring, and residents would be asked first.</p>"
+                   for s in ("The first hundred trees go to the station.", "Residents can propose a spot."))
+    page = (f'<html lang="en"><head><title>Trees</title><link rel="canonical" href="{href}"></head>'
+            f"<body><article><h1>Council votes to plant trees</h1>{body}</article></body></html>")
+    a = analyze(page, url="http://127.0.0.41:8041/news/2026/12/a.html", min_words=1)
+    assert isinstance(a, Article) and a.canonical_url is None and "first hundred trees" in a.text
